@@ -1,0 +1,140 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import type { Config } from './config/index.js';
+import { createLog, type Log } from './platform/log.js';
+import { systemClock, type Clock } from './platform/clock.js';
+import { openDb, createMigrator, type Db, type Migrator, type LockPurpose } from './platform/db/index.js';
+import { createKv, type Kv } from './platform/kv/index.js';
+import { waitUntilReachable } from './platform/wait.js';
+import { AppError } from './platform/errors.js';
+import { requestContext } from './http/request-context.js';
+import { errorMapper } from './http/errors.js';
+import { securityHeaders } from './http/security-headers.js';
+import { readBodies } from './http/body.js';
+import { createHttpMetrics } from './http/metrics.js';
+import { healthRoutes } from './http/health.js';
+import { schemaGate, watchSchema, type SchemaState } from './http/schema-gate.js';
+
+export interface PortaOptions {
+  config: Readonly<Config>;
+  log?: Log;
+  clock?: Clock;
+  /** Who holds the embedded database's lock. */
+  purpose?: LockPurpose;
+  /** Interval of the pending-migration re-check (spec: 10 s). */
+  schemaCheckIntervalMs?: number;
+  /** Mounts extra middleware just before the 404 fallback (tests). */
+  extend?: (app: Koa) => void;
+  /** Stores to use instead of opening the configured ones (tests); Porta closes them on close(). */
+  db?: Db;
+  kv?: Kv;
+}
+
+export interface Porta {
+  config: Readonly<Config>;
+  log: Log;
+  clock: Clock;
+  db: Db;
+  kv: Kv;
+  migrator: Migrator;
+  schema: SchemaState;
+  app: Koa;
+  /** Set while shutting down: responses close their connection. */
+  markDraining(): void;
+  /** Disconnects PostgreSQL and Redis. */
+  close(): Promise<void>;
+}
+
+/** The one place where stores, services and the HTTP app are wired together (server, CLI and tests). */
+export async function createPorta(options: PortaOptions): Promise<Porta> {
+  const { config } = options;
+  const log = options.log ?? createLog({ env: config.env, level: config.logLevel });
+  const clock = options.clock ?? systemClock;
+  const kv = options.kv ?? createKv(config.kv, { clock, log });
+  let db: Db | undefined = options.db;
+  try {
+    if (config.kv.kind === 'redis') {
+      await waitUntilReachable('Redis', () => kv.ping(), { timeoutSeconds: config.waitTimeoutSeconds, log });
+    }
+    db ??= await openDb(config.database, { purpose: options.purpose ?? 'server', log });
+    const opened = db;
+    if (config.database.kind === 'postgres') {
+      await waitUntilReachable('PostgreSQL', () => opened.ping(), { timeoutSeconds: config.waitTimeoutSeconds, log });
+    }
+    const migrator = createMigrator(db);
+    if (config.database.kind === 'embedded' || config.autoMigrate) {
+      const applied = await migrator.up();
+      if (applied.length > 0) log.info({ migrations: applied }, 'migrations.applied');
+    }
+    const schema = await watchSchema(migrator, log, options.schemaCheckIntervalMs);
+    let isDraining = false;
+    const app = buildHttpApp({ config, log, db, kv, schema, extend: options.extend, isDraining: () => isDraining });
+    return {
+      config, log, clock, db, kv, migrator, schema, app,
+      markDraining: () => {
+        isDraining = true;
+      },
+      async close() {
+        schema.stop();
+        await Promise.allSettled([opened.close(), kv.close()]);
+      },
+    };
+  } catch (err) {
+    await Promise.allSettled([db?.close(), kv.close()]);
+    throw err;
+  }
+}
+
+interface HttpAppDeps {
+  config: Readonly<Config>;
+  log: Log;
+  db: Db;
+  kv: Kv;
+  schema: SchemaState;
+  extend: ((app: Koa) => void) | undefined;
+  isDraining: () => boolean;
+}
+
+function buildHttpApp(deps: HttpAppDeps): Koa {
+  const app = new Koa({ proxy: deps.config.http.trustProxy });
+  // Errors are answered by errorMapper; Koa's default handler would print stacks to stderr.
+  app.silent = true;
+  const metrics = deps.config.metricsEnabled ? createHttpMetrics() : undefined;
+
+  app.use(requestContext(deps.log));
+  if (metrics) app.use(metrics.middleware);
+  app.use(async (ctx, next) => {
+    if (deps.isDraining()) ctx.set('Connection', 'close');
+    await next();
+  });
+  app.use(errorMapper(deps.log));
+  app.use(securityHeaders({ isHttpsIssuer: deps.config.issuerBaseUrl.startsWith('https://') }));
+  app.use(readBodies());
+
+  const health = healthRoutes({ db: deps.db, kv: deps.kv, log: deps.log, schema: deps.schema, metrics });
+  app.use(health.routes());
+  app.use(schemaGate(deps.schema));
+  app.use(neutralRoutes().routes());
+  deps.extend?.(app);
+  app.use(() => {
+    throw new AppError('not_found', 'not_found', 'Not found.');
+  });
+  return app;
+}
+
+/** The anonymous surface names neither product nor version (spec 50 §8). */
+function neutralRoutes(): Router {
+  const router = new Router();
+  router.get('/', (ctx) => {
+    ctx.type = 'text/plain';
+    ctx.body = 'OK\n';
+  });
+  router.get('/robots.txt', (ctx) => {
+    ctx.type = 'text/plain';
+    ctx.body = 'User-agent: *\nDisallow: /\n';
+  });
+  router.get('/favicon.ico', (ctx) => {
+    ctx.status = 204;
+  });
+  return router;
+}

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, ConfigError } from './index.js';
+
+const strongProd = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgresql://porta:Zq8xY3vR2pL9mK4tW7nB@db:5432/porta',
+  REDIS_URL: 'redis://redis:6379',
+  ISSUER_BASE_URL: 'https://auth.example.com',
+  COOKIE_KEYS: 'k'.repeat(10) + 'Zq8xY3vR2pL9mK4tW7nBaaaaaaaaaa',
+  TWO_FACTOR_ENCRYPTION_KEY: '3f9a1c7e5b2d8f4a6c0e9b1d3f5a7c9e2b4d6f8a0c1e3b5d7f9a2c4e6b8d0f1a',
+  SMTP_HOST: 'smtp.example.com',
+  SMTP_PORT: '587',
+  SMTP_FROM: 'noreply@example.com',
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, { cwd: '/srv', readFile: () => '' });
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('defaults to development with embedded backends under ./.porta', () => {
+    const c = loadConfig({}, { cwd: '/srv/app' });
+    expect(c.env).toBe('development');
+    expect(c.http).toEqual({ port: 3000, host: '0.0.0.0', trustProxy: false, adminCorsOrigins: [] });
+    expect(c.database).toEqual({ kind: 'embedded', dataDir: '/srv/app/.porta/data', lockFile: '/srv/app/.porta/porta.lock' });
+    expect(c.kv).toEqual({ kind: 'memory' });
+    expect(c.issuerBaseUrl).toBe('http://localhost:3000');
+    expect(c.smtp.from).toBe('noreply@porta.local');
+    expect(c.waitTimeoutSeconds).toBe(60);
+    expect(Object.isFrozen(c) && Object.isFrozen(c.http)).toBe(true);
+  });
+
+  it('uses PostgreSQL and Redis when their URLs are set', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/porta', REDIS_URL: 'redis://127.0.0.1:6379' });
+    expect(c.database).toEqual({ kind: 'postgres', url: 'postgresql://postgres@127.0.0.1:5432/porta' });
+    expect(c.kv).toEqual({ kind: 'redis', url: 'redis://127.0.0.1:6379' });
+  });
+
+  it('parses flags, ports and lists', () => {
+    const c = loadConfig({
+      PORT: '8080', TRUST_PROXY: 'true', METRICS_ENABLED: '1', PORTA_AUTO_MIGRATE: 'false', PORTA_WAIT_TIMEOUT: '5',
+      COOKIE_KEYS: 'newest-key-0123456789, older-key-0123456789', ADMIN_CORS_ORIGINS: 'https://a.example.com,http://localhost:5173',
+      ISSUER_BASE_URL: 'https://auth.example.com/', PORTA_DATA_DIR: '/var/lib/porta',
+    });
+    expect(c.http.port).toBe(8080);
+    expect(c.http.trustProxy).toBe(true);
+    expect(c.metricsEnabled).toBe(true);
+    expect(c.autoMigrate).toBe(false);
+    expect(c.waitTimeoutSeconds).toBe(5);
+    expect(c.cookieKeys).toEqual(['newest-key-0123456789', 'older-key-0123456789']);
+    expect(c.http.adminCorsOrigins).toEqual(['https://a.example.com', 'http://localhost:5173']);
+    expect(c.issuerBaseUrl).toBe('https://auth.example.com');
+    expect(c.dataDir).toBe('/var/lib/porta');
+  });
+
+  it('lists every problem at once', () => {
+    const problems = problemsOf({ PORT: 'abc', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', TRUST_PROXY: 'maybe' });
+    expect(problems.length).toBe(4);
+    expect(problems.join('\n')).toMatch(/PORT/);
+    expect(problems.join('\n')).toMatch(/LOG_LEVEL/);
+    expect(problems.join('\n')).toMatch(/DATABASE_URL/);
+    expect(problems.join('\n')).toMatch(/TRUST_PROXY/);
+  });
+
+  it('rejects short cookie keys and malformed 2FA keys outside production', () => {
+    const problems = problemsOf({ COOKIE_KEYS: 'short', TWO_FACTOR_ENCRYPTION_KEY: 'nothex' });
+    expect(problems).toEqual([
+      'COOKIE_KEYS: key 1 is shorter than 16 characters',
+      'TWO_FACTOR_ENCRYPTION_KEY: must be 64 hexadecimal characters (32 bytes)',
+    ]);
+  });
+
+  it('accepts a strong production configuration', () => {
+    const c = loadConfig(strongProd);
+    expect(c.env).toBe('production');
+    expect(c.skippedSafetyViolations).toEqual([]);
+  });
+
+  it('reports every production safety violation (R1–R9) together', () => {
+    const problems = problemsOf({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgresql://porta:porta@db:5432/porta',
+      ISSUER_BASE_URL: 'http://auth.example.com',
+      COOKIE_KEYS: 'change-me',
+      TWO_FACTOR_ENCRYPTION_KEY: '0123456789abcdef'.repeat(4),
+      LOG_LEVEL: 'debug',
+      SMTP_HOST: '127.0.0.1',
+    });
+    const rules = problems.map((p) => p.slice(0, 3)).sort();
+    expect(rules).toEqual(['R1:', 'R2:', 'R4:', 'R5:', 'R5:', 'R5:', 'R6:', 'R7:', 'R8:', 'R9:']);
+    expect(problems.join('\n')).toMatch(/REDIS_URL is required/);
+  });
+
+  it('lets R7 accept http on loopback hosts', () => {
+    expect(problemsOf({ ...strongProd, ISSUER_BASE_URL: 'http://localhost:3000' })).toEqual([]);
+    expect(problemsOf({ ...strongProd, ISSUER_BASE_URL: 'http://127.0.0.1:3000' })).toEqual([]);
+  });
+
+  it('starts with PORTA_SKIP_PROD_SAFETY and keeps the violations for the error log', () => {
+    const c = loadConfig({ ...strongProd, LOG_LEVEL: 'debug', PORTA_SKIP_PROD_SAFETY: 'true' });
+    expect(c.skippedSafetyViolations).toEqual(['R8: LOG_LEVEL=debug is not allowed in production']);
+  });
+
+  it('reads *_FILE variables, strips one trailing newline, and lets _FILE win', () => {
+    const files: Record<string, string> = { '/run/secrets/db': 'postgresql://u:p@db/porta\r\n', '/run/secrets/keys': 'file-key-0123456789abcdef\n\n' };
+    const c = loadConfig(
+      { DATABASE_URL: 'postgresql://plain@db/porta', DATABASE_URL_FILE: '/run/secrets/db', COOKIE_KEYS_FILE: '/run/secrets/keys' },
+      { readFile: (p) => files[p] ?? '' },
+    );
+    expect(c.database).toEqual({ kind: 'postgres', url: 'postgresql://u:p@db/porta' });
+    expect(c.cookieKeys).toEqual(['file-key-0123456789abcdef']);
+    expect(c.fileOverrides).toEqual(['DATABASE_URL']);
+  });
+
+  it('names the variable and path of an unusable _FILE, never its content', () => {
+    const problems = problemsOf({ SMTP_PASS_FILE: '/missing', TWO_FACTOR_ENCRYPTION_KEY_FILE: '/empty' });
+    expect(problems.sort()).toEqual(['SMTP_PASS_FILE: /missing is empty', 'TWO_FACTOR_ENCRYPTION_KEY_FILE: /empty is empty']);
+    const unreadable = (() => {
+      try {
+        loadConfig({ SMTP_PASS_FILE: '/nope' }, { readFile: () => { throw Object.assign(new Error('x'), { code: 'ENOENT' }); } });
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+      return [];
+    })();
+    expect(unreadable).toEqual(['SMTP_PASS_FILE: cannot read /nope (ENOENT)']);
+  });
+});

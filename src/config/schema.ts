@@ -1,0 +1,98 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const port = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? String(fallback) : v))
+    .pipe(z.coerce.number<string>().int().min(0).max(65535));
+
+const url = (protocols: string[]) =>
+  optionalText.refine((v) => v === undefined || isUrlWith(v, protocols), {
+    message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  });
+
+function isUrlWith(value: string, protocols: string[]): boolean {
+  try {
+    return protocols.includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The raw environment as zod sees it; `loadConfig` turns it into `Config`. */
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: port(3000),
+  HOST: optionalText.transform((v) => v ?? '0.0.0.0'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  REDIS_URL: url(['redis:', 'rediss:', 'redis+cluster:', 'redis+sentinel:']),
+  ISSUER_BASE_URL: url(['http:', 'https:']),
+  COOKIE_KEYS: optionalText,
+  TWO_FACTOR_ENCRYPTION_KEY: optionalText,
+  SMTP_HOST: optionalText,
+  SMTP_PORT: optionalText.pipe(z.coerce.number<string | undefined>().int().min(1).max(65535).optional()),
+  SMTP_USER: optionalText,
+  SMTP_PASS: z.string().optional(),
+  SMTP_FROM: optionalText,
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  TRUST_PROXY: booleanFlag,
+  METRICS_ENABLED: booleanFlag,
+  ADMIN_CORS_ORIGINS: optionalText,
+  PORTA_AUTO_MIGRATE: booleanFlag,
+  PORTA_WAIT_TIMEOUT: optionalText.pipe(z.coerce.number<string | undefined>().int().min(0).max(3600).default(60)),
+  PORTA_SKIP_PROD_SAFETY: booleanFlag,
+  PORTA_DATA_DIR: optionalText.transform((v) => v ?? './.porta'),
+  PORTA_BOOTSTRAP_ADMIN_EMAIL: optionalText.pipe(z.email().default('admin@porta.local')),
+  PORTA_BOOTSTRAP_ADMIN_PASSWORD: optionalText,
+  SIGNING_KEY_ENCRYPTION_KEY: optionalText,
+});
+
+export type RuntimeEnv = 'development' | 'test' | 'production';
+
+export type DatabaseConfig =
+  | { kind: 'postgres'; url: string }
+  | { kind: 'embedded'; dataDir: string; lockFile: string };
+
+export type KvConfig = { kind: 'redis'; url: string } | { kind: 'memory' };
+
+export interface Config {
+  env: RuntimeEnv;
+  http: { port: number; host: string; trustProxy: boolean; adminCorsOrigins: string[] };
+  issuerBaseUrl: string;
+  /** Absolute path of PORTA_DATA_DIR. */
+  dataDir: string;
+  database: DatabaseConfig;
+  kv: KvConfig;
+  /** Newest first; empty until dev secrets are filled in outside production. */
+  cookieKeys: string[];
+  twoFactorEncryptionKey: string | undefined;
+  smtp: { host: string | undefined; port: number; user: string | undefined; pass: string | undefined; from: string };
+  logLevel: (typeof LOG_LEVELS)[number];
+  metricsEnabled: boolean;
+  autoMigrate: boolean;
+  waitTimeoutSeconds: number;
+  bootstrapAdmin: { email: string; password: string | undefined };
+  signingKeyEncryptionKey: string | undefined;
+  /** Production safety violations tolerated because PORTA_SKIP_PROD_SAFETY=true. */
+  skippedSafetyViolations: string[];
+  /** Names of variables whose `_FILE` won over a plain value. */
+  fileOverrides: string[];
+}
+
+export function embeddedDatabase(dataDir: string): DatabaseConfig {
+  return { kind: 'embedded', dataDir: path.join(dataDir, 'data'), lockFile: path.join(dataDir, 'porta.lock') };
+}

@@ -1,0 +1,24 @@
+import type { Context, Next } from 'koa';
+
+const JSON_CSP = "default-src 'none'; frame-ancestors 'none'";
+export const HTML_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; " +
+  "font-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/** Spec 50 §8. The HTML policy is set before downstream runs so the OIDC engine can append script hashes. */
+export function securityHeaders(options: { isHttpsIssuer: boolean }) {
+  return async function headers(ctx: Context, next: Next) {
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('X-Frame-Options', 'DENY');
+    ctx.set('Referrer-Policy', 'strict-origin-when-cross-origin');
+    ctx.set('X-XSS-Protection', '0');
+    ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+    if (options.isHttpsIssuer) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    ctx.set('Content-Security-Policy', HTML_CSP);
+    try {
+      await next();
+    } finally {
+      if (!ctx.response.is('html')) ctx.set('Content-Security-Policy', JSON_CSP);
+    }
+  };
+}

@@ -1,0 +1,36 @@
+import { loadConfig, withDevSecrets, ConfigError } from './config/index.js';
+import { createLog } from './platform/log.js';
+import { createPorta } from './app.js';
+import { listen, exitOnSignals } from './server.js';
+import { describeBackends } from './startup-banner.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    const loaded = withDevSecrets(loadConfig(process.env));
+    config = loaded.config;
+    const log = createLog({ env: config.env, level: config.logLevel });
+    for (const name of config.fileOverrides) log.warn({ variable: name }, `config.file_override: ${name}_FILE wins over ${name}`);
+    if (config.skippedSafetyViolations.length > 0) {
+      log.error({ violations: config.skippedSafetyViolations }, 'config.safety_skipped');
+    }
+    if (loaded.generated.length > 0) log.info({ generated: loaded.generated, file: loaded.file }, 'config.dev_secrets_generated');
+    if (config.signingKeyEncryptionKey) log.warn('config.signing_key_encryption_key_unused: SIGNING_KEY_ENCRYPTION_KEY is reserved and not used yet');
+
+    const porta = await createPorta({ config, log });
+    const running = await listen(porta, config.http);
+    exitOnSignals(running, porta);
+    log.info({ url: running.url, issuer: config.issuerBaseUrl, ...describeBackends(config) }, `server.started: ${describeBackends(config).summary}`);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`porta: ${err.message}\n`);
+    } else {
+      process.stderr.write(`porta: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+    process.exitCode = 1;
+    // Give pino a moment to flush asynchronous writes before exiting.
+    setTimeout(() => process.exit(1), 50).unref();
+  }
+}
+
+void main();

@@ -1,0 +1,38 @@
+import type { DatabaseConfig } from '../../config/index.js';
+import type { Db } from './types.js';
+import { createPostgresDb } from './postgres.js';
+import { createEmbeddedDb } from './embedded.js';
+import { acquireDataDirLock, type LockPurpose } from './lock.js';
+
+export type { Db, Queryable, QueryResult } from './types.js';
+export { createPostgresDb } from './postgres.js';
+export { createEmbeddedDb } from './embedded.js';
+export { acquireDataDirLock, DataDirLockedError, type LockPurpose } from './lock.js';
+export { createMigrator, readMigrations, parseMigration, DEFAULT_MIGRATIONS_DIR, type Migrator, type Migration, type MigrationStatus } from './migrator.js';
+
+export interface OpenDbOptions {
+  purpose: LockPurpose;
+  log?: { warn(obj: object, msg: string): void };
+}
+
+/** Opens the configured database; the embedded one only after taking its data directory's lock. */
+export async function openDb(config: DatabaseConfig, options: OpenDbOptions): Promise<Db> {
+  if (config.kind === 'postgres') return createPostgresDb({ url: config.url, log: options.log });
+  const lock = acquireDataDirLock(config.lockFile, options.purpose);
+  try {
+    const db = await createEmbeddedDb({ dataDir: config.dataDir });
+    return {
+      ...db,
+      async close() {
+        try {
+          await db.close();
+        } finally {
+          lock.release();
+        }
+      },
+    };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}

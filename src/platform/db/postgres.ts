@@ -1,0 +1,74 @@
+import pg from 'pg';
+import type { Db, QueryResult } from './types.js';
+import { queryable, withTimeout } from './queryable.js';
+
+export interface PostgresDbOptions {
+  url: string;
+  poolSize?: number;
+  log?: { warn(obj: object, msg: string): void };
+}
+
+const DATE_OID = 1082;
+
+/** Dates stay 'YYYY-MM-DD' strings (pg would shift them into local-time Date objects). */
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === DATE_OID ? (v: string) => v : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+export function createPostgresDb(options: PostgresDbOptions): Db {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    types,
+  });
+  // An idle client losing its server must not crash the process; the next query reconnects.
+  pool.on('error', (err) => options.log?.warn({ err }, 'db.idle_client_error'));
+
+  const run = async <T>(sql: string, params: readonly unknown[]): Promise<QueryResult<T>> => {
+    const r = await pool.query(sql, params as unknown[]);
+    return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
+  };
+  const base = queryable(run, async (script) => {
+    await pool.query(script);
+  });
+  let isClosed = false;
+
+  return {
+    ...base,
+    kind: 'postgres',
+    async transaction(fn) {
+      const client = await pool.connect();
+      const runTx = async <T>(sql: string, params: readonly unknown[]): Promise<QueryResult<T>> => {
+        const r = await client.query(sql, params as unknown[]);
+        return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
+      };
+      let isBroken = false;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(queryable(runTx, async (script) => void (await client.query(script))));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          isBroken = true;
+        }
+        throw err;
+      } finally {
+        client.release(isBroken);
+      }
+    },
+    async ping() {
+      await withTimeout(pool.query('SELECT 1'), 2000, 'database ping');
+    },
+    async close() {
+      if (isClosed) return;
+      isClosed = true;
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,207 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createEmbeddedDb, createPostgresDb, type Db } from '../../src/platform/db/index.js';
+import { createTestDatabase, describeWithPostgres, type TestDatabase } from '../support/services.js';
+
+/** One suite, run against every Db backend: both must behave identically. */
+function dbContract(makeDb: () => Promise<{ db: Db; dispose(): Promise<void> }>) {
+  let db: Db;
+  let dispose: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ db, dispose } = await makeDb());
+    await db.exec(`
+      CREATE EXTENSION IF NOT EXISTS citext;
+      CREATE TABLE items (
+        id serial PRIMARY KEY,
+        name text NOT NULL UNIQUE,
+        email citext,
+        n int8 DEFAULT 0,
+        price numeric(10,2),
+        born date,
+        tags text[] DEFAULT '{}',
+        meta jsonb,
+        blob bytea,
+        flag boolean DEFAULT false,
+        uid uuid DEFAULT gen_random_uuid(),
+        at timestamptz DEFAULT now()
+      );
+      CREATE TABLE counters (id int PRIMARY KEY, value int NOT NULL);
+    `);
+  });
+  afterAll(async () => {
+    await dispose?.();
+  });
+  beforeEach(async () => {
+    await db.exec('TRUNCATE items; TRUNCATE counters;');
+  });
+
+  it('answers ping', async () => {
+    await expect(db.ping()).resolves.toBeUndefined();
+  });
+
+  it('round-trips values with the same JS shapes on every backend', async () => {
+    const row = await db.one<Record<string, unknown>>(
+      `INSERT INTO items (name, email, n, price, born, tags, meta, blob, flag)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+      ['a', 'Ann@Example.com', '9007199254740993', '12.50', '2024-02-29', ['x', 'y'], { k: [1, { z: true }] }, Buffer.from([0, 1, 255]), true],
+    );
+    expect(row.id).toBe(1);
+    expect(row.email).toBe('Ann@Example.com');
+    expect(row.n).toBe('9007199254740993');
+    expect(row.price).toBe('12.50');
+    expect(row.born).toBe('2024-02-29');
+    expect(row.tags).toEqual(['x', 'y']);
+    expect(row.meta).toEqual({ k: [1, { z: true }] });
+    expect(Buffer.isBuffer(row.blob)).toBe(true);
+    expect([...(row.blob as Buffer)]).toEqual([0, 1, 255]);
+    expect(row.flag).toBe(true);
+    expect(row.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(row.at).toBeInstanceOf(Date);
+  });
+
+  it('compares citext case-insensitively', async () => {
+    await db.query('INSERT INTO items (name, email) VALUES ($1, $2)', ['a', 'Ann@Example.com']);
+    const found = await db.maybeOne('SELECT name FROM items WHERE email = $1', ['ann@example.COM']);
+    expect(found).toEqual({ name: 'a' });
+  });
+
+  it('passes Date parameters as instants', async () => {
+    const at = new Date('2026-03-01T12:34:56.789Z');
+    const row = await db.one<{ at: Date }>('INSERT INTO items (name, at) VALUES ($1, $2) RETURNING at', ['d', at]);
+    expect(row.at.toISOString()).toBe(at.toISOString());
+  });
+
+  it('reports rowCount for writes and reads', async () => {
+    await db.query("INSERT INTO items (name) VALUES ('a'), ('b'), ('c')");
+    expect((await db.query("UPDATE items SET flag = true WHERE name <> 'a'")).rowCount).toBe(2);
+    expect((await db.query('SELECT * FROM items')).rowCount).toBe(3);
+    expect((await db.query("DELETE FROM items WHERE name = 'zzz'")).rowCount).toBe(0);
+  });
+
+  it('one / maybeOne / many enforce their cardinality', async () => {
+    await db.query("INSERT INTO items (name) VALUES ('a'), ('b')");
+    await expect(db.one('SELECT * FROM items')).rejects.toThrow(/exactly one/);
+    await expect(db.one("SELECT * FROM items WHERE name = 'none'")).rejects.toThrow(/exactly one/);
+    await expect(db.maybeOne('SELECT * FROM items')).rejects.toThrow(/at most one/);
+    expect(await db.maybeOne("SELECT * FROM items WHERE name = 'none'")).toBeNull();
+    expect(await db.many("SELECT name FROM items ORDER BY name")).toEqual([{ name: 'a' }, { name: 'b' }]);
+    expect(await db.many("SELECT name FROM items WHERE false")).toEqual([]);
+  });
+
+  it('never interpolates parameters', async () => {
+    const hostile = "x'); DROP TABLE items; --";
+    await db.query('INSERT INTO items (name) VALUES ($1)', [hostile]);
+    expect(await db.one('SELECT name FROM items')).toEqual({ name: hostile });
+  });
+
+  it('surfaces constraint violations with the PostgreSQL error code', async () => {
+    await db.query("INSERT INTO items (name) VALUES ('dup')");
+    await expect(db.query("INSERT INTO items (name) VALUES ('dup')")).rejects.toMatchObject({ code: '23505' });
+  });
+
+  it('commits a transaction and returns its result', async () => {
+    const result = await db.transaction(async (tx) => {
+      await tx.query("INSERT INTO items (name) VALUES ('t1')");
+      await tx.query("INSERT INTO items (name) VALUES ('t2')");
+      return (await tx.one<{ c: string }>('SELECT count(*)::int8 AS c FROM items')).c;
+    });
+    expect(result).toBe('2');
+    expect(await db.many('SELECT name FROM items ORDER BY name')).toEqual([{ name: 't1' }, { name: 't2' }]);
+  });
+
+  it('rolls a transaction back when its function throws', async () => {
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query("INSERT INTO items (name) VALUES ('gone')");
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await db.many('SELECT * FROM items')).toEqual([]);
+  });
+
+  it('rolls back after a failed statement inside a transaction', async () => {
+    await db.query("INSERT INTO items (name) VALUES ('dup')");
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query("INSERT INTO items (name) VALUES ('new')");
+        await tx.query("INSERT INTO items (name) VALUES ('dup')");
+      }),
+    ).rejects.toMatchObject({ code: '23505' });
+    expect(await db.many('SELECT name FROM items')).toEqual([{ name: 'dup' }]);
+    // The backend is still usable afterwards.
+    await expect(db.ping()).resolves.toBeUndefined();
+  });
+
+  it('runs multi-statement scripts with exec, also inside a transaction', async () => {
+    await db.exec("INSERT INTO items (name) VALUES ('s1'); INSERT INTO items (name) VALUES ('s2');");
+    await db.transaction((tx) => tx.exec("UPDATE items SET flag = true; INSERT INTO items (name) VALUES ('s3');"));
+    expect(await db.many('SELECT name, flag FROM items ORDER BY name')).toEqual([
+      { name: 's1', flag: true },
+      { name: 's2', flag: true },
+      { name: 's3', flag: false },
+    ]);
+  });
+
+  it('keeps concurrent transactions isolated and loses no update', async () => {
+    await db.query('INSERT INTO counters (id, value) VALUES (1, 0)');
+    await Promise.all(
+      Array.from({ length: 25 }, () =>
+        db.transaction(async (tx) => {
+          const { value } = await tx.one<{ value: number }>('SELECT value FROM counters WHERE id = 1 FOR UPDATE');
+          await tx.query('UPDATE counters SET value = $1 WHERE id = 1', [value + 1]);
+        }),
+      ),
+    );
+    expect(await db.one('SELECT value FROM counters WHERE id = 1')).toEqual({ value: 25 });
+  });
+
+  it('serves plain queries while transactions run', async () => {
+    const work = Array.from({ length: 10 }, (_, i) =>
+      i % 2 === 0
+        ? db.transaction((tx) => tx.query('INSERT INTO items (name) VALUES ($1)', [`tx${i}`]))
+        : db.query('INSERT INTO items (name) VALUES ($1)', [`q${i}`]),
+    );
+    await Promise.all(work);
+    expect((await db.many('SELECT name FROM items')).length).toBe(10);
+  });
+
+  it('does not show uncommitted rows outside the transaction', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const tx = db.transaction(async (t) => {
+      await t.query("INSERT INTO items (name) VALUES ('pending')");
+      await gate;
+    });
+    // On PostgreSQL the outside read runs on another connection and cannot see the row; on the
+    // embedded engine it waits for the transaction to end. Either way it never sees uncommitted data.
+    const outside = db.many("SELECT name FROM items WHERE name = 'pending'");
+    const first = await Promise.race([outside, new Promise((r) => setTimeout(() => r('waiting'), 200))]);
+    if (first !== 'waiting') expect(first).toEqual([]);
+    release();
+    await tx;
+    await outside;
+    expect(await db.many("SELECT name FROM items WHERE name = 'pending'")).toEqual([{ name: 'pending' }]);
+  });
+}
+
+describe('Db contract: embedded (PGlite)', () => {
+  dbContract(async () => {
+    const db = await createEmbeddedDb({ dataDir: 'memory://' });
+    return { db, dispose: () => db.close() };
+  });
+});
+
+describeWithPostgres('Db contract: PostgreSQL', () => {
+  let testDb: TestDatabase;
+  dbContract(async () => {
+    testDb = await createTestDatabase();
+    const db = createPostgresDb({ url: testDb.url });
+    return {
+      db,
+      async dispose() {
+        await db.close();
+        await testDb.drop();
+      },
+    };
+  });
+});

@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type Koa from 'koa';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { createPorta, type Porta } from '../../src/app.js';
+import { listen, type RunningServer } from '../../src/server.js';
+import { createEmbeddedDb, createPostgresDb } from '../../src/platform/db/index.js';
+import { createMemoryKv, createRedisKv } from '../../src/platform/kv/index.js';
+import type { Clock } from '../../src/platform/clock.js';
+import type { Log } from '../../src/platform/log.js';
+import { createTestDatabase, createTestRedisNamespace } from './services.js';
+
+export interface TestServerOptions {
+  /** `embedded`: in-memory PGlite + memory store; `services`: a fresh PostgreSQL database and Redis prefix. */
+  backends?: 'embedded' | 'services';
+  env?: Record<string, string>;
+  /** Overrides applied to the loaded config (URLs of proxies, etc.). */
+  configure?: (config: Config) => Config;
+  extend?: (app: Koa) => void;
+  clock?: Clock;
+  log?: Log;
+  schemaCheckIntervalMs?: number;
+  /** Use the configured database and store URLs as they are (no per-test database). */
+  useConfiguredStores?: boolean;
+}
+
+export interface TestServer {
+  url: string;
+  porta: Porta;
+  running: RunningServer;
+  config: Readonly<Config>;
+  stop(): Promise<void>;
+}
+
+/** Starts the real app on 127.0.0.1:0 with chosen backends; `stop()` removes everything it created. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'porta-test-'));
+  const cleanups: Array<() => Promise<void>> = [async () => fs.rmSync(dataDir, { recursive: true, force: true })];
+  let config: Config = {
+    ...loadConfig({
+      NODE_ENV: 'test',
+      PORTA_DATA_DIR: dataDir,
+      COOKIE_KEYS: 'test-cookie-key-0123456789abcdef',
+      TWO_FACTOR_ENCRYPTION_KEY: 'ab'.repeat(32),
+      ...options.env,
+    }),
+  };
+  if (options.configure) config = options.configure(config);
+  try {
+    let porta: Porta;
+    if (options.useConfiguredStores) {
+      porta = await createPorta({ config, clock: options.clock, log: options.log, extend: options.extend, schemaCheckIntervalMs: options.schemaCheckIntervalMs });
+    } else if (options.backends === 'services') {
+      const database = await createTestDatabase();
+      const ns = createTestRedisNamespace();
+      cleanups.push(() => database.drop(), () => ns.clear());
+      config = { ...config, database: { kind: 'postgres', url: database.url }, kv: { kind: 'redis', url: ns.url } };
+      porta = await createPorta({
+        config, clock: options.clock, log: options.log, extend: options.extend, schemaCheckIntervalMs: options.schemaCheckIntervalMs,
+        db: createPostgresDb({ url: database.url }),
+        kv: createRedisKv({ url: ns.url, keyPrefix: ns.keyPrefix }),
+      });
+    } else {
+      porta = await createPorta({
+        config, clock: options.clock, log: options.log, extend: options.extend, schemaCheckIntervalMs: options.schemaCheckIntervalMs,
+        db: await createEmbeddedDb({ dataDir: 'memory://' }),
+        kv: createMemoryKv({ clock: options.clock }),
+      });
+    }
+    const running = await listen(porta, { port: 0, host: '127.0.0.1' });
+    return {
+      url: running.url,
+      porta,
+      running,
+      config,
+      async stop() {
+        await running.shutdown();
+        for (const c of cleanups.reverse()) await c().catch(() => undefined);
+      },
+    };
+  } catch (err) {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    throw err;
+  }
+}
