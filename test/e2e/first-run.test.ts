@@ -83,6 +83,13 @@ describe('first run on the embedded defaults (npm start)', () => {
     expect(status.stderr).toMatch(/in use by a running Porta server.*porta login/s);
     expect((await fetch(`${url}/health`)).status).toBe(200);
 
+    // `porta health` checks the running server over HTTP.
+    const healthCli = cli(['health', '--server', url], devEnv());
+    expect(healthCli.status).toBe(0);
+    expect(healthCli.stdout).toMatch(/SERVICE\s+STATUS\nserver\s+ok\ndatabase\s+ok\nredis\s+ok/);
+    const healthJson = cli(['health', '--json'], { ...devEnv(), PORTA_SERVER: url });
+    expect(JSON.parse(healthJson.stdout)).toEqual({ status: 'ok', checks: { server: 'ok', database: 'ok', redis: 'ok' } });
+
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
 
@@ -99,6 +106,28 @@ describe('first run on the embedded defaults (npm start)', () => {
     expect(await check.one("SELECT value FROM system_config WHERE key = 'audit_retention_days'")).toEqual({ value: 123 });
     await check.close();
     expect(JSON.parse(fs.readFileSync(path.join(dataDir, 'secrets.json'), 'utf8'))).toEqual(secrets);
+  });
+
+  it('prints help, and fails clearly on usage errors and unreachable servers', () => {
+    const help = cli(['--help'], devEnv());
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/Usage: porta/);
+    expect(help.stdout).toMatch(/migrate/);
+    expect(help.stdout).toMatch(/health/);
+    const bad = cli(['migrate', 'down', '--count', 'zero'], devEnv());
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toBe('porta: --count must be a positive whole number\n');
+    const unknown = cli(['frobnicate'], devEnv());
+    expect(unknown.status).toBe(2);
+    const down = cli(['health', '--server', 'http://127.0.0.1:9'], devEnv());
+    expect(down.status).toBe(1);
+    expect(down.stderr).toMatch(/^porta: cannot reach http:\/\/127.0.0.1:9\/health/);
+  });
+
+  it('checks the stores directly with health --direct', () => {
+    const direct = cli(['health', '--direct', '--json'], devEnv());
+    expect(direct.status).toBe(0);
+    expect(JSON.parse(direct.stdout)).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok' } });
   });
 
   it('lets the CLI migrate and report status directly once the server is stopped', () => {
