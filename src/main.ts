@@ -4,6 +4,14 @@ import { createPorta } from './app.js';
 import { listen, exitOnSignals } from './server.js';
 import { describeBackends } from './startup-banner.js';
 
+/** A signal during startup stops the server as soon as it is safe (never in the middle of a migration). */
+let earlySignal: NodeJS.Signals | undefined;
+const onEarlySignal = (signal: NodeJS.Signals) => {
+  earlySignal = signal;
+};
+process.once('SIGTERM', onEarlySignal);
+process.once('SIGINT', onEarlySignal);
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -19,7 +27,13 @@ async function main(): Promise<void> {
 
     const porta = await createPorta({ config, log });
     const running = await listen(porta, config.http);
+    process.off('SIGTERM', onEarlySignal);
+    process.off('SIGINT', onEarlySignal);
     exitOnSignals(running, porta);
+    if (earlySignal) {
+      process.emit(earlySignal, earlySignal);
+      return;
+    }
     log.info({ url: running.url, issuer: config.issuerBaseUrl, ...describeBackends(config) }, `server.started: ${describeBackends(config).summary}`);
   } catch (err) {
     if (err instanceof ConfigError) {
