@@ -14,6 +14,10 @@ import { readBodies } from './http/body.js';
 import { createHttpMetrics } from './http/metrics.js';
 import { healthRoutes } from './http/health.js';
 import { schemaGate, watchSchema, type SchemaState } from './http/schema-gate.js';
+import { tenantRoutes } from './http/tenant.js';
+import { createServices, type Services } from './services.js';
+import type { OidcDeps } from './oidc/types.js';
+import { createProviderRegistry } from './oidc/registry.js';
 
 export interface PortaOptions {
   config: Readonly<Config>;
@@ -38,6 +42,7 @@ export interface Porta {
   kv: Kv;
   migrator: Migrator;
   schema: SchemaState;
+  services: Services;
   app: Koa;
   /** Set while shutting down: responses close their connection. */
   markDraining(): void;
@@ -67,15 +72,17 @@ export async function createPorta(options: PortaOptions): Promise<Porta> {
       if (applied.length > 0) log.info({ migrations: applied }, 'migrations.applied');
     }
     const schema = await watchSchema(migrator, log, options.schemaCheckIntervalMs);
+    const services = await createServices({ config, db, kv, clock, log, isSchemaCurrent: () => schema.isCurrent() });
     let isDraining = false;
-    const app = buildHttpApp({ config, log, db, kv, schema, extend: options.extend, isDraining: () => isDraining });
+    const app = buildHttpApp({ config, log, db, kv, schema, services, extend: options.extend, isDraining: () => isDraining });
     return {
-      config, log, clock, db, kv, migrator, schema, app,
+      config, log, clock, db, kv, migrator, schema, services, app,
       markDraining: () => {
         isDraining = true;
       },
       async close() {
         schema.stop();
+        services.stop();
         await Promise.allSettled([opened.close(), kv.close()]);
       },
     };
@@ -91,6 +98,7 @@ interface HttpAppDeps {
   db: Db;
   kv: Kv;
   schema: SchemaState;
+  services: Services;
   extend: ((app: Koa) => void) | undefined;
   isDraining: () => boolean;
 }
@@ -116,6 +124,8 @@ function buildHttpApp(deps: HttpAppDeps): Koa {
   app.use(schemaGate(deps.schema));
   app.use(neutralRoutes().routes());
   deps.extend?.(app);
+  const oidcDeps: OidcDeps = { config: deps.config, log: deps.log, clock: deps.services.clock, db: deps.db, kv: deps.kv, ...deps.services.oidc };
+  app.use(tenantRoutes(oidcDeps, createProviderRegistry(oidcDeps)));
   app.use(() => {
     throw new AppError('not_found', 'not_found', 'Not found.');
   });

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { registerMigrate } from './commands/migrate.js';
 import { registerHealth } from './commands/health.js';
+import { registerKeys } from './commands/keys.js';
 import { CliError, EXIT, exitCodeOf } from './context.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   program.configureOutput({ outputError: (str, write) => write(str) });
   registerMigrate(program);
   registerHealth(program);
+  registerKeys(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

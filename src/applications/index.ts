@@ -1,0 +1,22 @@
+export {
+  ADMIN_APPLICATION_SLUG,
+  createApplicationService,
+  type ApplicationService,
+  type ApplicationServiceDeps,
+  type ApplicationStatusChange,
+} from './service.js';
+export {
+  APPLICATION_SORTS,
+  APPLICATION_STATUSES,
+  MODULE_STATUSES,
+  CreateApplicationInput,
+  CreateModuleInput,
+  ListApplicationsQuery,
+  UpdateApplicationInput,
+  UpdateModuleInput,
+  type Application,
+  type ApplicationStatus,
+  type Module,
+  type ModuleStatus,
+  type Page,
+} from './schema.js';

@@ -1,0 +1,26 @@
+export {
+  createClientService,
+  clientCacheKey,
+  type ClientService,
+  type ClientServiceDeps,
+  type ClientPage,
+  type CreatedClientSecret,
+} from './service.js';
+export type { Client, ClientSecret } from './repo.js';
+export { toEngineMetadata, ENGINE_SECRET_PLACEHOLDER, type EngineClientMetadata, type PortaClientExtras } from './engine.js';
+export { redirectUriProblem, originProblem, resolveClientSettings, DEFAULT_SCOPE, type ClientSettings } from './rules.js';
+export {
+  CreateClientInput,
+  UpdateClientInput,
+  ListClientsInput,
+  ClientSecretInput,
+  ClientStatus,
+  ClientType,
+  ApplicationType,
+  GrantType,
+  LoginMethod,
+  TokenEndpointAuthMethod,
+  SUPPORTED_SCOPES,
+  ExplicitClientId,
+  ProvisionedSecretValue,
+} from './schema.js';

@@ -1,0 +1,258 @@
+import type { Db, Queryable } from '../platform/db/index.js';
+import type { ClientSettings } from './rules.js';
+import type { ApplicationType, ClientSortBy, ClientStatus, ClientType, GrantType, LoginMethod, TokenEndpointAuthMethod } from './schema.js';
+
+/** An OIDC client as the admin API shows it (20 §4, less `effectiveLoginMethods`, which needs the org). */
+export interface Client {
+  /** internal UUID */
+  id: string;
+  organizationId: string;
+  applicationId: string;
+  /** OIDC client_id */
+  clientId: string;
+  clientName: string;
+  clientType: ClientType;
+  applicationType: ApplicationType;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  grantTypes: GrantType[];
+  responseTypes: string[];
+  scope: string;
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  allowedOrigins: string[];
+  requirePkce: boolean;
+  requireConsent: boolean;
+  loginMethods: LoginMethod[] | null;
+  status: ClientStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ClientSecret {
+  id: string;
+  /** internal client UUID */
+  clientId: string;
+  label: string | null;
+  status: 'active' | 'revoked';
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface ActiveSecretDigest {
+  id: string;
+  sha256: string;
+  lastUsedAt: Date | null;
+}
+
+export interface ClientListFilter {
+  applicationId?: string;
+  status?: ClientStatus;
+  search?: string;
+  page: number;
+  pageSize: number;
+  sortBy: ClientSortBy;
+  sortOrder: 'asc' | 'desc';
+}
+
+type Row = Record<string, unknown>;
+
+const SORT_COLUMNS: Record<ClientSortBy, string> = { client_name: 'client_name', created_at: 'created_at' };
+const SECRET_COLUMNS = 'id, client_id, label, status, expires_at, last_used_at, created_at, revoked_at';
+
+const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : v == null ? null : new Date(String(v)).toISOString());
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+function rowToClient(r: Row): Client {
+  return {
+    id: String(r.id),
+    organizationId: String(r.organization_id),
+    applicationId: String(r.application_id),
+    clientId: String(r.client_id),
+    clientName: String(r.client_name),
+    clientType: r.client_type as ClientType,
+    applicationType: r.application_type as ApplicationType,
+    redirectUris: strings(r.redirect_uris),
+    postLogoutRedirectUris: strings(r.post_logout_redirect_uris),
+    grantTypes: strings(r.grant_types) as GrantType[],
+    responseTypes: strings(r.response_types),
+    scope: String(r.scope),
+    tokenEndpointAuthMethod: r.token_endpoint_auth_method as TokenEndpointAuthMethod,
+    allowedOrigins: strings(r.allowed_origins),
+    requirePkce: r.require_pkce === true,
+    requireConsent: r.require_consent === true,
+    loginMethods: r.login_methods == null ? null : (strings(r.login_methods) as LoginMethod[]),
+    status: r.status as ClientStatus,
+    createdAt: iso(r.created_at) as string,
+    updatedAt: iso(r.updated_at) as string,
+  };
+}
+
+function rowToSecret(r: Row): ClientSecret {
+  return {
+    id: String(r.id),
+    clientId: String(r.client_id),
+    label: r.label == null ? null : String(r.label),
+    status: r.status as ClientSecret['status'],
+    expiresAt: iso(r.expires_at),
+    lastUsedAt: iso(r.last_used_at),
+    createdAt: iso(r.created_at) as string,
+    revokedAt: iso(r.revoked_at),
+  };
+}
+
+const SETTINGS_COLUMNS: Record<Exclude<keyof ClientSettings, 'clientType'>, string> = {
+  applicationType: 'application_type',
+  redirectUris: 'redirect_uris',
+  postLogoutRedirectUris: 'post_logout_redirect_uris',
+  grantTypes: 'grant_types',
+  responseTypes: 'response_types',
+  scope: 'scope',
+  tokenEndpointAuthMethod: 'token_endpoint_auth_method',
+  allowedOrigins: 'allowed_origins',
+  requireConsent: 'require_consent',
+  loginMethods: 'login_methods',
+};
+const SETTINGS_KEYS = Object.keys(SETTINGS_COLUMNS) as (keyof typeof SETTINGS_COLUMNS)[];
+
+export interface NewClient {
+  applicationId: string;
+  clientId: string;
+  clientName: string;
+  settings: ClientSettings;
+}
+
+export interface NewSecret {
+  secretHash: string;
+  secretSha256: string;
+  label: string | null;
+  expiresAt: Date | null;
+  createdAt: Date;
+}
+
+export type ClientRepo = ReturnType<typeof createClientRepo>;
+
+export function createClientRepo(db: Db) {
+  return {
+    /** Status of a (global) application, read here so clients need not depend on the applications domain. */
+    async findApplicationStatus(applicationId: string): Promise<string | null> {
+      const row = await db.maybeOne<{ status: string }>('SELECT status FROM applications WHERE id = $1', [applicationId]);
+      return row?.status ?? null;
+    },
+
+    async insertClient(q: Queryable, orgId: string, c: NewClient): Promise<Client> {
+      const columns = ['organization_id', 'application_id', 'client_id', 'client_name', 'client_type', ...SETTINGS_KEYS.map((k) => SETTINGS_COLUMNS[k])];
+      const params = [orgId, c.applicationId, c.clientId, c.clientName, c.settings.clientType, ...SETTINGS_KEYS.map((k) => c.settings[k])];
+      const row = await q.one<Row>(
+        `INSERT INTO clients (${columns.join(', ')}) VALUES (${params.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING *`,
+        params,
+      );
+      return rowToClient(row);
+    },
+
+    async findById(orgId: string, id: string): Promise<Client | null> {
+      const row = await db.maybeOne<Row>('SELECT * FROM clients WHERE organization_id = $1 AND id = $2', [orgId, id]);
+      return row ? rowToClient(row) : null;
+    },
+
+    async findByClientId(orgId: string, clientId: string): Promise<Client | null> {
+      const row = await db.maybeOne<Row>('SELECT * FROM clients WHERE organization_id = $1 AND client_id = $2', [orgId, clientId]);
+      return row ? rowToClient(row) : null;
+    },
+
+    /** Cross-tenant lookup by internal id or client_id (super-admin routes without an org in the path). */
+    async findAnyByIdOrClientId(ref: string, isRefUuid: boolean): Promise<Client | null> {
+      const row = isRefUuid
+        ? await db.maybeOne<Row>('SELECT * FROM clients WHERE id = $1 OR client_id = $2', [ref, ref])
+        : await db.maybeOne<Row>('SELECT * FROM clients WHERE client_id = $1', [ref]);
+      return row ? rowToClient(row) : null;
+    },
+
+    /** `orgId` null lists every organization's clients (super-admin listing). */
+    async list(orgId: string | null, f: ClientListFilter): Promise<{ rows: Client[]; total: number }> {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      const add = (sql: (p: string) => string, value: unknown) => {
+        params.push(value);
+        where.push(sql(`$${params.length}`));
+      };
+      if (orgId !== null) add((p) => `organization_id = ${p}`, orgId);
+      if (f.applicationId) add((p) => `application_id = ${p}`, f.applicationId);
+      if (f.status) add((p) => `status = ${p}`, f.status);
+      if (f.search) add((p) => `(client_name ILIKE ${p} OR client_id ILIKE ${p})`, `%${escapeLike(f.search)}%`);
+      const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+      const total = await db.one<{ n: string | number }>(`SELECT count(*) AS n FROM clients ${clause}`, params);
+      const dir = f.sortOrder === 'asc' ? 'ASC' : 'DESC';
+      const rows = await db.many<Row>(
+        `SELECT * FROM clients ${clause} ORDER BY ${SORT_COLUMNS[f.sortBy]} ${dir}, id ${dir} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+        [...params, f.pageSize, (f.page - 1) * f.pageSize],
+      );
+      return { rows: rows.map(rowToClient), total: Number(total.n) };
+    },
+
+    async updateSettings(orgId: string, id: string, clientName: string, settings: ClientSettings): Promise<Client | null> {
+      const set = ['client_name = $3', ...SETTINGS_KEYS.map((k, i) => `${SETTINGS_COLUMNS[k]} = $${i + 4}`)].join(', ');
+      const row = await db.maybeOne<Row>(
+        `UPDATE clients SET ${set} WHERE organization_id = $1 AND id = $2 RETURNING *`,
+        [orgId, id, clientName, ...SETTINGS_KEYS.map((k) => settings[k])],
+      );
+      return row ? rowToClient(row) : null;
+    },
+
+    /** Guarded status change; null when the client is missing or its status is not `from`. */
+    async setStatus(orgId: string, id: string, from: ClientStatus, to: ClientStatus): Promise<Client | null> {
+      const row = await db.maybeOne<Row>(
+        'UPDATE clients SET status = $4 WHERE organization_id = $1 AND id = $2 AND status = $3 RETURNING *',
+        [orgId, id, from, to],
+      );
+      return row ? rowToClient(row) : null;
+    },
+
+    async insertSecret(q: Queryable, clientUuid: string, s: NewSecret): Promise<ClientSecret> {
+      const row = await q.one<Row>(
+        `INSERT INTO client_secrets (client_id, secret_hash, secret_sha256, label, expires_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${SECRET_COLUMNS}`,
+        [clientUuid, s.secretHash, s.secretSha256, s.label, s.expiresAt, s.createdAt],
+      );
+      return rowToSecret(row);
+    },
+
+    async listSecrets(clientUuid: string): Promise<ClientSecret[]> {
+      const rows = await db.many<Row>(
+        `SELECT ${SECRET_COLUMNS} FROM client_secrets WHERE client_id = $1 ORDER BY created_at DESC, id DESC`,
+        [clientUuid],
+      );
+      return rows.map(rowToSecret);
+    },
+
+    /** Revokes one secret of the client; false when the client has no such secret (revoking twice is fine). */
+    async revokeSecret(clientUuid: string, secretId: string, at: Date): Promise<boolean> {
+      const row = await db.maybeOne<{ id: string }>(
+        `UPDATE client_secrets SET status = 'revoked', revoked_at = COALESCE(revoked_at, $3)
+         WHERE client_id = $1 AND id = $2 RETURNING id`,
+        [clientUuid, secretId, at],
+      );
+      return row !== null;
+    },
+
+    /** SHA-256 digests of the secrets that may authenticate at `at`. */
+    async activeSecretDigests(clientUuid: string, at: Date): Promise<ActiveSecretDigest[]> {
+      const rows = await db.many<{ id: string; secret_sha256: string; last_used_at: Date | null }>(
+        `SELECT id, secret_sha256, last_used_at FROM client_secrets
+         WHERE client_id = $1 AND status = 'active' AND (expires_at IS NULL OR expires_at > $2)`,
+        [clientUuid, at],
+      );
+      return rows.map((r) => ({ id: r.id, sha256: r.secret_sha256, lastUsedAt: r.last_used_at }));
+    },
+
+    /** Sets `last_used_at` unless another request already did within the last minute. */
+    async touchSecret(secretId: string, at: Date, notSince: Date): Promise<void> {
+      await db.query(
+        'UPDATE client_secrets SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)',
+        [secretId, at, notSince],
+      );
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+export const ClientType = z.enum(['confidential', 'public']);
+export type ClientType = z.infer<typeof ClientType>;
+export const ApplicationType = z.enum(['web', 'native', 'spa']);
+export type ApplicationType = z.infer<typeof ApplicationType>;
+export const GrantType = z.enum(['authorization_code', 'refresh_token', 'client_credentials']);
+export type GrantType = z.infer<typeof GrantType>;
+export const TokenEndpointAuthMethod = z.enum(['client_secret_basic', 'client_secret_post', 'none']);
+export type TokenEndpointAuthMethod = z.infer<typeof TokenEndpointAuthMethod>;
+export const LoginMethod = z.enum(['password', 'magic_link']);
+export type LoginMethod = z.infer<typeof LoginMethod>;
+export const ClientStatus = z.enum(['active', 'inactive', 'revoked']);
+export type ClientStatus = z.infer<typeof ClientStatus>;
+
+/** Scopes a client may be registered for (spec 10 §3 `scopes_supported`). */
+export const SUPPORTED_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'] as const;
+
+// 30-cli §7: provisioned identifiers and secret values.
+export const ExplicitClientId = z.string().regex(/^[A-Za-z0-9._~-]{3,255}$/, '3–255 characters of A-Z a-z 0-9 . _ ~ -');
+export const ProvisionedSecretValue = z.string().regex(/^[\x20-\x7e]{32,255}$/, '32–255 printable ASCII characters');
+
+const uri = z.string().trim().min(1).max(2048);
+const expiry = z.union([z.iso.datetime({ offset: true }), z.date()]).transform((v) => new Date(v));
+
+export const ClientSecretInput = z.object({
+  label: z.string().trim().max(255).nullable().optional(),
+  expiresAt: expiry.nullable().optional(),
+  value: ProvisionedSecretValue.optional(),
+});
+export type ClientSecretInput = z.input<typeof ClientSecretInput>;
+
+/** Fields that may change after creation (admin API 20 §5.5 PUT); defaults are applied by the rules, not here. */
+const settingsFields = {
+  clientName: z.string().trim().min(1).max(255),
+  applicationType: ApplicationType,
+  redirectUris: z.array(uri).max(10),
+  postLogoutRedirectUris: z.array(uri).max(10),
+  grantTypes: z.array(GrantType).min(1),
+  responseTypes: z.array(z.literal('code')).length(1),
+  scope: z.string().trim().min(1).max(1000),
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod,
+  allowedOrigins: z.array(uri).max(20),
+  requirePkce: z.literal(true),
+  requireConsent: z.boolean(),
+  loginMethods: z.array(LoginMethod).min(1).nullable(),
+};
+
+export const CreateClientInput = z.object(settingsFields).partial().extend({
+  applicationId: z.string(),
+  clientType: ClientType,
+  clientName: settingsFields.clientName,
+  clientId: ExplicitClientId.optional(),
+  secret: ClientSecretInput.optional(),
+});
+export type CreateClientInput = z.input<typeof CreateClientInput>;
+
+/** Organization, application, client type and client_id are fixed; `loginMethods: null` = inherit the org's. */
+export const UpdateClientInput = z.strictObject(settingsFields).partial();
+export type UpdateClientInput = z.input<typeof UpdateClientInput>;
+
+export const ClientSortBy = z.enum(['client_name', 'created_at']);
+export type ClientSortBy = z.infer<typeof ClientSortBy>;
+
+export const ListClientsInput = z.object({
+  applicationId: z.string().optional(),
+  status: ClientStatus.optional(),
+  search: z.string().trim().max(255).optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  sortBy: ClientSortBy.default('created_at'),
+  sortOrder: z.enum(['asc', 'desc']).default('desc'),
+});
+export type ListClientsInput = z.input<typeof ListClientsInput>;

@@ -1,0 +1,107 @@
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { OidcDeps, Organization } from './types.js';
+import { HTML_CSP } from '../http/security-headers.js';
+
+/** Branding of an organization's pages, with Porta's defaults. */
+export function brandingOf(org: Organization) {
+  return {
+    companyName: org.branding.companyName ?? org.name,
+    primaryColor: org.branding.primaryColor ?? '#2563eb',
+    logoUrl: org.branding.logoUrl,
+    customCss: org.branding.customCss,
+  };
+}
+
+export function localeOf(deps: OidcDeps, ctx: { get(name: string): string; query?: Record<string, unknown> }, org: Organization, uiLocales?: unknown): string {
+  return deps.i18n.resolve([typeof uiLocales === 'string' ? uiLocales : undefined, ctx.get('Accept-Language'), org.defaultLocale]);
+}
+
+function originsOf(uris: unknown): string[] {
+  if (!Array.isArray(uris)) return [];
+  const out = new Set<string>();
+  for (const u of uris) {
+    try {
+      out.add(new URL(String(u)).origin);
+    } catch {
+      // not a URL: nothing to allow
+    }
+  }
+  return [...out];
+}
+
+/** HTML CSP whose form-action also allows the origins a page's form may end up redirecting to. */
+export function htmlCsp(formTargets: string[], scriptHashes: string[] = []): string {
+  let csp = HTML_CSP;
+  if (formTargets.length > 0) csp = csp.replace("form-action 'self'", `form-action 'self' ${formTargets.join(' ')}`);
+  if (scriptHashes.length > 0) csp = csp.replace("script-src 'self'", `script-src 'self' ${scriptHashes.join(' ')}`);
+  return csp;
+}
+
+/** The organization as resolved for this request (branding may have changed since the engine was built). */
+function currentOrg(ctx: KoaContextWithOIDC, builtFor: Organization): Organization {
+  return (ctx.state?.org as Organization | undefined) ?? builtFor;
+}
+
+const AUTO_SUBMIT =
+  "var f=document.getElementById('op.logoutForm');var i=document.createElement('input');i.type='hidden';i.name='logout';i.value='yes';f.appendChild(i);f.submit();";
+
+/**
+ * Seed 001 logout page: "Sign out" submits the engine's form with logout=yes (total cleanup);
+ * "Return to application" is a plain link to the validated post-logout redirect. With an
+ * id_token_hint the page signs out by itself (no confirmation step).
+ */
+export function logoutSource(deps: OidcDeps, builtFor: Organization) {
+  return async (ctx: KoaContextWithOIDC, form: string) => {
+    const org = currentOrg(ctx, builtFor);
+    const params = ctx.oidc.params ?? {};
+    const client = ctx.oidc.client;
+    let returnUrl: string | undefined;
+    const redirect = params.post_logout_redirect_uri as string | undefined;
+    if (client && redirect && client.postLogoutRedirectUriAllowed(redirect)) {
+      const u = new URL(redirect);
+      if (params.state) u.searchParams.set('state', String(params.state));
+      returnUrl = u.toString();
+    }
+    const autoSubmit = params.id_token_hint ? AUTO_SUBMIT : undefined;
+    const locale = localeOf(deps, ctx, org, params.ui_locales);
+    const postLogoutOrigins = originsOf(client?.metadata().post_logout_redirect_uris);
+    ctx.set('Content-Security-Policy', htmlCsp(postLogoutOrigins, autoSubmit ? [deps.renderer.scriptHash(autoSubmit)] : []));
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'html';
+    ctx.body = deps.renderer.render('logout', {
+      locale,
+      branding: brandingOf(org),
+      title: deps.i18n.t(locale, 'logout.title'),
+      form,
+      returnUrl,
+      autoSubmit,
+    });
+  };
+}
+
+export function postLogoutSuccessSource(deps: OidcDeps, builtFor: Organization) {
+  return async (ctx: KoaContextWithOIDC) => {
+    const org = currentOrg(ctx, builtFor);
+    const locale = localeOf(deps, ctx, org);
+    ctx.type = 'html';
+    ctx.body = deps.renderer.render('logout-success', { locale, branding: brandingOf(org), title: deps.i18n.t(locale, 'logout.success_title') });
+  };
+}
+
+/** Browser-facing engine errors: the OIDC error code and a generic sentence, never the description. */
+export function renderError(deps: OidcDeps, builtFor: Organization) {
+  return async (ctx: KoaContextWithOIDC, out: { error: string }, _error: Error) => {
+    const org = currentOrg(ctx, builtFor);
+    const locale = localeOf(deps, ctx, org);
+    const isStaleSession = out.error === 'invalid_request' && /session/i.test(String((_error as { error_description?: string }).error_description ?? ''));
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = deps.renderer.render('error', {
+      locale,
+      branding: brandingOf(org),
+      title: deps.i18n.t(locale, 'error.title'),
+      message: deps.i18n.t(locale, isStaleSession ? 'error.session_invalid' : 'error.generic'),
+      code: out.error,
+    });
+  };
+}

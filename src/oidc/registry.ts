@@ -1,0 +1,43 @@
+import type Provider from 'oidc-provider';
+import { buildProvider } from './provider.js';
+import type { OidcDeps, Organization } from './types.js';
+
+interface Entry {
+  provider: Promise<Provider>;
+  /** Rebuilt when any of these change: issuer slug, signing keys. */
+  fingerprint: string;
+}
+
+const MAX_PROVIDERS = 500;
+
+/**
+ * One engine per organization, built lazily and kept in a small LRU. The engine's keys are fixed
+ * at construction, so a new signing-key version rebuilds it (spec 10 §12: within 60 s).
+ */
+export function createProviderRegistry(deps: OidcDeps) {
+  const entries = new Map<string, Entry>();
+  return {
+    async providerFor(org: Organization): Promise<Provider> {
+      const fingerprint = `${org.slug}|${await deps.keys.version()}`;
+      const existing = entries.get(org.id);
+      if (existing && existing.fingerprint === fingerprint) {
+        entries.delete(org.id);
+        entries.set(org.id, existing);
+        return existing.provider;
+      }
+      const provider = buildProvider(deps, org);
+      entries.set(org.id, { provider, fingerprint });
+      provider.catch(() => entries.delete(org.id));
+      while (entries.size > MAX_PROVIDERS) {
+        const oldest = entries.keys().next().value as string;
+        entries.delete(oldest);
+      }
+      return provider;
+    },
+    clear() {
+      entries.clear();
+    },
+  };
+}
+
+export type ProviderRegistry = ReturnType<typeof createProviderRegistry>;

@@ -1,0 +1,182 @@
+import type { Queryable } from '../platform/db/index.js';
+import { organizationSlugTaken } from './errors.js';
+import type { Branding, Organization, OrganizationStatus, LoginMethod, TwoFactorPolicy } from './schema.js';
+
+interface OrganizationRow {
+  id: string;
+  name: string;
+  slug: string;
+  status: OrganizationStatus;
+  is_super_admin: boolean;
+  branding_logo_url: string | null;
+  branding_favicon_url: string | null;
+  branding_primary_color: string | null;
+  branding_company_name: string | null;
+  branding_custom_css: string | null;
+  default_locale: string;
+  default_login_methods: LoginMethod[];
+  two_factor_policy: TwoFactorPolicy;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = `id, name, slug, status, is_super_admin, branding_logo_url, branding_favicon_url,
+  branding_primary_color, branding_company_name, branding_custom_css, default_locale,
+  default_login_methods, two_factor_policy, created_at, updated_at`;
+
+/** Writable fields and their columns; the only names that reach SQL text. */
+const FIELD_COLUMNS = {
+  name: 'name',
+  slug: 'slug',
+  defaultLocale: 'default_locale',
+  defaultLoginMethods: 'default_login_methods',
+  twoFactorPolicy: 'two_factor_policy',
+  logoUrl: 'branding_logo_url',
+  faviconUrl: 'branding_favicon_url',
+  primaryColor: 'branding_primary_color',
+  companyName: 'branding_company_name',
+  customCss: 'branding_custom_css',
+} as const;
+
+export type OrganizationFields = {
+  name: string;
+  slug: string;
+  defaultLocale: string;
+  defaultLoginMethods: LoginMethod[];
+  twoFactorPolicy: TwoFactorPolicy;
+} & Branding;
+
+const SORT_COLUMNS = { name: 'name', slug: 'slug', created_at: 'created_at', updated_at: 'updated_at' } as const;
+
+export interface OrganizationFilter {
+  status?: OrganizationStatus;
+  search?: string;
+  sort: keyof typeof SORT_COLUMNS;
+  order: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+}
+
+export function createOrganizationRepo(db: Queryable) {
+  return {
+    async findById(id: string): Promise<Organization | null> {
+      const row = await db.maybeOne<OrganizationRow>(`SELECT ${COLUMNS} FROM organizations WHERE id = $1`, [id]);
+      return row && toOrganization(row);
+    },
+
+    async findBySlug(slug: string): Promise<Organization | null> {
+      const row = await db.maybeOne<OrganizationRow>(`SELECT ${COLUMNS} FROM organizations WHERE slug = $1`, [slug]);
+      return row && toOrganization(row);
+    },
+
+    async findSuperAdmin(): Promise<Organization | null> {
+      const row = await db.maybeOne<OrganizationRow>(`SELECT ${COLUMNS} FROM organizations WHERE is_super_admin`);
+      return row && toOrganization(row);
+    },
+
+    async isSlugTaken(slug: string): Promise<boolean> {
+      return (await db.maybeOne('SELECT 1 FROM organizations WHERE slug = $1', [slug])) !== null;
+    },
+
+    /** Throws `organization_slug_taken` when the slug is in use. */
+    async insert(fields: OrganizationFields): Promise<Organization> {
+      const entries = Object.entries(FIELD_COLUMNS) as [keyof OrganizationFields, string][];
+      const columns = entries.map(([, column]) => column).join(', ');
+      const placeholders = entries.map(([field], i) => placeholder(field, i + 1)).join(', ');
+      try {
+        const row = await db.one<OrganizationRow>(
+          `INSERT INTO organizations (${columns}) VALUES (${placeholders}) RETURNING ${COLUMNS}`,
+          entries.map(([field]) => fields[field]),
+        );
+        return toOrganization(row);
+      } catch (err) {
+        throw isUniqueViolation(err) ? organizationSlugTaken(fields.slug) : err;
+      }
+    },
+
+    /** Returns null when no organization has the id; throws `organization_slug_taken` on a slug clash. */
+    async update(id: string, patch: Partial<OrganizationFields>): Promise<Organization | null> {
+      const fields = (Object.keys(FIELD_COLUMNS) as (keyof OrganizationFields)[]).filter((f) => patch[f] !== undefined);
+      if (fields.length === 0) return this.findById(id);
+      const sets = fields.map((field, i) => `${FIELD_COLUMNS[field]} = ${placeholder(field, i + 2)}`).join(', ');
+      try {
+        const row = await db.maybeOne<OrganizationRow>(
+          `UPDATE organizations SET ${sets} WHERE id = $1 RETURNING ${COLUMNS}`,
+          [id, ...fields.map((field) => patch[field])],
+        );
+        return row && toOrganization(row);
+      } catch (err) {
+        throw isUniqueViolation(err) ? organizationSlugTaken(patch.slug ?? '') : err;
+      }
+    },
+
+    /** Moves to `to` only from one of `from`; null when the row is missing or in another state. */
+    async transition(id: string, from: readonly OrganizationStatus[], to: OrganizationStatus): Promise<Organization | null> {
+      const row = await db.maybeOne<OrganizationRow>(
+        `UPDATE organizations SET status = $2 WHERE id = $1 AND status = ANY($3::text[])
+         RETURNING ${COLUMNS}`,
+        [id, to, from],
+      );
+      return row && toOrganization(row);
+    },
+
+    async list(filter: OrganizationFilter): Promise<{ rows: Organization[]; total: number }> {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (filter.status) {
+        params.push(filter.status);
+        where.push(`status = $${params.length}`);
+      }
+      if (filter.search) {
+        params.push(`%${escapeLike(filter.search)}%`);
+        where.push(`(name ILIKE $${params.length} ESCAPE '\\' OR slug ILIKE $${params.length} ESCAPE '\\')`);
+      }
+      const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+      const { total } = await db.one<{ total: number }>(`SELECT count(*)::int AS total FROM organizations ${whereSql}`, params);
+      const order = filter.order === 'asc' ? 'ASC' : 'DESC';
+      const rows = await db.many<OrganizationRow>(
+        `SELECT ${COLUMNS} FROM organizations ${whereSql}
+         ORDER BY ${SORT_COLUMNS[filter.sort]} ${order}, id ${order}
+         LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+        [...params, filter.limit, filter.offset],
+      );
+      return { rows: rows.map(toOrganization), total };
+    },
+  };
+}
+
+export type OrganizationRepo = ReturnType<typeof createOrganizationRepo>;
+
+function placeholder(field: keyof OrganizationFields, n: number): string {
+  return field === 'defaultLoginMethods' ? `$${n}::text[]` : `$${n}`;
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function toOrganization(row: OrganizationRow): Organization {
+  return {
+    id: row.id,
+    name: row.name,
+    slug: row.slug,
+    status: row.status,
+    isSuperAdmin: row.is_super_admin,
+    branding: {
+      logoUrl: row.branding_logo_url,
+      faviconUrl: row.branding_favicon_url,
+      primaryColor: row.branding_primary_color,
+      companyName: row.branding_company_name,
+      customCss: row.branding_custom_css,
+    },
+    defaultLocale: row.default_locale,
+    defaultLoginMethods: row.default_login_methods,
+    twoFactorPolicy: row.two_factor_policy,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { AppError } from '../platform/errors.js';
+
+export const ORGANIZATION_STATUSES = ['active', 'suspended', 'archived'] as const;
+export type OrganizationStatus = (typeof ORGANIZATION_STATUSES)[number];
+
+export const LOGIN_METHODS = ['password', 'magic_link'] as const;
+/** Named in the data model but not offered in v1 (spec 40 §1). */
+const RESERVED_LOGIN_METHODS = new Set(['sso', 'passkey']);
+export type LoginMethod = (typeof LOGIN_METHODS)[number];
+
+export const TWO_FACTOR_POLICIES = ['optional', 'required_email', 'required_totp', 'required_any'] as const;
+export type TwoFactorPolicy = (typeof TWO_FACTOR_POLICIES)[number];
+
+export interface Branding {
+  logoUrl: string | null;
+  faviconUrl: string | null;
+  primaryColor: string | null;
+  companyName: string | null;
+  customCss: string | null;
+}
+
+export interface Organization {
+  id: string;
+  name: string;
+  slug: string;
+  status: OrganizationStatus;
+  isSuperAdmin: boolean;
+  branding: Branding;
+  defaultLocale: string;
+  defaultLoginMethods: LoginMethod[];
+  twoFactorPolicy: TwoFactorPolicy;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Page<T> {
+  data: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+  totalPages: number;
+}
+
+const httpsUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .refine((value) => {
+    try {
+      return new URL(value).protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'must be an https URL');
+
+export const BrandingInput = z.strictObject({
+  logoUrl: httpsUrl.nullable().optional(),
+  faviconUrl: httpsUrl.nullable().optional(),
+  primaryColor: z.string().regex(/^#[0-9A-Fa-f]{6}$/, 'must be a colour like #1A2B3C').nullable().optional(),
+  companyName: z.string().trim().min(1).max(255).nullable().optional(),
+  // Inserted into a <style> element: a "<" could close it and open markup.
+  customCss: z.string().max(10_000).refine((css) => !css.includes('<'), 'must not contain "<"').nullable().optional(),
+});
+export type BrandingInput = z.infer<typeof BrandingInput>;
+
+const name = z.string().trim().min(1).max(255);
+const locale = z
+  .string()
+  .min(2)
+  .max(10)
+  .regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/, 'must be a language tag such as en or pt-BR');
+const loginMethods = z
+  .array(z.string())
+  .min(1, 'must name at least one login method')
+  .check((ctx) => {
+    for (const method of ctx.value) {
+      if (!(LOGIN_METHODS as readonly string[]).includes(method)) {
+        const why = RESERVED_LOGIN_METHODS.has(method) ? 'is not available yet' : 'is not a login method';
+        ctx.issues.push({ code: 'custom', input: method, message: `"${method}" ${why}` });
+      }
+    }
+  })
+  .transform((methods) => [...new Set(methods)] as LoginMethod[]);
+
+export const CreateOrganizationInput = z.strictObject({
+  name,
+  slug: z.string().optional(),
+  defaultLocale: locale.default('en'),
+  defaultLoginMethods: loginMethods.default(['password', 'magic_link']),
+  twoFactorPolicy: z.enum(TWO_FACTOR_POLICIES).default('optional'),
+  branding: BrandingInput.default({}),
+});
+export type CreateOrganizationInput = z.input<typeof CreateOrganizationInput>;
+
+export const UpdateOrganizationInput = z.strictObject({
+  name: name.optional(),
+  slug: z.string().optional(),
+  defaultLocale: locale.optional(),
+  defaultLoginMethods: loginMethods.optional(),
+  twoFactorPolicy: z.enum(TWO_FACTOR_POLICIES).optional(),
+  branding: BrandingInput.optional(),
+});
+export type UpdateOrganizationInput = z.input<typeof UpdateOrganizationInput>;
+
+export const ORGANIZATION_SORTS = ['name', 'slug', 'created_at', 'updated_at'] as const;
+
+export const ListOrganizationsQuery = z.strictObject({
+  status: z.enum(ORGANIZATION_STATUSES).optional(),
+  search: z.string().trim().max(255).optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  sort: z.enum(ORGANIZATION_SORTS).default('created_at'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+});
+export type ListOrganizationsQuery = z.input<typeof ListOrganizationsQuery>;
+
+/** Parses input or throws `invalid` `validation_failed` with `[{ path, message }]`, as the HTTP edge reports zod failures. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const details = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+  const first = details[0];
+  const message = first ? `${first.path || 'input'}: ${first.message}` : 'The input is invalid.';
+  throw new AppError('invalid', 'validation_failed', message, details);
+}

@@ -1,0 +1,277 @@
+import type { Db } from '../platform/db/index.js';
+import type { UserSortBy, UserStatus } from './schema.js';
+
+export interface UserAddress {
+  street: string | null;
+  locality: string | null;
+  region: string | null;
+  postalCode: string | null;
+  country: string | null;
+}
+
+/** A user without its password hash; timestamps are ISO-8601 strings. */
+export interface User {
+  id: string;
+  organizationId: string;
+  email: string;
+  emailVerified: boolean;
+  hasPassword: boolean;
+  passwordChangedAt: string | null;
+  givenName: string | null;
+  familyName: string | null;
+  middleName: string | null;
+  nickname: string | null;
+  preferredUsername: string | null;
+  profileUrl: string | null;
+  pictureUrl: string | null;
+  websiteUrl: string | null;
+  gender: string | null;
+  /** YYYY-MM-DD */
+  birthdate: string | null;
+  zoneinfo: string | null;
+  locale: string | null;
+  phoneNumber: string | null;
+  phoneNumberVerified: boolean;
+  /** null when no part is set */
+  address: UserAddress | null;
+  status: UserStatus;
+  lockedAt: string | null;
+  lockedReason: string | null;
+  failedLoginCount: number;
+  lastFailedLoginAt: string | null;
+  lastLoginAt: string | null;
+  loginCount: number;
+  twoFactorEnabled: boolean;
+  twoFactorMethod: 'email' | 'totp' | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Writable columns by field name; dynamic SET lists are built only from these. */
+export const USER_COLUMNS = {
+  email: 'email',
+  emailVerified: 'email_verified',
+  givenName: 'given_name',
+  familyName: 'family_name',
+  middleName: 'middle_name',
+  nickname: 'nickname',
+  preferredUsername: 'preferred_username',
+  profileUrl: 'profile_url',
+  pictureUrl: 'picture_url',
+  websiteUrl: 'website_url',
+  gender: 'gender',
+  birthdate: 'birthdate',
+  zoneinfo: 'zoneinfo',
+  locale: 'locale',
+  phoneNumber: 'phone_number',
+  phoneNumberVerified: 'phone_number_verified',
+  addressStreet: 'address_street',
+  addressLocality: 'address_locality',
+  addressRegion: 'address_region',
+  addressPostalCode: 'address_postal_code',
+  addressCountry: 'address_country',
+  status: 'status',
+  passwordHash: 'password_hash',
+  passwordChangedAt: 'password_changed_at',
+} as const;
+export type UserColumnValues = Partial<Record<keyof typeof USER_COLUMNS, unknown>>;
+
+const SORT_COLUMNS: Record<UserSortBy, string> = {
+  email: 'email',
+  given_name: 'given_name',
+  family_name: 'family_name',
+  created_at: 'created_at',
+  last_login_at: 'last_login_at',
+};
+
+type Row = Record<string, unknown>;
+
+const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : v == null ? null : new Date(String(v)).toISOString());
+const str = (v: unknown): string | null => (v == null ? null : String(v));
+
+export function rowToUser(r: Row): User {
+  const address: UserAddress = {
+    street: str(r.address_street),
+    locality: str(r.address_locality),
+    region: str(r.address_region),
+    postalCode: str(r.address_postal_code),
+    country: str(r.address_country),
+  };
+  return {
+    id: String(r.id),
+    organizationId: String(r.organization_id),
+    email: String(r.email),
+    emailVerified: r.email_verified === true,
+    hasPassword: r.password_hash != null,
+    passwordChangedAt: iso(r.password_changed_at),
+    givenName: str(r.given_name),
+    familyName: str(r.family_name),
+    middleName: str(r.middle_name),
+    nickname: str(r.nickname),
+    preferredUsername: str(r.preferred_username),
+    profileUrl: str(r.profile_url),
+    pictureUrl: str(r.picture_url),
+    websiteUrl: str(r.website_url),
+    gender: str(r.gender),
+    birthdate: str(r.birthdate),
+    zoneinfo: str(r.zoneinfo),
+    locale: str(r.locale),
+    phoneNumber: str(r.phone_number),
+    phoneNumberVerified: r.phone_number_verified === true,
+    address: Object.values(address).some((v) => v !== null) ? address : null,
+    status: r.status as UserStatus,
+    lockedAt: iso(r.locked_at),
+    lockedReason: str(r.locked_reason),
+    failedLoginCount: Number(r.failed_login_count),
+    lastFailedLoginAt: iso(r.last_failed_login_at),
+    lastLoginAt: iso(r.last_login_at),
+    loginCount: Number(r.login_count),
+    twoFactorEnabled: r.two_factor_enabled === true,
+    twoFactorMethod: (r.two_factor_method ?? null) as User['twoFactorMethod'],
+    createdAt: iso(r.created_at) as string,
+    updatedAt: iso(r.updated_at) as string,
+  };
+}
+
+export interface UserListFilter {
+  status?: UserStatus;
+  search?: string;
+  page: number;
+  pageSize: number;
+  sortBy: UserSortBy;
+  sortOrder: 'asc' | 'desc';
+}
+
+export interface Credentials {
+  user: User;
+  passwordHash: string | null;
+}
+
+export type UserRepo = ReturnType<typeof createUserRepo>;
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export function createUserRepo(db: Db) {
+  async function findById(orgId: string, id: string): Promise<User | null> {
+    const row = await db.maybeOne<Row>('SELECT * FROM users WHERE organization_id = $1 AND id = $2', [orgId, id]);
+    return row ? rowToUser(row) : null;
+  }
+
+  /** UPDATE … WHERE organization_id = $1 AND id = $2 [AND extra] RETURNING *; null when no row matched. */
+  async function updateWhere(orgId: string, id: string, set: string, params: unknown[], extra = ''): Promise<User | null> {
+    const row = await db.maybeOne<Row>(
+      `UPDATE users SET ${set} WHERE organization_id = $1 AND id = $2 ${extra} RETURNING *`,
+      [orgId, id, ...params],
+    );
+    return row ? rowToUser(row) : null;
+  }
+
+  return {
+    async insert(orgId: string, values: UserColumnValues): Promise<User> {
+      const keys = Object.keys(values).filter((k) => values[k as keyof UserColumnValues] !== undefined) as (keyof typeof USER_COLUMNS)[];
+      const columns = ['organization_id', ...keys.map((k) => USER_COLUMNS[k])];
+      const params = [orgId, ...keys.map((k) => values[k])];
+      const row = await db.one<Row>(
+        `INSERT INTO users (${columns.join(', ')}) VALUES (${params.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING *`,
+        params,
+      );
+      return rowToUser(row);
+    },
+
+    findById,
+
+    async findByEmail(orgId: string, email: string): Promise<User | null> {
+      const row = await db.maybeOne<Row>('SELECT * FROM users WHERE organization_id = $1 AND email = $2', [orgId, email]);
+      return row ? rowToUser(row) : null;
+    },
+
+    /** The user with its password hash, for the login check only. */
+    async findCredentialsByEmail(orgId: string, email: string): Promise<Credentials | null> {
+      const row = await db.maybeOne<Row>('SELECT * FROM users WHERE organization_id = $1 AND email = $2', [orgId, email]);
+      return row ? { user: rowToUser(row), passwordHash: str(row.password_hash) } : null;
+    },
+
+    async list(orgId: string, f: UserListFilter): Promise<{ rows: User[]; total: number }> {
+      const where = ['organization_id = $1'];
+      const params: unknown[] = [orgId];
+      if (f.status) {
+        params.push(f.status);
+        where.push(`status = $${params.length}`);
+      }
+      if (f.search) {
+        params.push(`%${escapeLike(f.search)}%`);
+        const p = `$${params.length}`;
+        where.push(`(email::text ILIKE ${p} OR given_name ILIKE ${p} OR family_name ILIKE ${p})`);
+      }
+      const clause = where.join(' AND ');
+      const total = await db.one<{ n: string | number }>(`SELECT count(*) AS n FROM users WHERE ${clause}`, params);
+      const order = `${SORT_COLUMNS[f.sortBy]} ${f.sortOrder === 'asc' ? 'ASC' : 'DESC'} NULLS LAST, id ${f.sortOrder === 'asc' ? 'ASC' : 'DESC'}`;
+      const rows = await db.many<Row>(
+        `SELECT * FROM users WHERE ${clause} ORDER BY ${order} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+        [...params, f.pageSize, (f.page - 1) * f.pageSize],
+      );
+      return { rows: rows.map(rowToUser), total: Number(total.n) };
+    },
+
+    async update(orgId: string, id: string, values: UserColumnValues): Promise<User | null> {
+      const keys = Object.keys(values).filter((k) => values[k as keyof UserColumnValues] !== undefined) as (keyof typeof USER_COLUMNS)[];
+      if (keys.length === 0) return findById(orgId, id);
+      const set = keys.map((k, i) => `${USER_COLUMNS[k]} = $${i + 3}`).join(', ');
+      return updateWhere(orgId, id, set, keys.map((k) => values[k]));
+    },
+
+    /** Status change guarded by the allowed previous statuses; null when the user is missing or not in one of them. */
+    async transition(orgId: string, id: string, from: readonly UserStatus[], to: UserStatus, lock?: { reason: string; at: Date }): Promise<User | null> {
+      const set = lock
+        ? 'status = $4, locked_reason = $5, locked_at = $6'
+        : "status = $4, locked_reason = NULL, locked_at = NULL, failed_login_count = CASE WHEN status = 'locked' THEN 0 ELSE failed_login_count END";
+      const params = lock ? [from, to, lock.reason, lock.at] : [from, to];
+      return updateWhere(orgId, id, set, params, 'AND status = ANY($3::text[])');
+    },
+
+    /** Clears the failure counter and, when asked, an automatic lock (password reset). */
+    async clearFailures(orgId: string, id: string, isAutoLockCleared: boolean): Promise<void> {
+      await db.query(
+        `UPDATE users SET failed_login_count = 0,
+           status = CASE WHEN $3 AND status = 'locked' AND locked_reason = 'auto_lockout' THEN 'active' ELSE status END,
+           locked_at = CASE WHEN $3 AND status = 'locked' AND locked_reason = 'auto_lockout' THEN NULL ELSE locked_at END,
+           locked_reason = CASE WHEN $3 AND status = 'locked' AND locked_reason = 'auto_lockout' THEN NULL ELSE locked_reason END
+         WHERE organization_id = $1 AND id = $2 AND (failed_login_count <> 0 OR ($3 AND status = 'locked' AND locked_reason = 'auto_lockout'))`,
+        [orgId, id, isAutoLockCleared],
+      );
+    },
+
+    /**
+     * One failed password check of an active user, atomically (spec 50 §10): the row lock serialises
+     * concurrent attempts, and the threshold is compared with the incremented value of the same statement.
+     */
+    async recordFailure(orgId: string, id: string, at: Date, threshold: number): Promise<{ failedLoginCount: number; isLocked: boolean } | null> {
+      const row = await db.maybeOne<{ failed_login_count: number; status: string }>(
+        `UPDATE users SET
+           failed_login_count = failed_login_count + 1,
+           last_failed_login_at = $3,
+           status = CASE WHEN failed_login_count + 1 >= $4 THEN 'locked' ELSE status END,
+           locked_reason = CASE WHEN failed_login_count + 1 >= $4 THEN 'auto_lockout' ELSE locked_reason END,
+           locked_at = CASE WHEN failed_login_count + 1 >= $4 THEN $3 ELSE locked_at END
+         WHERE organization_id = $1 AND id = $2 AND status = 'active'
+         RETURNING failed_login_count, status`,
+        [orgId, id, at, threshold],
+      );
+      return row ? { failedLoginCount: Number(row.failed_login_count), isLocked: row.status === 'locked' } : null;
+    },
+
+    /** Lifts an automatic lock taken at or before `lockedBefore`; false when another request already did or it is an admin lock. */
+    async unlockAfterCooldown(orgId: string, id: string, lockedBefore: Date): Promise<boolean> {
+      const r = await db.query(
+        `UPDATE users SET status = 'active', failed_login_count = 0, locked_at = NULL, locked_reason = NULL
+         WHERE organization_id = $1 AND id = $2 AND status = 'locked' AND locked_reason = 'auto_lockout' AND locked_at <= $3`,
+        [orgId, id, lockedBefore],
+      );
+      return r.rowCount === 1;
+    },
+
+    async recordLogin(orgId: string, id: string, at: Date): Promise<User | null> {
+      return updateWhere(orgId, id, 'last_login_at = $3, login_count = login_count + 1', [at]);
+    },
+  };
+}
