@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { Config } from './config/index.js';
@@ -52,8 +53,13 @@ export interface Porta {
 
 /** The one place where stores, services and the HTTP app are wired together (server, CLI and tests). */
 export async function createPorta(options: PortaOptions): Promise<Porta> {
-  const { config } = options;
-  const log = options.log ?? createLog({ env: config.env, level: config.logLevel });
+  const log = options.log ?? createLog({ env: options.config.env, level: options.config.logLevel });
+  let config = options.config;
+  if (config.cookieKeys.length === 0) {
+    // Only reachable when a caller skipped withDevSecrets; cookies then last as long as this process.
+    log.warn('config.cookie_keys_missing: using a random per-process cookie key');
+    config = Object.freeze({ ...config, cookieKeys: [randomBytes(32).toString('base64url')] });
+  }
   const clock = options.clock ?? systemClock;
   const kv = options.kv ?? createKv(config.kv, { clock, log });
   let db: Db | undefined = options.db;
@@ -104,7 +110,8 @@ interface HttpAppDeps {
 }
 
 function buildHttpApp(deps: HttpAppDeps): Koa {
-  const app = new Koa({ proxy: deps.config.http.trustProxy });
+  // The engines are mounted into this app and sign their cookies with its keys (newest first signs).
+  const app = new Koa({ proxy: deps.config.http.trustProxy, keys: [...deps.config.cookieKeys] });
   // Errors are answered by errorMapper; Koa's default handler would print stacks to stderr.
   app.silent = true;
   const metrics = deps.config.metricsEnabled ? createHttpMetrics() : undefined;

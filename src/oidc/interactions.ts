@@ -94,6 +94,7 @@ export function interactionRoutes(deps: OidcDeps, registry: ProviderRegistry): R
       hasPassword: methods.includes('password'),
       // Magic links and password reset arrive with the account-flows work; until then the page offers neither.
       hasMagicLink: false,
+      hasForgotPassword: false,
       email: extra.email ?? hint,
       error: extra.error,
     }, status);

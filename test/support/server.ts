@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import net, { type AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createPorta, type Porta } from '../../src/app.js';
@@ -34,7 +35,20 @@ export interface TestServer {
 }
 
 /** Starts the real app on 127.0.0.1:0 with chosen backends; `stop()` removes everything it created. */
+/** A free loopback port, so the issuer URL can name it before the server listens. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as import('node:net').AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'porta-test-'));
   const cleanups: Array<() => Promise<void>> = [async () => fs.rmSync(dataDir, { recursive: true, force: true })];
   let config: Config = {
@@ -43,6 +57,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       PORTA_DATA_DIR: dataDir,
       COOKIE_KEYS: 'test-cookie-key-0123456789abcdef',
       TWO_FACTOR_ENCRYPTION_KEY: 'ab'.repeat(32),
+      ISSUER_BASE_URL: `http://127.0.0.1:${port}`,
       ...options.env,
     }),
   };
@@ -55,7 +70,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       const database = await createTestDatabase();
       const ns = createTestRedisNamespace();
       cleanups.push(() => database.drop(), () => ns.clear());
-      config = { ...config, database: { kind: 'postgres', url: database.url }, kv: { kind: 'redis', url: ns.url } };
+      config = { ...config, autoMigrate: true, database: { kind: 'postgres', url: database.url }, kv: { kind: 'redis', url: ns.url } };
       porta = await createPorta({
         config, clock: options.clock, log: options.log, extend: options.extend, schemaCheckIntervalMs: options.schemaCheckIntervalMs,
         db: createPostgresDb({ url: database.url }),
@@ -68,7 +83,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         kv: createMemoryKv({ clock: options.clock }),
       });
     }
-    const running = await listen(porta, { port: 0, host: '127.0.0.1' });
+    const running = await listen(porta, { port, host: '127.0.0.1' });
     return {
       url: running.url,
       porta,
