@@ -41,7 +41,7 @@ async function freePort(): Promise<number> {
     const probe = net.createServer();
     probe.once('error', reject);
     probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as import('node:net').AddressInfo;
+      const { port } = probe.address() as AddressInfo;
       probe.close(() => resolve(port));
     });
   });
