@@ -143,8 +143,10 @@ function buildHttpApp(deps: HttpAppDeps): Koa {
 function neutralRoutes(): Router {
   const router = new Router();
   router.get('/', (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('X-Robots-Tag', 'noindex, nofollow');
     ctx.type = 'text/plain';
-    ctx.body = 'OK\n';
+    ctx.body = 'No public content is served here.\n';
   });
   router.get('/robots.txt', (ctx) => {
     ctx.type = 'text/plain';

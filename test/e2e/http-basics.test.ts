@@ -99,7 +99,9 @@ describe('HTTP basics (embedded backends)', () => {
   it('keeps the anonymous surface neutral', async () => {
     const root = await fetch(`${s.url}/`);
     expect(root.status).toBe(200);
-    expect((await root.text()).toLowerCase()).not.toContain('porta');
+    expect(await root.text()).toBe('No public content is served here.\n');
+    expect(root.headers.get('x-robots-tag')).toBe('noindex, nofollow');
+    expect(root.headers.get('cache-control')).toBe('no-store');
     expect(await (await fetch(`${s.url}/robots.txt`)).text()).toBe('User-agent: *\nDisallow: /\n');
     expect((await fetch(`${s.url}/favicon.ico`)).status).toBe(204);
   });
