@@ -80,9 +80,10 @@ export async function buildProvider(deps: OidcDeps, org: Organization): Promise<
       introspection: {
         enabled: true,
         // A client may only introspect its own tokens; others read as inactive.
-        allowedPolicy: async (_ctx, client, token) => token.clientId === undefined || token.clientId === client.clientId,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
-      revocation: { enabled: true },
+      // Another client's token is left alone, answered like an unknown token (RFC 7009 §2.2).
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       userinfo: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
       requestObjects: { enabled: false },

@@ -144,6 +144,23 @@ function oidcFlows(backends: 'embedded' | 'services') {
       await expect(oidc.refreshTokenGrant(config, next.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     });
 
+    it("neither introspects nor revokes another client's token", async () => {
+      const { tokens } = await codeFlow(a);
+      const res = await fetch(`${issuerOf(a)}/auth/token/revocation`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: tokens.access_token, client_id: a.spa.clientId }),
+      });
+      expect(res.status).toBe(200);
+      expect((await oidc.tokenIntrospection(await rp(a), tokens.access_token)).active).toBe(true);
+      const other = await s.porta.services.clients.create(a.orgId, {
+        applicationId: a.appId, clientName: 'Other', clientType: 'confidential', applicationType: 'web',
+        redirectUris: [REDIRECT_URI], grantTypes: ['authorization_code', 'client_credentials'],
+      });
+      const otherRp = await oidc.discovery(new URL(issuerOf(a)), other.client.clientId, undefined, oidc.ClientSecretBasic(other.secret!.plaintext), { execute: [oidc.allowInsecureRequests] });
+      expect((await oidc.tokenIntrospection(otherRp, tokens.access_token)).active).toBe(false);
+    });
+
     it('introspects and revokes', async () => {
       const { config, tokens } = await codeFlow(a);
       const live = await oidc.tokenIntrospection(config, tokens.access_token);
