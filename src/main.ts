@@ -34,7 +34,8 @@ async function main(): Promise<void> {
       process.emit(earlySignal, earlySignal);
       return;
     }
-    log.info({ url: running.url, issuer: config.issuerBaseUrl, ...describeBackends(config) }, `server.started: ${describeBackends(config).summary}`);
+    const { summary, database, store } = describeBackends(config);
+    log.info({ url: running.url, issuer: config.issuerBaseUrl, database, store }, `server.started: ${summary}`);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`porta: ${err.message}\n`);

@@ -14,18 +14,28 @@ export interface Tenant {
   email: string;
 }
 
+export interface TenantOptions {
+  requireConsent?: boolean;
+  appSlug?: string;
+  /** Registered on both clients instead of the fixed `REDIRECT_URI` / `POST_LOGOUT_URI` (a relying party started by the test). */
+  redirectUri?: string;
+  postLogoutRedirectUri?: string;
+}
+
 /** An organization with one application, a confidential web client, a public SPA client and a user. */
-export async function createTenant(services: Services, slug: string, options: { requireConsent?: boolean; appSlug?: string } = {}): Promise<Tenant> {
+export async function createTenant(services: Services, slug: string, options: TenantOptions = {}): Promise<Tenant> {
   const org = await services.organizations.create({ name: `Org ${slug}`, slug });
   const appSlug = options.appSlug ?? `app-${slug}`;
+  const redirectUris = [options.redirectUri ?? REDIRECT_URI];
+  const postLogoutRedirectUris = [options.postLogoutRedirectUri ?? POST_LOGOUT_URI];
   const app = (await services.applications.findBySlug(appSlug)) ?? (await services.applications.create({ name: `App ${slug}`, slug: appSlug }));
   const web = await services.clients.create(org.id, {
     applicationId: app.id,
     clientName: `Web ${slug}`,
     clientType: 'confidential',
     applicationType: 'web',
-    redirectUris: [REDIRECT_URI],
-    postLogoutRedirectUris: [POST_LOGOUT_URI],
+    redirectUris,
+    postLogoutRedirectUris,
     grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
     scope: 'openid profile email offline_access',
     requireConsent: options.requireConsent ?? false,
@@ -35,8 +45,8 @@ export async function createTenant(services: Services, slug: string, options: { 
     clientName: `SPA ${slug}`,
     clientType: 'public',
     applicationType: 'spa',
-    redirectUris: [REDIRECT_URI],
-    postLogoutRedirectUris: [POST_LOGOUT_URI],
+    redirectUris,
+    postLogoutRedirectUris,
     grantTypes: ['authorization_code', 'refresh_token'],
     scope: 'openid profile email offline_access',
   });
