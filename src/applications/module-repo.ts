@@ -1,6 +1,6 @@
 import type { Queryable } from '../platform/db/index.js';
 import { moduleSlugTaken } from './errors.js';
-import { isUniqueViolation } from './repo.js';
+import { isUniqueViolation } from '../platform/db/sql.js';
 import type { Module, ModuleStatus } from './schema.js';
 
 interface ModuleRow {

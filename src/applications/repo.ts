@@ -1,3 +1,4 @@
+import { escapeLike, isUniqueViolation } from '../platform/db/sql.js';
 import type { Queryable } from '../platform/db/index.js';
 import { applicationSlugTaken } from './errors.js';
 import type { Application, ApplicationStatus } from './schema.js';
@@ -117,13 +118,6 @@ export function createApplicationRepo(db: Queryable) {
 
 export type ApplicationRepo = ReturnType<typeof createApplicationRepo>;
 
-export function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
-}
-
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
 
 function toApplication(row: ApplicationRow): Application {
   return {

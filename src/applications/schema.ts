@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { AppError } from '../platform/errors.js';
 
 export const APPLICATION_STATUSES = ['active', 'inactive', 'archived'] as const;
 export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number];
@@ -80,12 +79,4 @@ export const UpdateModuleInput = z.strictObject({
 });
 export type UpdateModuleInput = z.input<typeof UpdateModuleInput>;
 
-/** Parses input or throws `invalid` `validation_failed` with `[{ path, message }]`, as the HTTP edge reports zod failures. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const details = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-  const first = details[0];
-  const message = first ? `${first.path || 'input'}: ${first.message}` : 'The input is invalid.';
-  throw new AppError('invalid', 'validation_failed', message, details);
-}
+export { parseInput } from '../platform/validation.js';

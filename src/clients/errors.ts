@@ -1,4 +1,3 @@
-import { ZodError, type ZodType } from 'zod';
 import { AppError } from '../platform/errors.js';
 
 export const clientNotFound = () => new AppError('not_found', 'client_not_found', 'Client not found.');
@@ -18,15 +17,4 @@ export const invalidTransition = (from: string, to: string) =>
 export const invalidClient = (code: string, message: string, details: Record<string, unknown>) =>
   new AppError('invalid', code, message, details);
 
-/** Parses input; a zod failure becomes `invalid` `validation_failed` with `[{ path, message }]`. */
-export function parseInput<T>(schema: ZodType<T>, input: unknown): T {
-  try {
-    return schema.parse(input);
-  } catch (err) {
-    if (err instanceof ZodError) {
-      const details = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-      throw new AppError('invalid', 'validation_failed', 'The request is invalid.', details);
-    }
-    throw err;
-  }
-}
+export { parseInput } from '../platform/validation.js';

@@ -1,3 +1,4 @@
+import { escapeLike } from '../platform/db/sql.js';
 import type { Db, Queryable } from '../platform/db/index.js';
 import type { ClientSettings } from './rules.js';
 import type { ApplicationType, ClientSortBy, ClientStatus, ClientType, GrantType, LoginMethod, TokenEndpointAuthMethod } from './schema.js';
@@ -63,7 +64,6 @@ const SECRET_COLUMNS = 'id, client_id, label, status, expires_at, last_used_at, 
 
 const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : v == null ? null : new Date(String(v)).toISOString());
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 function rowToClient(r: Row): Client {
   return {

@@ -1,3 +1,4 @@
+import { escapeLike, isUniqueViolation } from '../platform/db/sql.js';
 import type { Queryable } from '../platform/db/index.js';
 import { organizationSlugTaken } from './errors.js';
 import type { Branding, Organization, OrganizationStatus, LoginMethod, TwoFactorPolicy } from './schema.js';
@@ -149,14 +150,6 @@ export type OrganizationRepo = ReturnType<typeof createOrganizationRepo>;
 
 function placeholder(field: keyof OrganizationFields, n: number): string {
   return field === 'defaultLoginMethods' ? `$${n}::text[]` : `$${n}`;
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';
-}
-
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 function toOrganization(row: OrganizationRow): Organization {

@@ -1,4 +1,3 @@
-import { ZodError, type ZodType } from 'zod';
 import { AppError } from '../platform/errors.js';
 
 export const userNotFound = () => new AppError('not_found', 'user_not_found', 'User not found.');
@@ -11,15 +10,4 @@ export const invalidTransition = (action: string, from: string) =>
 export const reservedLockReason = () =>
   new AppError('invalid', 'invalid_lock_reason', 'The lock reason "auto_lockout" is reserved for automatic lockout.');
 
-/** Parses input; a zod failure becomes `invalid` `validation_failed` with `[{ path, message }]`. */
-export function parseInput<T>(schema: ZodType<T>, input: unknown): T {
-  try {
-    return schema.parse(input);
-  } catch (err) {
-    if (err instanceof ZodError) {
-      const details = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-      throw new AppError('invalid', 'validation_failed', 'The request is invalid.', details);
-    }
-    throw err;
-  }
-}
+export { parseInput } from '../platform/validation.js';

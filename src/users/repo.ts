@@ -1,3 +1,4 @@
+import { escapeLike } from '../platform/db/sql.js';
 import type { Db } from '../platform/db/index.js';
 import type { UserSortBy, UserStatus } from './schema.js';
 
@@ -149,7 +150,6 @@ export interface Credentials {
 
 export type UserRepo = ReturnType<typeof createUserRepo>;
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export function createUserRepo(db: Db) {
   async function findById(orgId: string, id: string): Promise<User | null> {
