@@ -15,8 +15,10 @@ function tooLarge(limit: number): AppError {
 }
 
 /**
- * Reads every request body once, before routing and before the OIDC engine, enforcing the size limit
- * (spec 50 §8) whether or not Content-Length is sent. `limitFor` may raise the limit for a route.
+ * Enforces the body size limit on every route, before routing and before the OIDC engine (spec 50 §8).
+ * A declared Content-Length is checked without reading; a chunked body is read here (it is the only
+ * way to count it) and left in `req.body`, where the engine and `rawBody` find it. `limitFor` may
+ * raise the limit for a route.
  */
 export function readBodies(options: { limitFor?: (ctx: Context) => number | undefined } = {}) {
   return async function bodies(ctx: Context, next: Next) {
@@ -28,22 +30,38 @@ export function readBodies(options: { limitFor?: (ctx: Context) => number | unde
       ctx.set('Connection', 'close');
       throw tooLarge(limit);
     }
-    const chunks: Buffer[] = [];
-    let received = 0;
-    for await (const chunk of ctx.req) {
-      received += (chunk as Buffer).length;
-      if (received > limit) {
-        ctx.set('Connection', 'close');
-        throw tooLarge(limit);
-      }
-      chunks.push(chunk as Buffer);
+    if (declared !== undefined) {
+      ctx.state.bodyLimit = limit;
+      return next();
     }
-    if (declared !== undefined && received !== declared) {
-      throw new AppError('invalid', 'bad_request', 'The request body does not match its Content-Length.');
-    }
-    ctx.req.body = Buffer.concat(chunks, received);
+    ctx.req.body = await readStream(ctx, limit, undefined);
     await next();
   };
+}
+
+/** The raw request body, read once (within the limit checked by `readBodies`). */
+export async function rawBody(ctx: Context): Promise<Buffer> {
+  if (ctx.req.body) return ctx.req.body;
+  if (!hasBody(ctx)) return Buffer.alloc(0);
+  ctx.req.body = await readStream(ctx, (ctx.state.bodyLimit as number | undefined) ?? DEFAULT_BODY_LIMIT, ctx.request.length);
+  return ctx.req.body;
+}
+
+async function readStream(ctx: Context, limit: number, declared: number | undefined): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of ctx.req) {
+    received += (chunk as Buffer).length;
+    if (received > limit) {
+      ctx.set('Connection', 'close');
+      throw tooLarge(limit);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  if (declared !== undefined && received !== declared) {
+    throw new AppError('invalid', 'bad_request', 'The request body does not match its Content-Length.');
+  }
+  return Buffer.concat(chunks, received);
 }
 
 function hasBody(ctx: Context): boolean {
@@ -52,9 +70,9 @@ function hasBody(ctx: Context): boolean {
 }
 
 /** The JSON body of an admin request; an empty body is `{}`. */
-export function jsonBody(ctx: Context): unknown {
-  const raw = ctx.req.body;
-  if (!raw || raw.length === 0) return {};
+export async function jsonBody(ctx: Context): Promise<unknown> {
+  const raw = await rawBody(ctx);
+  if (raw.length === 0) return {};
   if (!ctx.is('application/json')) {
     throw new AppError('invalid', 'unsupported_media_type', 'The request body must be application/json.');
   }

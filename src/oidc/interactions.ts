@@ -3,6 +3,7 @@ import querystring from 'node:querystring';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { issueCsrfToken, isCsrfValid } from '../http/pages/csrf.js';
+import { rawBody } from '../http/body.js';
 import { brandingOf, htmlCsp, localeOf } from './pages.js';
 import type { OidcDeps, Organization } from './types.js';
 import type { ProviderRegistry } from './registry.js';
@@ -17,9 +18,9 @@ interface Interaction {
   clientMeta: Record<string, unknown>;
 }
 
-function formBody(ctx: Context): Record<string, string> {
-  const raw = ctx.req.body;
-  if (!raw || !ctx.is('application/x-www-form-urlencoded')) return {};
+async function formBody(ctx: Context): Promise<Record<string, string>> {
+  if (!ctx.is('application/x-www-form-urlencoded')) return {};
+  const raw = await rawBody(ctx);
   const parsed = querystring.parse(raw.toString('utf8'));
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(parsed)) out[k] = Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
@@ -155,7 +156,7 @@ export function interactionRoutes(deps: OidcDeps, registry: ProviderRegistry): R
   router.post('/interaction/:uid/login', async (ctx) => {
     const it = await load(ctx);
     if (!it) return;
-    const body = formBody(ctx);
+    const body = await formBody(ctx);
     const email = (body.email ?? '').trim().slice(0, 320);
     if (!isCsrfValid(ctx, body._csrf)) return loginPage(ctx, it, { error: deps.i18n.t(it.locale, 'error.csrf'), email }, 400);
     if (it.details.prompt.name !== 'login') return renderError(ctx, deps, it.org, 'error.generic', 400);
@@ -173,7 +174,7 @@ export function interactionRoutes(deps: OidcDeps, registry: ProviderRegistry): R
   router.post('/interaction/:uid/consent/confirm', async (ctx) => {
     const it = await load(ctx);
     if (!it) return;
-    if (!isCsrfValid(ctx, formBody(ctx)._csrf)) return renderError(ctx, deps, it.org, 'error.csrf', 400);
+    if (!isCsrfValid(ctx, (await formBody(ctx))._csrf)) return renderError(ctx, deps, it.org, 'error.csrf', 400);
     if (it.details.prompt.name !== 'consent') return renderError(ctx, deps, it.org, 'error.generic', 400);
     const grantId = await saveGrant(it);
     return finish(ctx, it, { consent: { grantId } });
@@ -182,7 +183,7 @@ export function interactionRoutes(deps: OidcDeps, registry: ProviderRegistry): R
   router.post('/interaction/:uid/abort', async (ctx) => {
     const it = await load(ctx);
     if (!it) return;
-    if (!isCsrfValid(ctx, formBody(ctx)._csrf)) return renderError(ctx, deps, it.org, 'error.csrf', 400);
+    if (!isCsrfValid(ctx, (await formBody(ctx))._csrf)) return renderError(ctx, deps, it.org, 'error.csrf', 400);
     return finish(ctx, it, { error: 'access_denied', error_description: 'End-User aborted interaction' });
   });
 

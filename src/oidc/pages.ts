@@ -72,6 +72,7 @@ export function logoutSource(deps: OidcDeps, builtFor: Organization) {
       locale,
       branding: brandingOf(org),
       title: deps.i18n.t(locale, 'logout.title'),
+      clientName: client?.metadata().client_name as string | undefined,
       form,
       returnUrl,
       autoSubmit,

@@ -391,6 +391,7 @@ function oidcFlows(backends: 'embedded' | 'services') {
       expect(page.status).toBe(200);
       expect(page.body).toContain('Sign out');
       expect(page.body).toContain('Return to application');
+      expect(page.body).toContain('You are leaving Web acme.');
       expect(page.body.replace(/&#x3D;/g, '=')).toContain(`href="${POST_LOGOUT_URI}?state=st1"`);
       const done = await browser.follow(formAction(page.body, 'op.logoutForm'), { form: { xsrf: hiddenInput(page.body, 'xsrf'), logout: 'yes' } });
       expect(done.location).toBe(`${POST_LOGOUT_URI}?state=st1`);
