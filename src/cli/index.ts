@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import { registerMigrate } from './commands/migrate.js';
 import { registerHealth } from './commands/health.js';
 import { registerKeys } from './commands/keys.js';
+import { registerProvision } from './commands/provision.js';
+import { registerClientSecrets } from './commands/client-secrets.js';
 import { CliError, EXIT, exitCodeOf } from './context.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerHealth(program);
   registerKeys(program);
+  registerProvision(program);
+  registerClientSecrets(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

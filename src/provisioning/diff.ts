@@ -1,0 +1,123 @@
+import type { Application, Module, UpdateApplicationInput, UpdateModuleInput } from '../applications/index.js';
+import type { Client, UpdateClientInput } from '../clients/index.js';
+import type { Branding, Organization, UpdateOrganizationInput } from '../organizations/index.js';
+import type { User } from '../users/index.js';
+import { scopeString } from './rules.js';
+import type { ProvisionApplication, ProvisionBranding, ProvisionClient, ProvisionModule, ProvisionOrganization, ProvisionUser } from './schema.js';
+
+/** What overwrite mode changes: only the fields the file gives, and only where they differ. */
+export interface Patch<T> {
+  patch: T;
+  /** The file's field names that differ. */
+  changes: string[];
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) => new Set(a).size === new Set(b).size && a.every((v) => b.includes(v));
+const scopeTokens = (scope: string) => scope.split(/\s+/).filter(Boolean);
+
+function differ<T extends object>(
+  fields: Array<[fileName: string, key: keyof T, wanted: unknown, current: unknown, isSame?: (a: never, b: never) => boolean]>,
+): Patch<Partial<T>> {
+  const patch: Partial<T> = {};
+  const changes: string[] = [];
+  for (const [fileName, key, wanted, current, isSame] of fields) {
+    if (wanted === undefined) continue;
+    const same = isSame && wanted !== null && current !== null ? isSame(wanted as never, current as never) : wanted === current;
+    if (same) continue;
+    patch[key] = wanted as T[keyof T];
+    changes.push(fileName);
+  }
+  return { patch, changes };
+}
+
+const BRANDING_FIELDS: Array<[keyof ProvisionBranding, keyof Branding]> = [
+  ['logo_url', 'logoUrl'],
+  ['favicon_url', 'faviconUrl'],
+  ['primary_color', 'primaryColor'],
+  ['company_name', 'companyName'],
+  ['custom_css', 'customCss'],
+];
+
+export function brandingInput(b: ProvisionBranding | undefined): Partial<Branding> {
+  const out: Partial<Branding> = {};
+  for (const [from, to] of BRANDING_FIELDS) if (b?.[from] !== undefined) out[to] = b[from];
+  return out;
+}
+
+export function organizationPatch(o: ProvisionOrganization, current: Organization): Patch<UpdateOrganizationInput> {
+  const main = differ<UpdateOrganizationInput>([
+    ['name', 'name', o.name, current.name],
+    ['default_locale', 'defaultLocale', o.default_locale, current.defaultLocale],
+    ['default_login_methods', 'defaultLoginMethods', o.default_login_methods, current.defaultLoginMethods, sameSet],
+    ['two_factor_policy', 'twoFactorPolicy', o.two_factor_policy, current.twoFactorPolicy],
+  ]);
+  const branding = differ<Branding>(BRANDING_FIELDS.map(([from, to]) => [`branding.${from}`, to, o.branding?.[from], current.branding[to]]));
+  if (branding.changes.length === 0) return main;
+  return { patch: { ...main.patch, branding: branding.patch }, changes: [...main.changes, ...branding.changes] };
+}
+
+export function applicationPatch(a: ProvisionApplication, current: Application): Patch<UpdateApplicationInput> {
+  return differ<UpdateApplicationInput>([
+    ['name', 'name', a.name, current.name],
+    ['description', 'description', a.description, current.description],
+  ]);
+}
+
+export function modulePatch(m: ProvisionModule, current: Module): Patch<UpdateModuleInput> {
+  return differ<UpdateModuleInput>([
+    ['name', 'name', m.name, current.name],
+    ['description', 'description', m.description, current.description],
+    ['status', 'status', m.status, current.status],
+  ]);
+}
+
+/** The file's client settings as the clients service takes them. */
+export function clientSettings(c: ProvisionClient): Omit<UpdateClientInput, 'clientName'> {
+  return {
+    applicationType: c.application_type,
+    redirectUris: c.redirect_uris,
+    postLogoutRedirectUris: c.post_logout_redirect_uris,
+    grantTypes: c.grant_types,
+    responseTypes: c.response_types,
+    scope: scopeString(c.scope),
+    tokenEndpointAuthMethod: c.token_endpoint_auth_method,
+    allowedOrigins: c.allowed_origins,
+    requirePkce: c.require_pkce,
+    requireConsent: c.require_consent,
+    loginMethods: c.login_methods,
+  };
+}
+
+export function clientPatch(c: ProvisionClient, current: Client): Patch<UpdateClientInput> {
+  const s = clientSettings(c);
+  return differ<UpdateClientInput>([
+    ['client_name', 'clientName', c.client_name, current.clientName],
+    ['application_type', 'applicationType', s.applicationType, current.applicationType],
+    ['redirect_uris', 'redirectUris', s.redirectUris, current.redirectUris, sameSet],
+    ['post_logout_redirect_uris', 'postLogoutRedirectUris', s.postLogoutRedirectUris, current.postLogoutRedirectUris, sameSet],
+    ['grant_types', 'grantTypes', s.grantTypes, current.grantTypes, sameSet],
+    ['scope', 'scope', s.scope, current.scope, (a: string, b: string) => sameSet(scopeTokens(a), scopeTokens(b))],
+    ['token_endpoint_auth_method', 'tokenEndpointAuthMethod', s.tokenEndpointAuthMethod, current.tokenEndpointAuthMethod],
+    ['allowed_origins', 'allowedOrigins', s.allowedOrigins, current.allowedOrigins, sameSet],
+    ['require_consent', 'requireConsent', s.requireConsent, current.requireConsent],
+    ['login_methods', 'loginMethods', s.loginMethods, current.loginMethods, sameSet],
+  ]);
+}
+
+export interface UserProfilePatch {
+  givenName?: string | null;
+  familyName?: string | null;
+  locale?: string | null;
+  emailVerified?: boolean;
+}
+
+const blankToNull = (v: string | null | undefined) => (v === '' ? null : v);
+
+export function userPatch(u: ProvisionUser, current: User): Patch<UserProfilePatch> {
+  return differ<UserProfilePatch>([
+    ['given_name', 'givenName', blankToNull(u.given_name), current.givenName],
+    ['family_name', 'familyName', blankToNull(u.family_name), current.familyName],
+    ['locale', 'locale', blankToNull(u.locale), current.locale],
+    ['email_verified', 'emailVerified', u.email_verified, current.emailVerified],
+  ]);
+}

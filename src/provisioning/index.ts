@@ -1,0 +1,16 @@
+export {
+  createProvisioningService,
+  type ProvisioningService,
+  type ProvisioningServiceDeps,
+  type ProvisionAction,
+  type ProvisionCredential,
+  type ProvisionEntry,
+  type ProvisionObjectType,
+  type ProvisionOptions,
+  type ProvisionResult,
+} from './service.js';
+export { parseProvisioningText, validateProvisioningFile, type ProvisioningFormat } from './validate.js';
+export { PROVISION_MODES, ProvisioningFile, durationSeconds, type ProvisionMode } from './schema.js';
+export { formatPath } from './rules.js';
+export type { ProvisioningFailure, ProvisioningProblem } from './errors.js';
+export { transactionBoundDb } from './transaction.js';
