@@ -3,13 +3,10 @@
 // Usage: node bench/http.mjs [--url http://127.0.0.1:3000] [--services] [--duration 10] [--connections 50]
 // Without --url it starts Porta itself on a free loopback port (embedded backends, or real
 // PostgreSQL/Redis with --services) and stops it afterwards. Bounded by --duration.
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { freePort, prepareEnvironment, startPorta } from './lib/porta.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -21,65 +18,19 @@ const { values } = parseArgs({
   },
 });
 
-const root = path.resolve(import.meta.dirname, '..');
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitHealthy(url, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`server at ${url} did not become healthy`);
-}
-
-let child;
-let dataDir;
-let benchDb;
-
-async function psql(url, sql) {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+let server;
+let environment;
 let url = values.url;
 if (!url) {
-  const port = await freePort();
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'porta-bench-'));
-  const env = { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', PORTA_DATA_DIR: dataDir };
-  if (values.services) {
-    // A database of its own, dropped afterwards: the bench never touches existing data.
-    const admin = new URL(process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres');
-    benchDb = { admin: admin.toString(), name: `porta_bench_${Date.now().toString(36)}` };
-    await psql(benchDb.admin, `CREATE DATABASE ${benchDb.name}`);
-    admin.pathname = `/${benchDb.name}`;
-    env.DATABASE_URL = admin.toString();
-    env.REDIS_URL ??= 'redis://127.0.0.1:6379';
-    env.PORTA_AUTO_MIGRATE = 'true';
-  } else {
-    delete env.DATABASE_URL;
-    delete env.REDIS_URL;
+  // A database of its own with --services, dropped afterwards: the bench never touches existing data.
+  environment = await prepareEnvironment({ services: values.services, port: await freePort() });
+  try {
+    server = await startPorta(environment.env);
+  } catch (err) {
+    await environment.cleanup();
+    throw err;
   }
-  child = spawn(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'src/main.ts')], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
-  url = `http://127.0.0.1:${port}`;
-  await waitHealthy(url);
+  url = server.url;
 }
 
 try {
@@ -104,10 +55,6 @@ try {
   };
   console.log(JSON.stringify(summary, null, 2));
 } finally {
-  if (child) {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  }
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  if (benchDb) await psql(benchDb.admin, `DROP DATABASE IF EXISTS ${benchDb.name} WITH (FORCE)`);
+  await server?.stop();
+  await environment?.cleanup();
 }

@@ -1,0 +1,57 @@
+// Provisions the bench tenant with `porta provision` in direct mode, before the server starts
+// (the server's process then owns the embedded database): one organization, one application,
+// a confidential web client and `users` users, all with `password`.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { root } from './porta.mjs';
+
+function porta(args, env) {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [path.join(root, 'bin/porta.mjs'), ...args], { cwd: root, env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`porta ${args[0]} failed: ${stderr || stdout || err.message}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+/** Returns { orgId, appId, slug, clientId, clientSecret, users: [{ id, email }] }. */
+export async function provisionTenant(env, { slug, redirectUri, password, users = 1 }) {
+  const file = {
+    version: '1.0',
+    allow_passwords: true,
+    organizations: [{
+      name: `Bench ${slug}`,
+      slug,
+      applications: [{
+        name: `Bench app ${slug}`,
+        slug: `app-${slug}`,
+        clients: [{
+          client_name: 'Bench web client', client_type: 'confidential', application_type: 'web',
+          redirect_uris: [redirectUri], grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+          scope: 'openid profile email offline_access', require_consent: false,
+        }],
+      }],
+      users: Array.from({ length: users }, (_, i) => ({
+        email: `user${i}@bench.example`, password, given_name: 'Bench', family_name: `User ${i}`, email_verified: true,
+      })),
+    }],
+  };
+  // Inside the bench's own temporary data dir (mode 0700), removed with it.
+  const filePath = path.join(env.PORTA_DATA_DIR, 'bench-tenant.json');
+  fs.writeFileSync(filePath, JSON.stringify(file), { mode: 0o600 });
+  await porta(['migrate', 'up'], env);
+  const result = JSON.parse(await porta(['provision', '-f', filePath, '--json'], env));
+  fs.rmSync(filePath, { force: true });
+  const idOf = (type) => result.items.find((i) => i.type === type)?.id;
+  const [client] = result.clients;
+  if (!client?.clientSecret || !idOf('organization') || !idOf('application')) throw new Error(`unexpected provision result: ${JSON.stringify(result)}`);
+  return {
+    orgId: idOf('organization'),
+    appId: idOf('application'),
+    slug,
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+    users: result.items.filter((i) => i.type === 'user').map((i) => ({ id: i.id, email: i.key })),
+  };
+}
