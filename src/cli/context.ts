@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline/promises';
 import { loadConfig, ConfigError, type Config } from '../config/index.js';
 import { AppError } from '../platform/errors.js';
 
@@ -72,4 +73,17 @@ export function printTable(rows: Array<Record<string, string>>, columns: string[
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Asks y/N on a terminal (spec 30 §1); `--force` skips it; without a terminal it refuses (exit 2). */
+export async function confirm(g: GlobalOptions, question: string): Promise<void> {
+  if (g.force) return;
+  if (!process.stdin.isTTY) throw new CliError(`${question}\nRefusing without a terminal to confirm: pass --force.`, EXIT.usage);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${question}\nContinue? [y/N] `);
+    if (!/^y(es)?$/i.test(answer.trim())) throw new CliError('Cancelled.', EXIT.usage);
+  } finally {
+    rl.close();
+  }
 }

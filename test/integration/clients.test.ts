@@ -1,13 +1,13 @@
+import { onEachDatabase } from '../support/databases.js';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createEmbeddedDb, createMigrator, createPostgresDb, type Db } from '../../src/platform/db/index.js';
+import { createMigrator, type Db } from '../../src/platform/db/index.js';
 import { createMemoryKv, type MemoryKv } from '../../src/platform/kv/index.js';
 import { createManualClock, type ManualClock } from '../../src/platform/clock.js';
 import { createLog } from '../../src/platform/log.js';
 import { isAppError } from '../../src/platform/errors.js';
 import { createPasswordHasher } from '../../src/users/index.js';
 import { clientCacheKey, createClientService, type ClientService, type CreateClientInput } from '../../src/clients/index.js';
-import { createTestDatabase, describeWithPostgres, type TestDatabase } from '../support/services.js';
 
 const MINUTE = 60_000;
 const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
@@ -326,24 +326,4 @@ function clientSuite(open: () => Promise<{ db: Db; dispose(): Promise<void> }>) 
   });
 }
 
-describe('clients service (embedded)', () => {
-  clientSuite(async () => {
-    const db = await createEmbeddedDb({ dataDir: 'memory://' });
-    return { db, dispose: () => db.close() };
-  });
-});
-
-describeWithPostgres('clients service (PostgreSQL)', () => {
-  let testDb: TestDatabase | undefined;
-  clientSuite(async () => {
-    testDb = await createTestDatabase();
-    const db = createPostgresDb({ url: testDb.url });
-    return {
-      db,
-      async dispose() {
-        await db.close();
-        await testDb?.drop();
-      },
-    };
-  });
-});
+onEachDatabase('clients service', clientSuite);

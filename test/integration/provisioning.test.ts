@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createEmbeddedDb, createMigrator, createPostgresDb, type Db } from '../../src/platform/db/index.js';
+import { onEachDatabase } from '../support/databases.js';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { createMigrator, type Db } from '../../src/platform/db/index.js';
 import { createMemoryKv, type MemoryKv } from '../../src/platform/kv/index.js';
 import { createManualClock, type ManualClock } from '../../src/platform/clock.js';
 import { createLog } from '../../src/platform/log.js';
@@ -14,7 +15,6 @@ import {
   type ProvisionMode,
   type ProvisionResult,
 } from '../../src/provisioning/index.js';
-import { createTestDatabase, describeWithPostgres, type TestDatabase } from '../support/services.js';
 
 const SECRET = 'provisioned-secret-0123456789abcdefghijkl';
 
@@ -393,24 +393,4 @@ organizations:
   });
 }
 
-describe('provisioning (embedded)', () => {
-  provisioningSuite(async () => {
-    const db = await createEmbeddedDb({ dataDir: 'memory://' });
-    return { db, dispose: () => db.close() };
-  });
-});
-
-describeWithPostgres('provisioning (PostgreSQL)', () => {
-  let testDb: TestDatabase | undefined;
-  provisioningSuite(async () => {
-    testDb = await createTestDatabase();
-    const db = createPostgresDb({ url: testDb.url });
-    return {
-      db,
-      async dispose() {
-        await db.close();
-        await testDb?.drop();
-      },
-    };
-  });
-});
+onEachDatabase('provisioning', provisioningSuite);

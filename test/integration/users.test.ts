@@ -1,10 +1,10 @@
+import { onEachDatabase } from '../support/databases.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmbeddedDb, createMigrator, createPostgresDb, type Db } from '../../src/platform/db/index.js';
+import { createMigrator, type Db } from '../../src/platform/db/index.js';
 import { createManualClock, type ManualClock } from '../../src/platform/clock.js';
 import { createLog } from '../../src/platform/log.js';
 import { isAppError } from '../../src/platform/errors.js';
 import { createPasswordHasher, createUserService, type PasswordHasher, type UserService } from '../../src/users/index.js';
-import { createTestDatabase, describeWithPostgres, type TestDatabase } from '../support/services.js';
 
 const MINUTE = 60_000;
 const PASSWORD = 'correct horse battery';
@@ -373,24 +373,4 @@ function userSuite(open: () => Promise<{ db: Db; dispose(): Promise<void> }>) {
   });
 }
 
-describe('users service (embedded)', () => {
-  userSuite(async () => {
-    const db = await createEmbeddedDb({ dataDir: 'memory://' });
-    return { db, dispose: () => db.close() };
-  });
-});
-
-describeWithPostgres('users service (PostgreSQL)', () => {
-  let testDb: TestDatabase | undefined;
-  userSuite(async () => {
-    testDb = await createTestDatabase();
-    const db = createPostgresDb({ url: testDb.url });
-    return {
-      db,
-      async dispose() {
-        await db.close();
-        await testDb?.drop();
-      },
-    };
-  });
-});
+onEachDatabase('users service', userSuite);

@@ -1,10 +1,9 @@
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { Client, ClientSecret } from '../../clients/index.js';
 import { AppError } from '../../platform/errors.js';
 import { durationSeconds } from '../../provisioning/index.js';
 import type { Services } from '../../services.js';
-import { cliConfig, printJson, printTable, CliError, EXIT, type GlobalOptions } from '../context.js';
+import { cliConfig, confirm, printJson, printTable, CliError, EXIT, type GlobalOptions } from '../context.js';
 import { withDirectServices } from '../direct.js';
 
 const SHOWN_ONCE = 'Store the secret securely. It will not be shown again.';
@@ -86,17 +85,6 @@ async function withClient<T>(g: GlobalOptions, ref: string, fn: (services: Servi
   });
 }
 
-async function confirm(g: GlobalOptions, question: string): Promise<void> {
-  if (g.force) return;
-  if (!process.stdin.isTTY) throw new CliError(`${question}\nRefusing without a terminal to confirm: pass --force.`, EXIT.usage);
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await rl.question(`${question}\nContinue? [y/N] `);
-    if (!/^y(es)?$/i.test(answer.trim())) throw new CliError('Cancelled.', EXIT.usage);
-  } finally {
-    rl.close();
-  }
-}
 
 function row(s: ClientSecret): Record<string, string> {
   return {

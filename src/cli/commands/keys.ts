@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { createSigningKeyService, type SigningKey, type SigningKeyService } from '../../keys/index.js';
 import type { Config } from '../../config/index.js';
@@ -6,7 +5,7 @@ import type { Db } from '../../platform/db/index.js';
 import { createKv } from '../../platform/kv/index.js';
 import { systemClock } from '../../platform/clock.js';
 import { createLog } from '../../platform/log.js';
-import { cliConfig, printJson, printTable, CliError, EXIT, type GlobalOptions } from '../context.js';
+import { cliConfig, confirm, printJson, printTable, type GlobalOptions } from '../context.js';
 import { withDirectDb } from '../direct.js';
 
 const TOKEN_TTL_KEYS = ['access_token_ttl', 'id_token_ttl', 'refresh_token_ttl'];
@@ -92,19 +91,6 @@ async function withKeys<T>(g: GlobalOptions, fn: (service: SigningKeyService, db
   }
 }
 
-async function confirm(g: GlobalOptions, question: string): Promise<void> {
-  if (g.force) return;
-  if (!process.stdin.isTTY) {
-    throw new CliError(`${question}\nRefusing without a terminal to confirm: pass --force.`, EXIT.usage);
-  }
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await rl.question(`${question}\nContinue? [y/N] `);
-    if (!/^y(es)?$/i.test(answer.trim())) throw new CliError('Cancelled.', EXIT.usage);
-  } finally {
-    rl.close();
-  }
-}
 
 async function longestTokenTtl(db: Db): Promise<number> {
   const rows = await db.many<{ value: unknown }>('SELECT value FROM system_config WHERE key = ANY($1)', [TOKEN_TTL_KEYS]);
