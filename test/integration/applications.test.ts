@@ -1,12 +1,12 @@
+import { onEachDatabase } from '../support/databases.js';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmbeddedDb, createMigrator, createPostgresDb, type Db } from '../../src/platform/db/index.js';
+import { createMigrator, type Db } from '../../src/platform/db/index.js';
 import { createMemoryKv, type Kv } from '../../src/platform/kv/index.js';
 import { createManualClock } from '../../src/platform/clock.js';
 import { createLog } from '../../src/platform/log.js';
 import { AppError } from '../../src/platform/errors.js';
 import { createApplicationService, type ApplicationService } from '../../src/applications/index.js';
-import { createTestDatabase, describeWithPostgres } from '../support/services.js';
 
 type Open = () => Promise<{ db: Db; dispose(): Promise<void> }>;
 
@@ -178,23 +178,4 @@ function applicationSuite(open: Open) {
   });
 }
 
-describe('applications on the embedded engine', () => {
-  applicationSuite(async () => {
-    const db = await createEmbeddedDb({ dataDir: 'memory://' });
-    return { db, dispose: () => db.close() };
-  });
-});
-
-describeWithPostgres('applications on PostgreSQL', () => {
-  applicationSuite(async () => {
-    const t = await createTestDatabase();
-    const db = createPostgresDb({ url: t.url });
-    return {
-      db,
-      async dispose() {
-        await db.close();
-        await t.drop();
-      },
-    };
-  });
-});
+onEachDatabase('applications', applicationSuite);

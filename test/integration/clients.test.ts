@@ -1,3 +1,4 @@
+import { expectAppError } from '../support/errors.js';
 import { onEachDatabase } from '../support/databases.js';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -5,19 +6,11 @@ import { createMigrator, type Db } from '../../src/platform/db/index.js';
 import { createMemoryKv, type MemoryKv } from '../../src/platform/kv/index.js';
 import { createManualClock, type ManualClock } from '../../src/platform/clock.js';
 import { createLog } from '../../src/platform/log.js';
-import { isAppError } from '../../src/platform/errors.js';
 import { createPasswordHasher } from '../../src/users/index.js';
 import { clientCacheKey, createClientService, type ClientService, type CreateClientInput } from '../../src/clients/index.js';
 
 const MINUTE = 60_000;
 const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
-
-async function expectAppError(promise: Promise<unknown>, kind: string, code: string) {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  expect(isAppError(err), `expected AppError ${code}, got ${String(err)}`).toBe(true);
-  expect(err).toMatchObject({ kind, code });
-  return err as { details?: unknown };
-}
 
 function clientSuite(open: () => Promise<{ db: Db; dispose(): Promise<void> }>) {
   let db: Db;

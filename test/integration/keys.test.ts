@@ -1,3 +1,4 @@
+import { expectAppError } from '../support/errors.js';
 import { createHash, createPublicKey, createPrivateKey, sign, verify } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSigningKeyService, CONFIG_VERSION_KEY, type SigningKeyService } from '../../src/keys/index.js';
@@ -5,7 +6,6 @@ import { createManualClock, type ManualClock } from '../../src/platform/clock.js
 import { createEmbeddedDb, createMigrator, createPostgresDb, type Db } from '../../src/platform/db/index.js';
 import { createMemoryKv, type Kv } from '../../src/platform/kv/index.js';
 import { createLog } from '../../src/platform/log.js';
-import { AppError } from '../../src/platform/errors.js';
 import { createTestDatabase, describeWithPostgres, type TestDatabase } from '../support/services.js';
 
 const log = createLog({ env: 'test', level: 'silent' });
@@ -15,12 +15,6 @@ interface Backend {
   /** A second connection pool to the same database, as another process would have (the same Db on PGlite). */
   other: Db;
   dispose(): Promise<void>;
-}
-
-async function expectAppError(promise: Promise<unknown>, kind: string, code: string) {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(AppError);
-  expect(err).toMatchObject({ kind, code });
 }
 
 /** A store whose reads fail, as an unreachable Redis would. */

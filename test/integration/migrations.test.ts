@@ -1,13 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createEmbeddedDb,
-  createMigrator,
-  createPostgresDb,
-  parseMigration,
-  readMigrations,
-  type Db,
-} from '../../src/platform/db/index.js';
-import { createTestDatabase, describeWithPostgres, type TestDatabase } from '../support/services.js';
+import { onEachDatabase } from '../support/databases.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createMigrator, parseMigration, readMigrations, type Db } from '../../src/platform/db/index.js';
 
 const extra = [
   parseMigration('900_first', '-- Up Migration\nCREATE TABLE t_first (id int);\n-- Down Migration\nDROP TABLE t_first;'),
@@ -100,24 +93,4 @@ function migratorSuite(open: () => Promise<{ db: Db; dispose(): Promise<void> }>
   });
 }
 
-describe('migrations on the embedded engine', () => {
-  migratorSuite(async () => {
-    const db = await createEmbeddedDb({ dataDir: 'memory://' });
-    return { db, dispose: () => db.close() };
-  });
-});
-
-describeWithPostgres('migrations on PostgreSQL', () => {
-  let t: TestDatabase;
-  migratorSuite(async () => {
-    t = await createTestDatabase();
-    const db = createPostgresDb({ url: t.url });
-    return {
-      db,
-      async dispose() {
-        await db.close();
-        await t.drop();
-      },
-    };
-  });
-});
+onEachDatabase('migrations', migratorSuite);

@@ -1,12 +1,12 @@
+import { onEachDatabase } from '../support/databases.js';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmbeddedDb, createMigrator, createPostgresDb, type Db } from '../../src/platform/db/index.js';
+import { createMigrator, type Db } from '../../src/platform/db/index.js';
 import { createMemoryKv, type Kv } from '../../src/platform/kv/index.js';
 import { createManualClock } from '../../src/platform/clock.js';
 import { createLog } from '../../src/platform/log.js';
 import { AppError } from '../../src/platform/errors.js';
 import { createOrganizationService, type OrganizationService } from '../../src/organizations/index.js';
-import { createTestDatabase, describeWithPostgres } from '../support/services.js';
 
 type Open = () => Promise<{ db: Db; dispose(): Promise<void> }>;
 
@@ -351,23 +351,4 @@ function organizationSuite(open: Open) {
   });
 }
 
-describe('organizations on the embedded engine', () => {
-  organizationSuite(async () => {
-    const db = await createEmbeddedDb({ dataDir: 'memory://' });
-    return { db, dispose: () => db.close() };
-  });
-});
-
-describeWithPostgres('organizations on PostgreSQL', () => {
-  organizationSuite(async () => {
-    const t = await createTestDatabase();
-    const db = createPostgresDb({ url: t.url });
-    return {
-      db,
-      async dispose() {
-        await db.close();
-        await t.drop();
-      },
-    };
-  });
-});
+onEachDatabase('organizations', organizationSuite);

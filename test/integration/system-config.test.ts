@@ -1,11 +1,11 @@
+import { onEachDatabase } from '../support/databases.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmbeddedDb, createMigrator, createPostgresDb, type Db } from '../../src/platform/db/index.js';
+import { createMigrator, type Db } from '../../src/platform/db/index.js';
 import { createMemoryKv, type Kv } from '../../src/platform/kv/index.js';
 import { createManualClock, type ManualClock } from '../../src/platform/clock.js';
 import { createLog } from '../../src/platform/log.js';
 import { AppError } from '../../src/platform/errors.js';
 import { CONFIG_VERSION_KEY, createSystemConfigService, type SystemConfigService } from '../../src/system-config/index.js';
-import { createTestDatabase, describeWithPostgres } from '../support/services.js';
 
 type Open = () => Promise<{ db: Db; dispose(): Promise<void> }>;
 
@@ -213,23 +213,4 @@ function systemConfigSuite(open: Open) {
   });
 }
 
-describe('system config on the embedded engine', () => {
-  systemConfigSuite(async () => {
-    const db = await createEmbeddedDb({ dataDir: 'memory://' });
-    return { db, dispose: () => db.close() };
-  });
-});
-
-describeWithPostgres('system config on PostgreSQL', () => {
-  systemConfigSuite(async () => {
-    const t = await createTestDatabase();
-    const db = createPostgresDb({ url: t.url });
-    return {
-      db,
-      async dispose() {
-        await db.close();
-        await t.drop();
-      },
-    };
-  });
-});
+onEachDatabase('system config', systemConfigSuite);

@@ -1,9 +1,9 @@
+import { expectAppError } from '../support/errors.js';
 import { onEachDatabase } from '../support/databases.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigrator, type Db } from '../../src/platform/db/index.js';
 import { createManualClock, type ManualClock } from '../../src/platform/clock.js';
 import { createLog } from '../../src/platform/log.js';
-import { isAppError } from '../../src/platform/errors.js';
 import { createPasswordHasher, createUserService, type PasswordHasher, type UserService } from '../../src/users/index.js';
 
 const MINUTE = 60_000;
@@ -19,13 +19,6 @@ function countingHasher(inner: PasswordHasher) {
     verifyDummy: (p) => ((counter.dummy += 1), inner.verifyDummy(p)),
   };
   return { hasher, counter, reset: () => Object.assign(counter, { verify: 0, dummy: 0 }) };
-}
-
-async function expectAppError(promise: Promise<unknown>, kind: string, code: string) {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  expect(isAppError(err), `expected AppError ${code}, got ${String(err)}`).toBe(true);
-  expect(err).toMatchObject({ kind, code });
-  return err as { details?: unknown };
 }
 
 function userSuite(open: () => Promise<{ db: Db; dispose(): Promise<void> }>) {
