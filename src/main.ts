@@ -3,6 +3,7 @@ import { createLog } from './platform/log.js';
 import { createPorta } from './app.js';
 import { listen, exitOnSignals } from './server.js';
 import { describeBackends } from './startup-banner.js';
+import { firstRun } from './first-run.js';
 
 /** A signal during startup stops the server as soon as it is safe (never in the middle of a migration). */
 let earlySignal: NodeJS.Signals | undefined;
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     }
     const { summary, database, store } = describeBackends(config);
     log.info({ url: running.url, issuer: config.issuerBaseUrl, database, store }, `server.started: ${summary}`);
+    await firstRun(porta);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`porta: ${err.message}\n`);

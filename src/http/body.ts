@@ -74,11 +74,11 @@ export async function jsonBody(ctx: Context): Promise<unknown> {
   const raw = await rawBody(ctx);
   if (raw.length === 0) return {};
   if (!ctx.is('application/json')) {
-    throw new AppError('invalid', 'unsupported_media_type', 'The request body must be application/json.');
+    throw new AppError('unsupported_media_type', 'unsupported_media_type', 'The request body must be application/json.');
   }
   try {
     return JSON.parse(raw.toString('utf8')) as unknown;
   } catch {
-    throw new AppError('invalid', 'invalid_json', 'The request body is not valid JSON.');
+    throw new AppError('invalid', 'invalid_request', 'The request body is not valid JSON.');
   }
 }

@@ -11,6 +11,7 @@ const STATUS: Record<ErrorKind, number> = {
   conflict: 409,
   precondition_failed: 412,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   unprocessable: 422,
   rate_limited: 429,
   unavailable: 503,
@@ -24,6 +25,7 @@ export interface ErrorBody {
   error: string;
   message: string;
   details?: unknown;
+  retryAfter?: number;
   requestId?: string;
 }
 
@@ -46,7 +48,10 @@ export function errorMapper(log: Log) {
 function toErrorBody(err: unknown, ctx: Context): ErrorBody {
   if (err instanceof AppError) {
     ctx.status = STATUS[err.kind];
-    if (err.kind === 'rate_limited' && isRetry(err.details)) ctx.set('Retry-After', String(err.details.retryAfter));
+    if (err.kind === 'rate_limited' && isRetry(err.details)) {
+      ctx.set('Retry-After', String(err.details.retryAfter));
+      return { error: err.code, message: err.message, retryAfter: err.details.retryAfter };
+    }
     return { error: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) };
   }
   if (err instanceof ZodError) {

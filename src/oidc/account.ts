@@ -1,5 +1,6 @@
 import type { FindAccount } from 'oidc-provider';
 import { standardClaims } from '../users/index.js';
+import { applicationIdOf, rbacClaims } from './rbac-claims.js';
 import type { OidcDeps, Organization } from './types.js';
 
 /**
@@ -7,20 +8,22 @@ import type { OidcDeps, Organization } from './types.js';
  * userinfo answers invalid_token and refresh invalid_grant (spec 10 §4).
  */
 export function findAccountFor(deps: OidcDeps, org: Organization): FindAccount {
-  return async (_ctx, sub) => {
+  return async (ctx, sub) => {
     const user = await deps.users.findById(org.id, sub);
     if (!user || user.status !== 'active') return undefined;
     return {
       accountId: user.id,
-      async claims(_use, scope) {
+      async claims(use, scope) {
         const scopes = new Set(scope.split(' '));
+        // Roles, permissions and custom claims come from the client's application only (spec 10 §4).
+        const applicationId = applicationIdOf(ctx.oidc.client);
+        const rbac = await rbacClaims(deps.access, user.id, applicationId, use === 'id_token' ? 'id_token' : 'userinfo');
         return {
+          ...rbac,
           ...standardClaims(user, scopes),
           sub: user.id,
           org_id: org.id,
           org_slug: org.slug,
-          roles: [],
-          permissions: [],
         };
       },
     };

@@ -4,28 +4,30 @@ import type { OidcDeps, Organization } from './types.js';
 
 interface Entry {
   provider: Promise<Provider>;
-  /** Rebuilt when any of these change: issuer slug, signing keys. */
+  /** Rebuilt when any of these change: issuer slug, signing keys, custom claim names. */
   fingerprint: string;
 }
 
 const MAX_PROVIDERS = 500;
 
 /**
- * One engine per organization, built lazily and kept in a small LRU. The engine's keys are fixed
- * at construction, so a new signing-key version rebuilds it (spec 10 §12: within 60 s).
+ * One engine per organization, built lazily and kept in a small LRU. The engine's keys and claim
+ * names are fixed at construction, so a new signing-key version or a claim definition added or
+ * removed rebuilds it (spec 10 §12, §13: within 60 s).
  */
 export function createProviderRegistry(deps: OidcDeps) {
   const entries = new Map<string, Entry>();
   return {
     async providerFor(org: Organization): Promise<Provider> {
-      const fingerprint = `${org.slug}|${await deps.keys.version()}`;
+      const claimNames = await deps.rbac.claimNames();
+      const fingerprint = `${org.slug}|${await deps.keys.version()}|${claimNames.version}`;
       const existing = entries.get(org.id);
       if (existing && existing.fingerprint === fingerprint) {
         entries.delete(org.id);
         entries.set(org.id, existing);
         return existing.provider;
       }
-      const provider = buildProvider(deps, org);
+      const provider = buildProvider(deps, org, claimNames.names);
       entries.set(org.id, { provider, fingerprint });
       provider.catch(() => entries.delete(org.id));
       while (entries.size > MAX_PROVIDERS) {

@@ -8,6 +8,7 @@ export type ErrorKind =
   | 'precondition_failed'
   | 'unprocessable'
   | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'unavailable';
 
 /** Domain errors: a `kind` the edges map to a status, and a stable snake_case `code`. Knows nothing of HTTP. */

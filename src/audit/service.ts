@@ -1,0 +1,115 @@
+import type { Db, Queryable } from '../platform/db/index.js';
+import type { Clock } from '../platform/clock.js';
+import type { Log } from '../platform/log.js';
+import { AppError } from '../platform/errors.js';
+import { isUuid } from '../platform/ids.js';
+import { parseInput } from '../platform/validation.js';
+import { createAuditRepo, type AuditFilter } from './repo.js';
+import { CleanupInput, HistoryQuery, ListAuditQuery, type AuditEntry, type AuditInput, type HistoryPage } from './schema.js';
+
+export interface AuditServiceDeps {
+  db: Db;
+  clock: Clock;
+  log: Log;
+  /** `audit_retention_days` (spec 40 §5). */
+  retentionDays: () => Promise<number>;
+}
+
+export interface AuditPage {
+  data: AuditEntry[];
+  total: number;
+  nextCursor: string | null;
+}
+
+export const invalidCursor = () => new AppError('invalid', 'invalid_cursor', 'The cursor is not valid.');
+
+/** Opaque keyset cursor over (created_at, id). */
+export function encodeCursor(entry: { createdAt: Date; id: string }): string {
+  return Buffer.from(`${entry.createdAt.toISOString()}|${entry.id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [at, id, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const createdAt = new Date(at ?? '');
+  if (extra !== undefined || !id || !isUuid(id) || Number.isNaN(createdAt.getTime())) throw invalidCursor();
+  return { createdAt, id };
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;
+
+export function createAuditService({ db, clock, log, retentionDays }: AuditServiceDeps) {
+  const repo = createAuditRepo(db);
+
+  return {
+    /** Appends one entry (inside `tx` when given); throws when the database refuses it. */
+    async record(entry: AuditInput, tx?: Queryable): Promise<AuditEntry> {
+      return (tx ? createAuditRepo(tx) : repo).insert(entry, new Date(clock.now()));
+    },
+
+    /** Appends one entry; a failure is logged, never thrown (security events on the login path). */
+    async recordSafely(entry: AuditInput): Promise<void> {
+      try {
+        await repo.insert(entry, new Date(clock.now()));
+      } catch (err) {
+        log.error({ err, eventType: entry.eventType }, 'audit.write_failed');
+      }
+    },
+
+    async list(query: ListAuditQuery = {}): Promise<AuditPage> {
+      const q = parseInput(ListAuditQuery, query);
+      const filter: AuditFilter = {
+        category: q.category,
+        organizationId: q.org,
+        userId: q.user,
+        actorId: q.actor,
+        targetType: q.targetType,
+        targetId: q.targetId,
+        since: q.since,
+        until: q.until,
+        ...(q.event === undefined ? {} : q.event.endsWith('.') ? { eventPrefix: q.event } : { eventType: q.event }),
+      };
+      const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+      const [rows, total] = await Promise.all([repo.list({ ...filter, before }, q.limit + 1), repo.count(filter)]);
+      const data = rows.slice(0, q.limit);
+      const last = data.at(-1);
+      return { data, total, nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null };
+    },
+
+    /** Spec 20 HistoryPage for one target, newest first. */
+    async history(targetType: string, targetId: string, query: HistoryQuery = {}): Promise<HistoryPage> {
+      const q = parseInput(HistoryQuery, query);
+      const before = q.after === undefined ? undefined : decodeCursor(q.after);
+      const rows = await repo.list({ targetType, targetId, eventPrefix: q.event_type, before }, q.limit + 1);
+      const data = rows.slice(0, q.limit);
+      const last = data.at(-1);
+      return {
+        data: data.map((e) => ({ id: e.id, eventType: e.eventType, actorId: e.actorId, metadata: e.metadata, createdAt: e.createdAt })),
+        hasMore: rows.length > q.limit,
+        nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+      };
+    },
+
+    /** Deletes entries older than the retention period (spec 50 §11). */
+    async cleanup(input: CleanupInput = {}) {
+      const q = parseInput(CleanupInput, input);
+      const days = q.retentionDays ?? (await retentionDays());
+      const cutoff = new Date(clock.now() - days * 86_400_000);
+      const entriesFound = await repo.countOlderThan(cutoff);
+      const deleted = q.dryRun ? 0 : await repo.deleteOlderThan(cutoff);
+      return { dryRun: q.dryRun, retentionDays: days, cutoff: cutoff.toISOString(), entriesFound, deleted };
+    },
+
+    /** Entries about or by the user, newest first (GDPR export, spec 50 §11). */
+    listAboutOrBy: (userId: string, limit = 1000) => repo.listAboutOrBy(userId, limit),
+
+    /** Spec 50 §11 purge step; pass the purge transaction so it commits with the rest. */
+    anonymizeForUser: (userId: string, tx?: Queryable) => (tx ? createAuditRepo(tx) : repo).anonymizeForUser(userId),
+
+    /** Login activity over the last 24 h, 7 d and 30 d (spec 20 §5.8). */
+    async loginActivity(organizationId?: string) {
+      const now = clock.now();
+      const ago = (days: number) => new Date(now - days * 86_400_000);
+      return repo.loginActivity({ last24h: ago(1), last7d: ago(7), last30d: ago(30) }, organizationId);
+    },
+  };
+}
