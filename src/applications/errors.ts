@@ -1,5 +1,5 @@
 import { AppError } from '../platform/errors.js';
-import type { ApplicationStatus } from './schema.js';
+import type { ApplicationStatus, ModuleStatus } from './schema.js';
 
 export const applicationNotFound = () => new AppError('not_found', 'application_not_found', 'Application not found.');
 
@@ -21,6 +21,9 @@ export const invalidSlug = (slug: string) =>
 
 export const invalidTransition = (from: ApplicationStatus, to: ApplicationStatus) =>
   new AppError('conflict', 'invalid_transition', `An application cannot go from ${from} to ${to}.`, { from, to });
+
+export const moduleInvalidTransition = (from: ModuleStatus, to: ModuleStatus) =>
+  new AppError('conflict', 'invalid_transition', `A module cannot go from ${from} to ${to}.`, { from, to });
 
 export const adminApplicationProtected = () =>
   new AppError('forbidden', 'admin_application_protected', 'The admin application cannot be deactivated, archived or renamed.');

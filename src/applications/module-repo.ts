@@ -92,6 +92,14 @@ export function createModuleRepo(db: Queryable) {
         throw isUniqueViolation(err) ? moduleSlugTaken(patch.slug ?? '') : err;
       }
     },
+    /** Moves to `to` only from `from`; null when the module is missing or in another state. */
+    async transition(applicationId: string, id: string, from: ModuleStatus, to: ModuleStatus): Promise<Module | null> {
+      const row = await db.maybeOne<ModuleRow>(
+        `UPDATE application_modules SET status = $4 WHERE application_id = $1 AND id = $2 AND status = $3 RETURNING ${COLUMNS}`,
+        [applicationId, id, from, to],
+      );
+      return row && toModule(row);
+    },
   };
 }
 

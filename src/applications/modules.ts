@@ -4,7 +4,7 @@ import { AppError } from '../platform/errors.js';
 import { isUuid } from '../platform/ids.js';
 import { slugCandidates, validateSlug } from '../organizations/index.js';
 import { createModuleRepo } from './module-repo.js';
-import { invalidSlug, moduleNotFound } from './errors.js';
+import { invalidSlug, moduleInvalidTransition, moduleNotFound } from './errors.js';
 import { CreateModuleInput, UpdateModuleInput, parseInput, type Application, type Module } from './schema.js';
 
 interface ModuleOperationsDeps {
@@ -81,6 +81,18 @@ export function createModuleOperations({ db, log, getApplication }: ModuleOperat
       if (parsed.slug !== undefined) assertSlug(parsed.slug);
       const updated = await repo.update(applicationId, moduleId, parsed);
       if (!updated) throw moduleNotFound();
+      return updated;
+    },
+
+    /** active → inactive; an inactive module is `invalid_transition`. */
+    async deactivateModule(applicationId: string, moduleId: string): Promise<Module> {
+      await getApplication(applicationId);
+      const current = isUuid(moduleId) ? await repo.findById(applicationId, moduleId) : null;
+      if (!current) throw moduleNotFound();
+      if (current.status !== 'active') throw moduleInvalidTransition(current.status, 'inactive');
+      const updated = await repo.transition(applicationId, moduleId, 'active', 'inactive');
+      if (!updated) throw moduleInvalidTransition('inactive', 'inactive');
+      log.info({ applicationId, moduleId }, 'application.module_deactivated');
       return updated;
     },
   };

@@ -73,8 +73,8 @@ export function createClientService({ db, kv, clock, log, passwords }: ClientSer
 
   async function checkApplication(applicationId: string): Promise<void> {
     const status = isUuid(applicationId) ? await repo.findApplicationStatus(applicationId) : null;
-    if (status === null || status === 'archived') throw applicationNotFound();
-    if (status !== 'active') throw applicationInactive();
+    if (status === null || status === 'archived') throw applicationNotFound(applicationId);
+    if (status !== 'active') throw applicationInactive(applicationId);
   }
 
   /** Hashes outside any transaction: Argon2 is slow and the embedded engine has a single connection. */
@@ -110,7 +110,7 @@ export function createClientService({ db, kv, clock, log, passwords }: ClientSer
           return { client, secret: stored && secret ? { ...stored, plaintext: secret.plaintext } : null };
         });
       } catch (err) {
-        throw mapWriteError(err);
+        throw mapWriteError(err, data.applicationId);
       }
     },
 
@@ -209,10 +209,10 @@ function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function mapWriteError(err: unknown): unknown {
+function mapWriteError(err: unknown, applicationId: string): unknown {
   const e = err as { code?: string; constraint?: string };
   if (e.code === '23505' && e.constraint === 'clients_client_id_key') return clientIdTaken();
   if (e.code === '23503' && e.constraint === 'clients_organization_id_fkey') return organizationNotFound();
-  if (e.code === '23503' && e.constraint === 'clients_application_id_fkey') return applicationNotFound();
+  if (e.code === '23503' && e.constraint === 'clients_application_id_fkey') return applicationNotFound(applicationId);
   return err;
 }

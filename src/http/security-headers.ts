@@ -18,7 +18,10 @@ export function securityHeaders(options: { isHttpsIssuer: boolean }) {
     try {
       await next();
     } finally {
-      if (!ctx.response.is('html')) ctx.set('Content-Security-Policy', JSON_CSP);
+      // A route serving its own kind of document (an uploaded SVG) names its policy in ctx.state.
+      const own = ctx.state.contentSecurityPolicy as string | undefined;
+      if (own) ctx.set('Content-Security-Policy', own);
+      else if (!ctx.response.is('html')) ctx.set('Content-Security-Policy', JSON_CSP);
     }
   };
 }

@@ -10,11 +10,17 @@ const ORG_PATH = /^\/([a-z0-9](?:[a-z0-9-]{1,98}[a-z0-9]))(\/.*)?$/;
 /** Routes a person opens in a browser get branded pages; the rest are protocol endpoints (JSON). */
 const BROWSER_PATH = /^\/(interaction\/|auth\/authorize|auth\/session\/end)/;
 
+export interface TenantRouteOptions {
+  /** The organization as its pages show it (uploaded branding assets); browser routes only. */
+  pageOrganization?: (org: Organization) => Promise<Organization>;
+}
+
 /**
  * `/{orgSlug}/…`: resolves the organization (spec 10 §1) and hands the request to its interaction
  * pages or to its OIDC engine instance.
  */
-export function tenantRoutes(deps: OidcDeps, registry: ProviderRegistry): Middleware {
+export function tenantRoutes(deps: OidcDeps, registry: ProviderRegistry, options: TenantRouteOptions = {}): Middleware {
+  const forPages = options.pageOrganization ?? (async (org: Organization) => org);
   const interactions = interactionRoutes(deps, registry);
   const interactionMiddleware = interactions.routes();
   const mounted = new WeakMap<Provider, Middleware>();
@@ -31,10 +37,10 @@ export function tenantRoutes(deps: OidcDeps, registry: ProviderRegistry): Middle
       return next();
     }
     if (org.status === 'suspended') {
-      if (isBrowser) return renderError(ctx, deps, org, 'error.organization_unavailable', 403, 'organization_suspended');
+      if (isBrowser) return renderError(ctx, deps, await forPages(org), 'error.organization_unavailable', 403, 'organization_suspended');
       throw new AppError('forbidden', 'organization_suspended', 'This organization is suspended.');
     }
-    ctx.state.org = org;
+    ctx.state.org = isBrowser ? await forPages(org) : org;
     ctx.state.orgSlug = org.slug;
 
     if (rest.startsWith('/interaction/')) {

@@ -83,6 +83,19 @@ export async function deleteGrants(db: Db, organizationId: string, grantIds: str
   return rowCount;
 }
 
+/**
+ * Spec 20 §5.5 client revocation: every grant and token of the client in this organization (all carry
+ * `clientId` in the payload). Returns the rows deleted and the grant ids they belonged to.
+ */
+export async function deleteClientPayloads(db: Db, organizationId: string, clientId: string): Promise<{ deleted: number; grantIds: string[] }> {
+  const rows = await db.many<{ grant_id: string | null }>(
+    "DELETE FROM oidc_payloads WHERE organization_id = $1 AND payload->>'clientId' = $2 RETURNING grant_id",
+    [organizationId, clientId],
+  );
+  const grantIds = [...new Set(rows.map((r) => r.grant_id).filter((id): id is string => id !== null))];
+  return { deleted: rows.length, grantIds };
+}
+
 /** Spec 10 §9 point 3: rows past their expiry, of every organization. */
 export async function deleteExpired(db: Db, clock: Clock): Promise<number> {
   const { rowCount } = await db.query('DELETE FROM oidc_payloads WHERE expires_at IS NOT NULL AND expires_at < $1::timestamptz', [

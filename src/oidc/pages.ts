@@ -8,6 +8,7 @@ export function brandingOf(org: Organization) {
     companyName: org.branding.companyName ?? org.name,
     primaryColor: org.branding.primaryColor ?? '#2563eb',
     logoUrl: org.branding.logoUrl,
+    faviconUrl: org.branding.faviconUrl,
     customCss: org.branding.customCss,
   };
 }

@@ -22,3 +22,6 @@ export const invalidTransition = (from: OrganizationStatus, to: OrganizationStat
 
 export const superAdminProtected = () =>
   new AppError('forbidden', 'super_admin_protected', 'The super-admin organization cannot be suspended or archived.');
+
+export const superAdminDestroyProtected = () =>
+  new AppError('forbidden', 'super_admin_protected', 'The super-admin organization cannot be destroyed.');

@@ -5,6 +5,14 @@ export {
   type OrganizationStatusChange,
   type SlugAvailability,
 } from './service.js';
+export {
+  createOrganizationDestroyService,
+  type DestroyActor,
+  type DestroyResult,
+  type OrganizationDestroyDeps,
+  type OrganizationDestroyService,
+} from './destroy.js';
+export type { CascadeCounts } from './repo.js';
 export { RESERVED_SLUGS, SLUG_MAX_LENGTH, SLUG_MIN_LENGTH, slugify, slugCandidates, validateSlug, type SlugCheck, type ValidateSlugOptions } from './slug.js';
 export {
   BrandingInput,

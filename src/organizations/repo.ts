@@ -148,6 +148,54 @@ export function createOrganizationRepo(db: Queryable) {
 
 export type OrganizationRepo = ReturnType<typeof createOrganizationRepo>;
 
+/** Spec 20 §5.1 DELETE: what destroying an organization removes with it. */
+export interface CascadeCounts {
+  clients: number;
+  users: number;
+  roleAssignments: number;
+  claimValues: number;
+  brandingAssets: number;
+  /** Tracked sessions still active at `now` (they are ended first). */
+  sessions: number;
+}
+
+/** The destroy cascade, across the tenant-owned tables the organization's row anchors. */
+export function createOrganizationDestroyRepo(db: Queryable) {
+  return {
+    async cascadeCounts(orgId: string, now: Date): Promise<CascadeCounts> {
+      const row = await db.one<{ [K in keyof CascadeCounts]: number }>(
+        `SELECT
+           (SELECT count(*)::int FROM clients WHERE organization_id = $1) AS "clients",
+           (SELECT count(*)::int FROM users WHERE organization_id = $1) AS "users",
+           (SELECT count(*)::int FROM user_roles ur JOIN users u ON u.id = ur.user_id WHERE u.organization_id = $1) AS "roleAssignments",
+           (SELECT count(*)::int FROM custom_claim_values v JOIN users u ON u.id = v.user_id WHERE u.organization_id = $1) AS "claimValues",
+           (SELECT count(*)::int FROM branding_assets WHERE organization_id = $1) AS "brandingAssets",
+           (SELECT count(*)::int FROM admin_sessions WHERE organization_id = $1 AND revoked_at IS NULL AND expires_at > $2) AS "sessions"`,
+        [orgId, now],
+      );
+      return {
+        clients: row.clients,
+        users: row.users,
+        roleAssignments: row.roleAssignments,
+        claimValues: row.claimValues,
+        brandingAssets: row.brandingAssets,
+        sessions: row.sessions,
+      };
+    },
+
+    /**
+     * Deletes the organization's durable OIDC artifacts, then its row: clients, secrets, users and
+     * their data, branding assets and session rows cascade; audit rows keep their entries with
+     * `organization_id` null (migrations 002-005). False when no such ordinary organization exists.
+     */
+    async destroy(orgId: string): Promise<boolean> {
+      await db.query('DELETE FROM oidc_payloads WHERE organization_id = $1', [orgId]);
+      const result = await db.query('DELETE FROM organizations WHERE id = $1 AND NOT is_super_admin', [orgId]);
+      return result.rowCount > 0;
+    },
+  };
+}
+
 function placeholder(field: keyof OrganizationFields, n: number): string {
   return field === 'defaultLoginMethods' ? `$${n}::text[]` : `$${n}`;
 }

@@ -204,6 +204,9 @@ export function createOrganizationService({ db, kv, log }: OrganizationServiceDe
       return updated ?? throwNotFound();
     },
 
+    /** Drops the cached lookups of an organization by id and slug. */
+    forget: (org: Pick<Organization, 'id' | 'slug'>): Promise<void> => invalidate(org.id, org.slug),
+
     /** active → suspended. */
     suspend: (id: string) => move(id, 'suspend'),
     /** suspended → active. */

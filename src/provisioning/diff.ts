@@ -3,7 +3,7 @@ import type { Client, UpdateClientInput } from '../clients/index.js';
 import type { Branding, Organization, UpdateOrganizationInput } from '../organizations/index.js';
 import type { User } from '../users/index.js';
 import { scopeString } from './rules.js';
-import type { ProvisionApplication, ProvisionBranding, ProvisionClient, ProvisionModule, ProvisionOrganization, ProvisionUser } from './schema.js';
+import type { ManifestApplication, ManifestClient, ManifestModule, ManifestOrganization, ManifestUser } from './manifest.js';
 
 /** What overwrite mode changes: only the fields the file gives, and only where they differ. */
 export interface Patch<T> {
@@ -30,40 +30,42 @@ function differ<T extends object>(
   return { patch, changes };
 }
 
-const BRANDING_FIELDS: Array<[keyof ProvisionBranding, keyof Branding]> = [
-  ['logo_url', 'logoUrl'],
-  ['favicon_url', 'faviconUrl'],
-  ['primary_color', 'primaryColor'],
-  ['company_name', 'companyName'],
-  ['custom_css', 'customCss'],
+type BrandingField = 'branding_logo_url' | 'branding_favicon_url' | 'branding_primary_color' | 'branding_company_name' | 'branding_custom_css';
+
+const BRANDING_FIELDS: Array<[BrandingField, keyof Branding]> = [
+  ['branding_logo_url', 'logoUrl'],
+  ['branding_favicon_url', 'faviconUrl'],
+  ['branding_primary_color', 'primaryColor'],
+  ['branding_company_name', 'companyName'],
+  ['branding_custom_css', 'customCss'],
 ];
 
-export function brandingInput(b: ProvisionBranding | undefined): Partial<Branding> {
+export function brandingInput(o: ManifestOrganization): Partial<Branding> {
   const out: Partial<Branding> = {};
-  for (const [from, to] of BRANDING_FIELDS) if (b?.[from] !== undefined) out[to] = b[from];
+  for (const [from, to] of BRANDING_FIELDS) if (o[from] !== undefined) out[to] = o[from];
   return out;
 }
 
-export function organizationPatch(o: ProvisionOrganization, current: Organization): Patch<UpdateOrganizationInput> {
+export function organizationPatch(o: ManifestOrganization, current: Organization): Patch<UpdateOrganizationInput> {
   const main = differ<UpdateOrganizationInput>([
     ['name', 'name', o.name, current.name],
     ['default_locale', 'defaultLocale', o.default_locale, current.defaultLocale],
     ['default_login_methods', 'defaultLoginMethods', o.default_login_methods, current.defaultLoginMethods, sameSet],
     ['two_factor_policy', 'twoFactorPolicy', o.two_factor_policy, current.twoFactorPolicy],
   ]);
-  const branding = differ<Branding>(BRANDING_FIELDS.map(([from, to]) => [`branding.${from}`, to, o.branding?.[from], current.branding[to]]));
+  const branding = differ<Branding>(BRANDING_FIELDS.map(([from, to]) => [from, to, o[from], current.branding[to]]));
   if (branding.changes.length === 0) return main;
   return { patch: { ...main.patch, branding: branding.patch }, changes: [...main.changes, ...branding.changes] };
 }
 
-export function applicationPatch(a: ProvisionApplication, current: Application): Patch<UpdateApplicationInput> {
+export function applicationPatch(a: ManifestApplication, current: Application): Patch<UpdateApplicationInput> {
   return differ<UpdateApplicationInput>([
     ['name', 'name', a.name, current.name],
     ['description', 'description', a.description, current.description],
   ]);
 }
 
-export function modulePatch(m: ProvisionModule, current: Module): Patch<UpdateModuleInput> {
+export function modulePatch(m: ManifestModule, current: Module): Patch<UpdateModuleInput> {
   return differ<UpdateModuleInput>([
     ['name', 'name', m.name, current.name],
     ['description', 'description', m.description, current.description],
@@ -72,7 +74,7 @@ export function modulePatch(m: ProvisionModule, current: Module): Patch<UpdateMo
 }
 
 /** The file's client settings as the clients service takes them. */
-export function clientSettings(c: ProvisionClient): Omit<UpdateClientInput, 'clientName'> {
+export function clientSettings(c: ManifestClient): Omit<UpdateClientInput, 'clientName'> {
   return {
     applicationType: c.application_type,
     redirectUris: c.redirect_uris,
@@ -88,7 +90,7 @@ export function clientSettings(c: ProvisionClient): Omit<UpdateClientInput, 'cli
   };
 }
 
-export function clientPatch(c: ProvisionClient, current: Client): Patch<UpdateClientInput> {
+export function clientPatch(c: ManifestClient, current: Client): Patch<UpdateClientInput> {
   const s = clientSettings(c);
   return differ<UpdateClientInput>([
     ['client_name', 'clientName', c.client_name, current.clientName],
@@ -113,7 +115,7 @@ export interface UserProfilePatch {
 
 const blankToNull = (v: string | null | undefined) => (v === '' ? null : v);
 
-export function userPatch(u: ProvisionUser, current: User): Patch<UserProfilePatch> {
+export function userPatch(u: ManifestUser, current: User): Patch<UserProfilePatch> {
   return differ<UserProfilePatch>([
     ['given_name', 'givenName', blankToNull(u.given_name), current.givenName],
     ['family_name', 'familyName', blankToNull(u.family_name), current.familyName],

@@ -9,8 +9,9 @@ export {
   type ProvisionOptions,
   type ProvisionResult,
 } from './service.js';
-export { parseProvisioningText, validateProvisioningFile, type ProvisioningFormat } from './validate.js';
+export { parseProvisioningText, validateProvisioningFile, validateImportManifest, type ProvisioningFormat } from './validate.js';
 export { PROVISION_MODES, ProvisioningFile, durationSeconds, type ProvisionMode } from './schema.js';
+export { ImportManifest, MANIFEST_VERSION, type ImportManifestInput } from './manifest.js';
 export { formatPath } from './rules.js';
 export type { ProvisioningFailure, ProvisioningProblem } from './errors.js';
-export { transactionBoundDb } from './transaction.js';
+export { transactionBoundDb, createDeferredKv } from './transaction.js';

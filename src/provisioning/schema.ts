@@ -21,10 +21,10 @@ const notSupportedYet = (section: string) =>
     ctx.addIssue({ code: 'custom', message: `"${section}" is not supported yet: remove the section (roles, permissions, claims and config are provisioned in a later release)` });
   });
 
-const name = z.string().trim().min(1).max(255);
-const slugOf = (kind: 'organization' | 'application' | 'module') => z.string().trim().superRefine((v, ctx) => checkSlugValue(v, ctx, kind));
+export const name = z.string().trim().min(1).max(255);
+export const slugOf = (kind: 'organization' | 'application' | 'module') => z.string().trim().superRefine((v, ctx) => checkSlugValue(v, ctx, kind));
 const uri = z.string().trim().min(1).max(2048);
-const locale = z
+export const locale = z
   .string()
   .min(2)
   .max(10)
@@ -69,7 +69,8 @@ export const ProvisionSecret = z
   .refine((s) => s.expires_at === undefined || s.expires_in === undefined, { message: 'give expires_at or expires_in, not both', path: ['expires_in'] });
 export type ProvisionSecret = z.infer<typeof ProvisionSecret>;
 
-export const ProvisionClient = z.strictObject({
+/** Client fields shared by the nested file and the flat manifest (40-data-model §7). */
+export const clientFields = {
   client_name: name,
   client_type: ClientType,
   client_id: ExplicitClientId.optional(),
@@ -84,6 +85,10 @@ export const ProvisionClient = z.strictObject({
   require_pkce: z.literal(true).optional(),
   require_consent: z.boolean().optional(),
   login_methods: z.array(ClientLoginMethod).min(1).nullable().optional(),
+};
+
+export const ProvisionClient = z.strictObject({
+  ...clientFields,
   secret: ProvisionSecret.optional(),
 }).superRefine(checkClient);
 export type ProvisionClient = z.infer<typeof ProvisionClient>;
@@ -108,7 +113,8 @@ export const ProvisionApplication = z.strictObject({
 }).superRefine((a, ctx) => checkDerivedSlug(a, ctx, 'application'));
 export type ProvisionApplication = z.infer<typeof ProvisionApplication>;
 
-export const ProvisionUser = z.strictObject({
+/** User fields shared by the nested file and the flat manifest. */
+export const userFields = {
   email: UserEmail,
   given_name: z.string().trim().max(255).nullable().optional(),
   family_name: z.string().trim().max(255).nullable().optional(),
@@ -116,6 +122,10 @@ export const ProvisionUser = z.strictObject({
   status: z.enum(['active', 'inactive']).optional(),
   email_verified: z.boolean().optional(),
   password: UserPassword.optional(),
+};
+
+export const ProvisionUser = z.strictObject({
+  ...userFields,
   roles: notSupportedYet('roles').optional(),
   claims: notSupportedYet('claims').optional(),
 });

@@ -21,7 +21,10 @@ export function transactionBoundDb(tx: Queryable, kind: Db['kind']): Db {
 }
 
 export interface DeferredKv extends Kv {
-  /** Deletes on the real store every key the services invalidated; call once the transaction has ended. */
+  /**
+   * Deletes on the real store every key the services invalidated and bumps the version counters they
+   * bumped; call once the transaction has committed.
+   */
   flush(): Promise<void>;
 }
 
@@ -34,11 +37,17 @@ export interface DeferredKv extends Kv {
 export function createDeferredKv(real: Kv, clock: Clock): DeferredKv {
   const local = createMemoryKv({ clock });
   const invalidated = new Set<string>();
+  // A counter without expiry is a change signal to other processes (the config version), not a cache entry.
+  const bumped = new Set<string>();
   return {
     ...local,
     async delete(...keys: string[]) {
       for (const key of keys) invalidated.add(key);
       return local.delete(...keys);
+    },
+    async increment(key: string, ttlSeconds?: number) {
+      if (ttlSeconds === undefined) bumped.add(key);
+      return local.increment(key, ttlSeconds);
     },
     async close() {
       await local.close();
@@ -46,9 +55,28 @@ export function createDeferredKv(real: Kv, clock: Clock): DeferredKv {
     async flush() {
       await local.close();
       if (invalidated.size > 0) await real.delete(...invalidated);
+      for (const key of bumped) await real.increment(key);
       invalidated.clear();
+      bumped.clear();
     },
   };
+}
+
+/**
+ * Runs `fn` inside a savepoint of the open transaction: a failure undoes only what `fn` wrote (and
+ * leaves the transaction usable, which PostgreSQL otherwise refuses after an error), then rethrows.
+ */
+export async function withSavepoint<T>(tx: Queryable, name: string, fn: () => Promise<T>): Promise<T> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad savepoint name ${name}`);
+  await tx.query(`SAVEPOINT ${name}`);
+  try {
+    const result = await fn();
+    await tx.query(`RELEASE SAVEPOINT ${name}`);
+    return result;
+  } catch (err) {
+    await tx.query(`ROLLBACK TO SAVEPOINT ${name}`);
+    throw err;
+  }
 }
 
 const WRITE = /^\s*(?:insert|update|delete)\b/i;

@@ -1,5 +1,7 @@
 import YAML from 'yaml';
-import { unreadableFile, invalidFile, type ProvisioningProblem } from './errors.js';
+import { unreadableFile, invalidFile, invalidManifest, unsupportedManifestVersion, type ProvisioningProblem } from './errors.js';
+import { ImportManifest, MANIFEST_VERSION } from './manifest.js';
+import { checkRawManifest } from './manifest-rules.js';
 import { formatPath } from './rules.js';
 import { ProvisioningFile } from './schema.js';
 
@@ -35,6 +37,26 @@ export function validateProvisioningFile(input: unknown, { now }: { now: Date })
   if (problems.length > 0 || !result.success) {
     problems.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
     throw invalidFile(problems);
+  }
+  return result.data;
+}
+
+/**
+ * Checks a flat import manifest (40-data-model §7) and throws `validation_failed` listing every problem
+ * with its path in the manifest; an unsupported `version` is reported alone.
+ */
+export function validateImportManifest(input: unknown, { now }: { now: Date }): ImportManifest {
+  if (isRecord(input) && input.version !== undefined && input.version !== MANIFEST_VERSION && input.version !== 1) {
+    throw unsupportedManifestVersion(input.version);
+  }
+  const problems = [...checkRawManifest(input, now)];
+  const result = ImportManifest.safeParse(input);
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push({ path: formatPath(issue.path) || '(manifest)', message: issue.message });
+  }
+  if (problems.length > 0 || !result.success) {
+    problems.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
+    throw invalidManifest(problems);
   }
   return result.data;
 }

@@ -56,6 +56,12 @@ export function createSystemConfigService({ db, kv, clock, log }: SystemConfigSe
 
     getString: (key: string) => typed<string>(key, 'string', (r) => typeof r.value === 'string'),
 
+    /** A string value, or null when the key is absent or empty (`super_admin_user_id` before `porta init`). */
+    async findString(key: string): Promise<string | null> {
+      const found = (await cache.get()).records.get(key);
+      return typeof found?.value === 'string' && found.value !== '' ? found.value : null;
+    },
+
     getBoolean: (key: string) => typed<boolean>(key, 'boolean', (r) => typeof r.value === 'boolean'),
 
     /** Every key's value, unmasked, as one frozen object from the process cache: for hot paths. */

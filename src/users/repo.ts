@@ -150,7 +150,6 @@ export interface Credentials {
 
 export type UserRepo = ReturnType<typeof createUserRepo>;
 
-
 export function createUserRepo(db: Db) {
   async function findById(orgId: string, id: string): Promise<User | null> {
     const row = await db.maybeOne<Row>('SELECT * FROM users WHERE organization_id = $1 AND id = $2', [orgId, id]);
@@ -179,6 +178,12 @@ export function createUserRepo(db: Db) {
     },
 
     findById,
+
+    /** By id alone, for the admin routes without an organization in the path. */
+    async findAnyById(id: string): Promise<User | null> {
+      const row = await db.maybeOne<Row>('SELECT * FROM users WHERE id = $1', [id]);
+      return row ? rowToUser(row) : null;
+    },
 
     async findByEmail(orgId: string, email: string): Promise<User | null> {
       const row = await db.maybeOne<Row>('SELECT * FROM users WHERE organization_id = $1 AND email = $2', [orgId, email]);
@@ -272,6 +277,18 @@ export function createUserRepo(db: Db) {
 
     async recordLogin(orgId: string, id: string, at: Date): Promise<User | null> {
       return updateWhere(orgId, id, 'last_login_at = $3, login_count = login_count + 1', [at]);
+    },
+
+    /** Users of the organization, and those with two-factor enabled in total and per method. */
+    async countTwoFactor(orgId: string): Promise<{ total: number; enabled: number; totp: number; email: number }> {
+      return db.one(
+        `SELECT count(*)::int AS total,
+                count(*) FILTER (WHERE two_factor_enabled)::int AS enabled,
+                count(*) FILTER (WHERE two_factor_enabled AND two_factor_method = 'totp')::int AS totp,
+                count(*) FILTER (WHERE two_factor_enabled AND two_factor_method = 'email')::int AS email
+           FROM users WHERE organization_id = $1`,
+        [orgId],
+      );
     },
   };
 }

@@ -32,6 +32,15 @@ export interface UserPage {
   totalPages: number;
 }
 
+export interface TwoFactorSummary {
+  totalUsers: number;
+  enabledCount: number;
+  disabledCount: number;
+  totpCount: number;
+  emailCount: number;
+  complianceRate: number;
+}
+
 export type UserStatusAction = 'deactivate' | 'activate' | 'suspend' | 'unsuspend' | 'lock' | 'unlock';
 
 /** Admin API 20 §5.6: each action from exactly these states; anything else is `invalid_transition`. */
@@ -102,6 +111,17 @@ export function createUserService({ db, clock, log, passwords, settings }: UserS
     findById,
     getById,
 
+    /** The user whatever its organization (`/api/admin/users/:userId/…`). */
+    async findInAnyOrg(id: string): Promise<User | null> {
+      return isUuid(id) ? repo.findAnyById(id) : null;
+    },
+
+    async getInAnyOrg(id: string): Promise<User> {
+      const user = isUuid(id) ? await repo.findAnyById(id) : null;
+      if (!user) throw userNotFound();
+      return user;
+    },
+
     async findByEmail(orgId: string, email: string): Promise<User | null> {
       const address = typeof email === 'string' ? email.trim() : '';
       if (!isUuid(orgId) || address === '' || address.length > 320) return null;
@@ -132,6 +152,9 @@ export function createUserService({ db, clock, log, passwords, settings }: UserS
       return getById(orgId, id);
     },
 
+    /** An administrator vouches for the address. */
+    verifyEmail: (orgId: string, id: string) => updateOrThrow(orgId, id, { emailVerified: true }),
+
     /** Makes the account passwordless (magic link only). */
     clearPassword: (orgId: string, id: string) => updateOrThrow(orgId, id, { passwordHash: null, passwordChangedAt: now() }),
 
@@ -154,6 +177,19 @@ export function createUserService({ db, clock, log, passwords, settings }: UserS
     },
     /** Resets the failure counter too. */
     unlock: (orgId: string, id: string) => changeStatus(orgId, id, 'unlock'),
+
+    /** Spec 20 §5.2 enrolment summary; complianceRate = enabled / total to 4 decimals (0 without users). */
+    async twoFactorSummary(orgId: string): Promise<TwoFactorSummary> {
+      const c = await repo.countTwoFactor(orgId);
+      return {
+        totalUsers: c.total,
+        enabledCount: c.enabled,
+        disabledCount: c.total - c.enabled,
+        totpCount: c.totp,
+        emailCount: c.email,
+        complianceRate: c.total === 0 ? 0 : Math.round((c.enabled / c.total) * 10_000) / 10_000,
+      };
+    },
   };
 }
 

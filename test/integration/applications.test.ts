@@ -175,6 +175,17 @@ function applicationSuite(open: Open) {
       expect((await errorOf(apps.updateModule(a.id, mod.id, { slug: 'imports' }))).code).toBe('module_slug_taken');
       expect((await errorOf(apps.updateModule(a.id, mod.id, { status: 'archived' as never }))).code).toBe('validation_failed');
     });
+
+    it('deactivates an active module once, only through its own application', async () => {
+      const a = await apps.create({ name: `Deact A ${token()}` });
+      const b = await apps.create({ name: `Deact B ${token()}` });
+      const mod = await apps.createModule(a.id, { name: 'Audit' });
+      expect((await errorOf(apps.deactivateModule(b.id, mod.id))).code).toBe('module_not_found');
+      expect((await errorOf(apps.deactivateModule(a.id, 'audit'))).code).toBe('module_not_found');
+      expect(await apps.deactivateModule(a.id, mod.id)).toMatchObject({ id: mod.id, status: 'inactive' });
+      const again = await errorOf(apps.deactivateModule(a.id, mod.id));
+      expect([again.kind, again.code]).toEqual(['conflict', 'invalid_transition']);
+    });
   });
 }
 

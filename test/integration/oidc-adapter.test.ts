@@ -191,6 +191,24 @@ function adapterSuite(open: () => Promise<Stores>) {
     expect(await a('AuthorizationCode').find('code-g3')).toBeDefined();
   });
 
+  it('revokeClient deletes the client’s grants and tokens in this organization, plus their Kv artifacts', async () => {
+    for (const [factory, g, clientId] of [[a, 'g1', 'web'], [a, 'g2', 'other'], [b, 'g3', 'web']] as const) {
+      await factory('Grant').upsert(g, { jti: g, clientId }, 3600);
+      await factory('AccessToken').upsert(`at-${g}`, { jti: `at-${g}`, grantId: g, clientId }, 3600);
+      await factory('RefreshToken').upsert(`rt-${g}`, { jti: `rt-${g}`, grantId: g, clientId }, 3600);
+      await factory('AuthorizationCode').upsert(`code-${g}`, { jti: `code-${g}`, grantId: g, clientId }, 600);
+    }
+    expect(await a.revokeClient('web')).toBe(3);
+    expect(await a('Grant').find('g1')).toBeUndefined();
+    expect(await a('AccessToken').find('at-g1')).toBeUndefined();
+    expect(await a('RefreshToken').find('rt-g1')).toBeUndefined();
+    expect(await a('AuthorizationCode').find('code-g1')).toBeUndefined();
+    expect(await a('AccessToken').find('at-g2')).toBeDefined();
+    expect(await b('AccessToken').find('at-g3')).toBeDefined();
+    expect(await b('AuthorizationCode').find('code-g3')).toBeDefined();
+    expect(await a.revokeClient('web')).toBe(0);
+  });
+
   it('purges expired rows of every organization, and only those', async () => {
     await a('AccessToken').upsert('short-a', { jti: 'short-a' }, 60);
     await b('AccessToken').upsert('short-b', { jti: 'short-b' }, 60);

@@ -8,6 +8,7 @@ export interface Branding {
   companyName: string;
   primaryColor: string;
   logoUrl?: string | null;
+  faviconUrl?: string | null;
   customCss?: string | null;
 }
 

@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAdminServer, type AdminClient, type AdminServer } from '../support/admin.js';
+import { createTenant, type Tenant } from '../support/oidc-fixtures.js';
+
+interface KeyBody {
+  id: string;
+  kid: string;
+  status: string;
+}
+
+describe('admin API: config, keys, audit, stats (spec 20 §5.8)', () => {
+  let s: AdminServer;
+  let auditor: AdminClient;
+  let orgAdmin: AdminClient;
+  let acme: Tenant;
+
+  beforeAll(async () => {
+    s = await startAdminServer();
+    await s.porta.services.systemConfig.set('rate_limit_admin_write_max', '100000');
+    auditor = await s.clientWithRoles(['porta-auditor']);
+    orgAdmin = await s.clientWithRoles(['porta-org-admin']);
+    acme = await createTenant(s.porta.services, 'acme-ops');
+  });
+  afterAll(() => s?.stop());
+
+  describe('config', () => {
+    it('lists entries by key with sensitive values masked and reads one; unknown key is 404', async () => {
+      const res = await auditor.get('/config');
+      expect(res.status).toBe(200);
+      const keys = res.body.data.map((e: { key: string }) => e.key);
+      expect(keys).toEqual([...keys].sort());
+      const ttl = res.body.data.find((e: { key: string }) => e.key === 'access_token_ttl');
+      expect(ttl).toMatchObject({ value: 3600, valueType: 'duration', isSensitive: false, description: expect.any(String) });
+      expect(ttl.updatedAt).toEqual(expect.any(String));
+      const superAdmin = await auditor.get('/config/super_admin_user_id');
+      expect(superAdmin.body.data).toMatchObject({ value: '***', isSensitive: true });
+      expect(JSON.stringify(res.body)).not.toContain(s.superAdminUserId);
+      expect((await auditor.get('/config/no_such_key')).status).toBe(404);
+      expect((await s.anonymous().get('/config')).status).toBe(401);
+      expect((await (await s.clientWithRoles(['porta-user-admin'])).get('/config')).status).toBe(403);
+    });
+
+    it('sets a value parsed per type, checks bounds, refuses read-only keys and audits config.updated', async () => {
+      const res = await s.superAdmin.put('/config/account_lockout_threshold', { value: '10' });
+      expect(res.status).toBe(200);
+      expect(res.body.data).toMatchObject({ key: 'account_lockout_threshold', value: 10 });
+      expect(await s.porta.services.systemConfig.getNumber('account_lockout_threshold')).toBe(10);
+      const [entry] = (await s.porta.services.audit.list({ event: 'config.updated', targetId: 'account_lockout_threshold' })).data;
+      expect(entry).toMatchObject({ targetType: 'config', actorId: s.superAdminUserId, metadata: { key: 'account_lockout_threshold', previous: 5, value: 10 } });
+
+      for (const value of ['0', '101', 'ten', '1.5', true]) {
+        const bad = await s.superAdmin.put('/config/account_lockout_threshold', { value });
+        expect(bad.status, String(value)).toBe(400);
+        expect(bad.body.error).toBe('validation_failed');
+      }
+      expect((await s.superAdmin.put('/config/account_lockout_threshold', {})).status).toBe(400);
+      const readonly = await s.superAdmin.put('/config/super_admin_user_id', { value: acme.userId });
+      expect(readonly.status).toBe(403);
+      expect(readonly.body.error).toBe('protected_resource');
+      expect((await s.superAdmin.put('/config/no_such_key', { value: '1' })).status).toBe(404);
+      expect((await auditor.put('/config/account_lockout_threshold', { value: '7' })).status).toBe(403);
+    });
+
+    it('masks sensitive values in the response and in the audit entry', async () => {
+      await s.porta.services.systemConfig.define('smtp_password', { value: 'old-secret', valueType: 'string', isSensitive: true });
+      const res = await s.superAdmin.put('/config/smtp_password', { value: 'new-secret' });
+      expect(res.status).toBe(200);
+      expect(res.body.data.value).toBe('***');
+      expect(await s.porta.services.systemConfig.getString('smtp_password')).toBe('new-secret');
+      const [entry] = (await s.porta.services.audit.list({ event: 'config.updated', targetId: 'smtp_password' })).data;
+      expect(entry!.metadata).toMatchObject({ key: 'smtp_password', previous: '***', value: '***' });
+      expect(JSON.stringify(entry)).not.toContain('secret');
+    });
+  });
+
+  describe('signing keys', () => {
+    const list = async () => (await auditor.get('/keys')).body.data as KeyBody[];
+
+    it('generates, rotates and revokes keys, refusing to revoke the only active key', async () => {
+      const [initial] = await list();
+      expect(initial).toMatchObject({ status: 'active', kid: expect.any(String) });
+
+      const generated = await s.superAdmin.post('/keys/generate');
+      expect(generated.status).toBe(201);
+      expect(generated.body.data).toEqual({ id: expect.any(String), kid: expect.any(String), message: expect.stringContaining('60 s') });
+      const keys = await list();
+      expect(keys.map((k) => k.kid).slice(0, 2)).toEqual([generated.body.data.kid, initial!.kid]);
+      expect(keys.slice(0, 2).every((k) => k.status === 'active')).toBe(true);
+
+      const rotated = await s.superAdmin.post('/keys/rotate');
+      expect(rotated.status).toBe(200);
+      expect(rotated.body.data).toMatchObject({ activeKid: generated.body.data.kid, retiredCount: 1, retiredKids: [initial!.kid] });
+      const idle = await s.superAdmin.post('/keys/rotate');
+      expect(idle.body.data).toMatchObject({ activeKid: generated.body.data.kid, retiredCount: 0, retiredKids: [] });
+
+      const only = await s.superAdmin.post(`/keys/${generated.body.data.kid}/revoke`);
+      expect(only.status).toBe(409);
+      const next = (await s.superAdmin.post('/keys/generate')).body.data as KeyBody;
+      expect((await s.superAdmin.post(`/keys/${generated.body.data.id}/revoke`)).status).toBe(204);
+      expect((await list()).find((k) => k.kid === generated.body.data.kid)?.status).toBe('revoked');
+      expect((await list()).filter((k) => k.status === 'active').map((k) => k.kid)).toEqual([next.kid]);
+      expect((await s.superAdmin.post('/keys/no-such-kid/revoke')).status).toBe(404);
+
+      const events = (await s.porta.services.audit.list({ event: 'signing_key.' })).data.map((e) => e.eventType);
+      expect(events).toEqual(['signing_key.revoked', 'signing_key.generated', 'signing_key.rotated', 'signing_key.rotated', 'signing_key.generated']);
+      const jwks = (await (await fetch(`${s.url}/${acme.slug}/auth/jwks`)).json()) as { keys: { kid: string }[] };
+      expect(jwks.keys.map((k) => k.kid)).toEqual([next.kid]);
+    });
+
+    it('requires key:generate / key:rotate', async () => {
+      expect((await auditor.post('/keys/generate')).status).toBe(403);
+      expect((await auditor.post('/keys/rotate')).status).toBe(403);
+      expect((await s.anonymous().get('/keys')).status).toBe(401);
+    });
+  });
+
+  describe('audit log', () => {
+    it('lists newest first with filters and an opaque cursor; a bad cursor is 400 invalid_cursor', async () => {
+      for (const n of [1, 2, 3]) {
+        await s.porta.services.audit.record({ eventType: `test.paging.${n}`, eventCategory: 'system', organizationId: acme.orgId });
+      }
+      const first = await auditor.get('/audit?event=test.paging.&limit=2');
+      expect(first.status).toBe(200);
+      expect(Object.keys(first.body).sort()).toEqual(['data', 'nextCursor', 'total']);
+      expect(first.body.total).toBe(3);
+      expect(first.body.data.map((e: { eventType: string }) => e.eventType)).toEqual(['test.paging.3', 'test.paging.2']);
+      const second = await auditor.get(`/audit?event=test.paging.&limit=2&cursor=${first.body.nextCursor}`);
+      expect(second.body.data.map((e: { eventType: string }) => e.eventType)).toEqual(['test.paging.1']);
+      expect(second.body.nextCursor).toBeNull();
+      expect((await auditor.get(`/audit?event=test.paging.2&org=${acme.orgId}&category=system`)).body.total).toBe(1);
+      expect((await auditor.get('/audit?category=gdpr&event=test.paging.')).body.total).toBe(0);
+
+      const bad = await auditor.get('/audit?cursor=bm9wZQ');
+      expect(bad.status).toBe(400);
+      expect(bad.body.error).toBe('invalid_cursor');
+      expect((await auditor.get('/audit?limit=501')).status).toBe(400);
+      expect((await auditor.get('/audit?org=not-a-uuid')).status).toBe(400);
+      expect((await orgAdmin.get('/audit')).status).toBe(403);
+    });
+
+    it('cleans up entries past the retention period (dry run first) with config:update and audits audit.cleanup', async () => {
+      await s.porta.db.query(
+        "INSERT INTO audit_log (event_type, event_category, created_at) VALUES ('test.ancient', 'system', now() - interval '200 days')",
+      );
+      const dry = await s.superAdmin.post('/audit/cleanup', { dryRun: true });
+      expect(dry.status).toBe(200);
+      expect(dry.body.data).toMatchObject({ dryRun: true, retentionDays: 90, entriesFound: 1, deleted: 0, cutoff: expect.any(String) });
+      const real = await s.superAdmin.post('/audit/cleanup', { retentionDays: 100 });
+      expect(real.body.data).toMatchObject({ dryRun: false, retentionDays: 100, entriesFound: 1, deleted: 1 });
+      expect((await s.porta.services.audit.list({ event: 'test.ancient' })).total).toBe(0);
+      const [entry] = (await s.porta.services.audit.list({ event: 'audit.cleanup' })).data;
+      expect(entry).toMatchObject({ actorId: s.superAdminUserId, metadata: { deleted: 1, retentionDays: 100 } });
+
+      expect((await s.superAdmin.post('/audit/cleanup', { retentionDays: 0 })).status).toBe(400);
+      expect((await auditor.post('/audit/cleanup', { dryRun: true })).status).toBe(403);
+    });
+  });
+
+  describe('stats', () => {
+    it('answers the overview with counts by status, login activity and system health, cacheable privately for 60 s', async () => {
+      await s.porta.services.audit.record({ eventType: 'user.login.password.success', eventCategory: 'authentication', organizationId: acme.orgId });
+      await s.porta.services.audit.record({ eventType: 'user.login.password.failed', eventCategory: 'authentication', organizationId: acme.orgId });
+      const res = await orgAdmin.get('/stats/overview');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('private, max-age=60');
+      const data = res.body.data;
+      expect(data.organizations).toMatchObject({ total: expect.any(Number), active: expect.any(Number), suspended: 0, archived: 0 });
+      expect(data.organizations.total).toBeGreaterThanOrEqual(2);
+      expect(data.users).toMatchObject({ inactive: expect.any(Number), locked: expect.any(Number), newLast7d: data.users.total, newLast30d: data.users.total });
+      expect(data.users.activeLast30d).toBe(0);
+      expect(data.applications).toMatchObject({ active: expect.any(Number), inactive: 0, archived: 0 });
+      expect(data.clients).toMatchObject({ active: data.clients.total, inactive: 0, revoked: 0 });
+      expect(data.loginActivity).toEqual({
+        last24h: { successful: 1, failed: 1 }, last7d: { successful: 1, failed: 1 }, last30d: { successful: 1, failed: 1 },
+      });
+      expect(data.systemHealth).toEqual({ database: 'ok', redis: 'ok' });
+      expect(Date.parse(data.generatedAt)).not.toBeNaN();
+    });
+
+    it('answers per organization (404 for an unknown one) and requires stats:read', async () => {
+      const res = await auditor.get(`/stats/organization/${acme.orgId}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('private, max-age=60');
+      expect(res.body.data).toMatchObject({
+        organizationId: acme.orgId,
+        users: { total: 1, active: 1, inactive: 0, suspended: 0, locked: 0, newLast7d: 1 },
+        clients: { total: 2, active: 2, inactive: 0, revoked: 0 },
+        loginActivity: { last24h: { successful: 1, failed: 1 } },
+      });
+      expect((await auditor.get('/stats/organization/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+      expect((await auditor.get('/stats/organization/acme-ops')).status).toBe(404);
+      expect((await (await s.clientWithRoles(['porta-user-admin'])).get('/stats/overview')).status).toBe(403);
+    });
+  });
+});
