@@ -1,10 +1,10 @@
-import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
+import Provider, { type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db/index.js';
 import type { Kv } from '../platform/kv/index.js';
 import type { Log } from '../platform/log.js';
-import { createKvAdapter } from './adapter-kv.js';
-import { createPgAdapter, deleteExpired, deleteGrants } from './adapter-pg.js';
+import { createKvAdapter, kvKeys } from './adapter-kv.js';
+import { createPgAdapter, deleteClientPayloads, deleteExpired, deleteGrants } from './adapter-pg.js';
 
 /** Spec 10 §8: long-lived models in PostgreSQL; every other model (sessions, codes, …) in the Kv store. */
 const DURABLE_MODELS = new Set(['AccessToken', 'RefreshToken', 'Grant']);
@@ -20,14 +20,36 @@ export interface AdapterFactoryDeps {
   organizationId: string;
   /** Engine metadata of this organization's client, or undefined; the engine never writes clients. */
   findClient?: (clientId: string) => Promise<object | undefined>;
+  /** The session mirror (spec 10 §10): told when a session ends; never awaited for the flow's sake. */
+  mirror?: { mirrorDestroyed(sessionUid: string): void };
 }
 
 export type PortaAdapterFactory = AdapterFactory & {
   /** Spec 10 §9 logout cascade: deletes these grants and their tokens in both stores; returns the PostgreSQL rows deleted. */
   revokeGrantsByIds(grantIds: string[]): Promise<number>;
+  /** Spec 20 §5.5: deletes every grant and token of this client in both stores; returns the PostgreSQL rows deleted. */
+  revokeClient(clientId: string): Promise<number>;
   /** Deletes expired `oidc_payloads` rows of every organization; returns how many. */
   purgeExpired(): Promise<number>;
+  /**
+   * Destroys a live session by its stable `uid` (the mirror's session id) with the logout cascade, as
+   * an explicit logout would; false when no live session of this organization has that uid.
+   */
+  destroySession(sessionUid: string): Promise<boolean>;
 };
+
+/** The engine's request context, when the adapter is called while it handles a request. */
+function engineContext(): { oidc?: { route?: string; entities?: { Session?: { id?: string; oldId?: string } } } } | undefined {
+  return (Provider as unknown as { ctx?: ReturnType<typeof engineContext> }).ctx;
+}
+
+/** `resetIdentifier()` rotation destroys the old id while the same session lives on under a new one. */
+function isRotation(id: string): boolean {
+  const session = engineContext()?.oidc?.entities?.Session;
+  return session !== undefined && session.oldId === id && session.id !== id;
+}
+
+const isLogoutConfirm = () => engineContext()?.oidc?.route === 'end_session_confirm';
 
 /** oidc-provider's `adapter` option for one organization's engine. */
 export function createAdapterFactory(deps: AdapterFactoryDeps): PortaAdapterFactory {
@@ -37,21 +59,87 @@ export function createAdapterFactory(deps: AdapterFactoryDeps): PortaAdapterFact
   // An arrow function: the engine calls it (instead of `new`) once per model.
   const factory = (model: string): Adapter => {
     if (model === 'Client') return clientAdapter(deps.findClient);
-    if (DURABLE_MODELS.has(model)) return createPgAdapter(model, { db, clock, organizationId });
+    if (DURABLE_MODELS.has(model)) return logoutTolerant(createPgAdapter(model, { db, clock, organizationId }), log);
+    if (model === 'Session') return sessionAdapter(kvAdapter(model));
     return kvAdapter(model);
   };
 
+  /**
+   * Spec 10 §9 point 1: an explicit destroy (logout, admin revocation) deletes every grant named in the
+   * session's authorizations with its tokens, then the session. The cascade's failure is logged and the
+   * session destroyed anyway: logging out always works. Rotation and natural expiry cascade nothing.
+   */
+  async function cascade(payload: AdapterPayload): Promise<void> {
+    const authorizations = (payload.authorizations ?? {}) as Record<string, { grantId?: string }>;
+    const grantIds = Object.values(authorizations).map((a) => a.grantId).filter((g): g is string => typeof g === 'string');
+    if (grantIds.length === 0) return;
+    try {
+      await revokeGrantsByIds(grantIds);
+    } catch (err) {
+      log.error({ err, grants: grantIds.length }, 'oidc.logout.cascade_failed');
+    }
+  }
+
+  function sessionAdapter(base: Adapter): Adapter {
+    return {
+      ...base,
+      async destroy(id) {
+        if (isRotation(id)) return base.destroy(id);
+        const payload = await base.find(id);
+        if (payload) await cascade(payload);
+        await base.destroy(id);
+        if (typeof payload?.uid === 'string') deps.mirror?.mirrorDestroyed(payload.uid);
+      },
+    };
+  }
+
+  async function revokeGrantsByIds(grantIds: string[]): Promise<number> {
+    const unique = [...new Set(grantIds.filter(Boolean))];
+    const deleted = await deleteGrants(db, organizationId, unique);
+    await revokeKvArtifacts(unique);
+    return deleted;
+  }
+
+  async function revokeKvArtifacts(grantIds: string[]): Promise<void> {
+    const cleanups = KV_GRANTABLE_MODELS.flatMap((model) => grantIds.map((grantId) => kvAdapter(model).revokeByGrantId(grantId)));
+    const failed = (await Promise.allSettled(cleanups)).filter((r) => r.status === 'rejected');
+    if (failed.length > 0) log.warn({ err: (failed[0] as PromiseRejectedResult).reason, failures: failed.length }, 'oidc.adapter.grant_cleanup_failed');
+  }
+
   return Object.assign(factory, {
-    async revokeGrantsByIds(grantIds: string[]) {
-      const unique = [...new Set(grantIds.filter(Boolean))];
-      const deleted = await deleteGrants(db, organizationId, unique);
-      const cleanups = KV_GRANTABLE_MODELS.flatMap((model) => unique.map((grantId) => kvAdapter(model).revokeByGrantId(grantId)));
-      const failed = (await Promise.allSettled(cleanups)).filter((r) => r.status === 'rejected');
-      if (failed.length > 0) log.warn({ err: (failed[0] as PromiseRejectedResult).reason, failures: failed.length }, 'oidc.adapter.grant_cleanup_failed');
+    revokeGrantsByIds,
+    async destroySession(sessionUid: string) {
+      const id = await kv.get(kvKeys.uid('Session', sessionUid));
+      if (id === null) return false;
+      const adapter = sessionAdapter(kvAdapter('Session'));
+      if (!(await adapter.find(id))) return false;
+      await adapter.destroy(id);
+      return true;
+    },
+    async revokeClient(clientId: string) {
+      const { deleted, grantIds } = await deleteClientPayloads(db, organizationId, clientId);
+      await revokeKvArtifacts(grantIds);
       return deleted;
     },
     purgeExpired: () => deleteExpired(db, clock),
   });
+}
+
+/**
+ * While the engine confirms a logout it revokes each client's grant itself before destroying the
+ * session; with PostgreSQL down that would fail the logout. There, and only there, a failed delete is
+ * logged and skipped: the session cascade retries it and orphans expire by TTL.
+ */
+function logoutTolerant(base: Adapter, log: Log): Adapter {
+  const tolerate = (op: 'destroy' | 'revokeByGrantId') => async (id: string) => {
+    try {
+      await base[op](id);
+    } catch (err) {
+      if (!isLogoutConfirm()) throw err;
+      log.error({ err }, 'oidc.logout.revoke_failed');
+    }
+  };
+  return { ...base, destroy: tolerate('destroy'), revokeByGrantId: tolerate('revokeByGrantId') };
 }
 
 function clientAdapter(findClient: AdapterFactoryDeps['findClient']): Adapter {

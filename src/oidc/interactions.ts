@@ -7,6 +7,8 @@ import { rawBody } from '../http/body.js';
 import { brandingOf, htmlCsp, localeOf } from './pages.js';
 import type { OidcDeps, Organization } from './types.js';
 import type { ProviderRegistry } from './registry.js';
+import { deleteExpired } from './adapter-pg.js';
+import type { AuthenticateResult } from '../users/index.js';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -131,16 +133,62 @@ export function interactionRoutes(deps: OidcDeps, registry: ProviderRegistry): R
     return grant.save();
   };
 
+  /** Security events of a password attempt (spec 50 §9-§10); the e-mail is never recorded. */
+  const auditLogin = async (ctx: Context, it: Interaction, result: AuthenticateResult) => {
+    const base = { organizationId: it.org.id, ipAddress: ctx.ip, userAgent: ctx.get('User-Agent') || null, targetType: 'user' };
+    const clientId = String(it.details.params.client_id ?? '');
+    const userId = result.ok ? result.user.id : (result.userId ?? null);
+    if (result.unlockedAfterCooldown && userId) {
+      await deps.audit.recordSafely({ ...base, eventType: 'user.unlocked', eventCategory: 'security', userId, targetId: userId, metadata: { trigger: 'cooldown_elapsed' } });
+    }
+    if (result.ok) {
+      await deps.audit.recordSafely({ ...base, eventType: 'user.login.password.success', eventCategory: 'authentication', userId, targetId: userId, metadata: { clientId } });
+      return;
+    }
+    await deps.audit.recordSafely({
+      ...base, eventType: 'user.login.password.failed', eventCategory: 'authentication', userId, targetId: userId,
+      description: 'Password sign-in failed.', metadata: { clientId, reason: result.reason },
+    });
+    if (result.locked && userId) {
+      // An automatically locked account keeps no session elsewhere either (issue 5).
+      await deps.sessions.revokeAllForUser(userId).catch((err: unknown) => deps.log.warn({ err }, 'session.revoke_failed'));
+      await deps.audit.recordSafely({
+        ...base, eventType: 'user.locked', eventCategory: 'security', userId, targetId: userId,
+        metadata: { trigger: 'auto_lockout', failedCount: result.failedCount, threshold: result.threshold },
+      });
+    }
+  };
+
   const finish = async (ctx: Context, it: Interaction, result: Record<string, unknown>) => {
     const to = await it.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: true });
     ctx.status = 303;
     ctx.redirect(to);
   };
 
+  /**
+   * Spec 10 §9 point 3: each login interaction fires, without awaiting it, the deletion of expired
+   * `oidc_payloads` rows (and the hourly mirror clean-up); skipped while one is still running here.
+   */
+  let isPurging = false;
+  const purgeExpiredSoon = () => {
+    deps.sessions.purgeOldSoon();
+    if (isPurging) return;
+    isPurging = true;
+    deleteExpired(deps.db, deps.clock)
+      .then((deleted) => deleted > 0 && deps.log.debug({ deleted }, 'oidc.expired_purged'))
+      .catch((err: unknown) => deps.log.warn({ err }, 'oidc.expired_purge_failed'))
+      .finally(() => {
+        isPurging = false;
+      });
+  };
+
   router.get('/interaction/:uid', async (ctx) => {
     const it = await load(ctx);
     if (!it) return;
-    if (it.details.prompt.name === 'login') return loginPage(ctx, it);
+    if (it.details.prompt.name === 'login') {
+      purgeExpiredSoon();
+      return loginPage(ctx, it);
+    }
     if (it.details.prompt.name === 'consent') {
       const porta = it.clientMeta.porta as { require_consent?: boolean } | undefined;
       if (!porta?.require_consent) {
@@ -163,11 +211,22 @@ export function interactionRoutes(deps: OidcDeps, registry: ProviderRegistry): R
     if (!effectiveMethods(it.org, it.clientMeta).includes('password')) {
       return loginPage(ctx, it, { error: deps.i18n.t(it.locale, 'login.method_unavailable'), email }, 403);
     }
+    // Spec 50 §7: org + IP + e-mail (hashed by the limiter), cleared by a successful login.
+    const limitKey = `${it.org.id}|${ctx.ip}|${email.toLowerCase()}`;
+    const limit = await deps.rateLimits.hit('login', limitKey, { organizationId: it.org.id, ipAddress: ctx.ip });
+    if (!limit.isAllowed) {
+      ctx.set('Retry-After', String(limit.retryAfter));
+      const minutes = Math.max(1, Math.ceil(limit.retryAfter / 60));
+      return loginPage(ctx, it, { error: deps.i18n.t(it.locale, 'login.rate_limited', { minutes: String(minutes) }), email }, 429);
+    }
     const result = await deps.users.authenticate(it.org.id, email, body.password ?? '');
+    await auditLogin(ctx, it, result);
     if (!result.ok) {
       deps.log.info({ org: it.org.slug, reason: result.reason }, 'user.login.password.failed');
       return loginPage(ctx, it, { error: deps.i18n.t(it.locale, 'login.invalid_credentials'), email }, 401);
     }
+    await deps.rateLimits.reset('login', limitKey);
+    await deps.users.recordLogin(it.org.id, result.user.id);
     return finish(ctx, it, { login: { accountId: result.user.id, amr: ['pwd'], remember: true } });
   });
 

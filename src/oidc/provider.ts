@@ -2,8 +2,10 @@ import Provider, { type Configuration, type KoaContextWithOIDC, errors } from 'o
 import { createAdapterFactory } from './adapter.js';
 import { toEngineMetadata } from '../clients/index.js';
 import { findAccountFor } from './account.js';
+import { accessTokenClaims, applicationIdOf } from './rbac-claims.js';
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.js';
 import type { OidcDeps, Organization } from './types.js';
+import { mirrorSessions } from './session-mirror.js';
 
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'address', 'phone'] as const;
 
@@ -12,8 +14,11 @@ const PROFILE_CLAIMS = [
   'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at',
 ];
 
-/** Builds the engine for one organization: its own issuer, adapter scope, cookie path and clients. */
-export async function buildProvider(deps: OidcDeps, org: Organization): Promise<Provider> {
+/**
+ * Builds the engine for one organization: its own issuer, adapter scope, cookie path and clients.
+ * `customClaimNames` are every application's custom claims: the engine drops claims it does not list.
+ */
+export async function buildProvider(deps: OidcDeps, org: Organization, customClaimNames: readonly string[] = []): Promise<Provider> {
   const issuer = `${deps.config.issuerBaseUrl}/${org.slug}`;
   let jwks = await deps.keys.getSigningJwks();
   if (jwks.keys.length === 0) {
@@ -27,9 +32,13 @@ export async function buildProvider(deps: OidcDeps, org: Organization): Promise<
     log: deps.log,
     clock: deps.clock,
     organizationId: org.id,
+    mirror: deps.sessions,
     findClient: async (clientId: string) => {
       const client = await deps.clients.findByClientId(org.id, clientId);
-      return client && client.status === 'active' ? toEngineMetadata(client) : undefined;
+      if (!client || client.status !== 'active') return undefined;
+      // Spec 20 §5.3: clients of an inactive or archived application fail with invalid_client.
+      const application = await deps.applications.findByIdOrSlug(client.applicationId);
+      return application?.status === 'active' ? toEngineMetadata(client) : undefined;
     },
   });
   const ttl = deps.ttl;
@@ -57,7 +66,7 @@ export async function buildProvider(deps: OidcDeps, org: Organization): Promise<
     interactions: { url: (_ctx, interaction) => `/${org.slug}/interaction/${interaction.uid}` },
     scopes: [...SCOPES],
     claims: {
-      openid: ['sub', 'org_id', 'org_slug', 'roles', 'permissions'],
+      openid: ['sub', 'org_id', 'org_slug', 'roles', 'permissions', ...customClaimNames],
       profile: PROFILE_CLAIMS,
       email: ['email', 'email_verified'],
       phone: ['phone_number', 'phone_number_verified'],
@@ -114,6 +123,12 @@ export async function buildProvider(deps: OidcDeps, org: Organization): Promise<
     clientBasedCORS: (_ctx, origin, client) => isAllowedOrigin(origin, client.metadata()),
     renderError: renderError(deps, org),
     conformIdTokenClaims: true,
+    // Custom claims flagged for access tokens, read at issuance and answered by introspection (spec 10 §4).
+    extraTokenClaims: async (ctx, token) => {
+      if (token.kind !== 'AccessToken' || !token.accountId) return undefined;
+      const client = ctx?.oidc?.client ?? (token.clientId ? await provider.Client.find(token.clientId) : undefined);
+      return accessTokenClaims(deps.access, token.accountId, applicationIdOf(client));
+    },
   };
 
   const provider = new Provider(issuer, configuration);
@@ -124,6 +139,7 @@ export async function buildProvider(deps: OidcDeps, org: Organization): Promise<
     if (!porta?.internal_id || typeof actual !== 'string') return false;
     return clients.verifySecret(porta.internal_id, actual);
   };
+  mirrorSessions(provider, deps, org);
   provider.on('server_error', (ctx: KoaContextWithOIDC, err: Error) => {
     deps.log.error({ err, org: org.slug, route: ctx.oidc?.route }, 'oidc.server_error');
   });

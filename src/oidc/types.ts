@@ -8,7 +8,12 @@ import type { I18n } from '../http/pages/i18n.js';
 import type { Organization, OrganizationService } from '../organizations/index.js';
 import type { Client, ClientService } from '../clients/index.js';
 import type { UserService } from '../users/index.js';
+import type { ApplicationService } from '../applications/index.js';
 import type { SigningKeyService } from '../keys/index.js';
+import type { AuditService } from '../audit/index.js';
+import type { SessionService } from '../sessions/index.js';
+import type { RateLimitService } from '../rate-limits/index.js';
+import type { AccessService, RbacService } from '../rbac/index.js';
 
 /** What the OIDC edge needs from the rest of Porta; app.ts wires it. */
 export interface OidcDeps {
@@ -18,9 +23,18 @@ export interface OidcDeps {
   db: Db;
   kv: Kv;
   organizations: OrganizationService;
+  applications: Pick<ApplicationService, 'findByIdOrSlug'>;
   clients: ClientService;
   users: UserService;
   keys: SigningKeyService;
+  audit: AuditService;
+  /** The `admin_sessions` mirror (spec 10 §10). */
+  sessions: Pick<SessionService, 'mirrorSaved' | 'mirrorDestroyed' | 'purgeOldSoon' | 'revokeAllForUser'>;
+  rateLimits: RateLimitService;
+  /** A user's roles, permissions and custom claim values in the client's application (spec 10 §4). */
+  access: AccessService;
+  /** Custom claim names the engine must know (spec 10 §13). */
+  rbac: Pick<RbacService, 'claimNames'>;
   ttl: TtlSettings;
   renderer: Renderer;
   i18n: I18n;
