@@ -3,6 +3,14 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+// The CLI's stderr carries its error bodies (--json). oidc-provider warns on import when Node is older
+// than its supported LTS; Porta supports Node 20.19+, so that one notice is dropped here.
+const warn = console.warn.bind(console);
+console.warn = (...args) => {
+  if (typeof args[0] === 'string' && args[0].startsWith('oidc-provider WARNING: Unsupported runtime')) return;
+  warn(...args);
+};
+
 const source = fileURLToPath(new URL('../src/cli/index.ts', import.meta.url));
 if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');

@@ -1,11 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPorta } from '../support/cli.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const porta = path.join(root, 'bin/porta.mjs');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'porta-cli-keys-'));
 
 /** Direct mode on the embedded defaults: no DATABASE_URL, no REDIS_URL. */
@@ -19,7 +17,7 @@ function env(): NodeJS.ProcessEnv {
 
 function cli(...args: string[]) {
   // stdin is not a terminal here: confirmations need --force.
-  return spawnSync(process.execPath, [porta, ...args], { cwd: root, env: env(), encoding: 'utf8', timeout: 30_000, stdio: ['pipe', 'pipe', 'pipe'], input: '' });
+  return runPorta(args, { env: env() });
 }
 
 interface KeyJson {
@@ -30,10 +28,10 @@ interface KeyJson {
   revokedAt: string | null;
 }
 
-const listKeys = () => JSON.parse(cli('keys', 'list', '--json').stdout) as KeyJson[];
+const listKeys = async () => JSON.parse((await cli('keys', 'list', '--json')).stdout) as KeyJson[];
 
-beforeAll(() => {
-  const migrated = cli('migrate', 'up');
+beforeAll(async () => {
+  const migrated = await cli('migrate', 'up');
   expect(migrated.status, migrated.stderr).toBe(0);
 });
 afterAll(() => {
@@ -42,68 +40,68 @@ afterAll(() => {
 
 // Each invocation starts tsx and opens PGlite (about a second or more): allow for a loaded machine.
 describe('porta keys (direct mode, embedded database)', { timeout: 120_000 }, () => {
-  it('lists nothing before the first key, then generates keys that list newest first', () => {
-    const empty = cli('keys', 'list');
+  it('lists nothing before the first key, then generates keys that list newest first', async () => {
+    const empty = await cli('keys', 'list');
     expect(empty.status).toBe(0);
     expect(empty.stdout).toBe('(none)\n');
 
-    const first = cli('keys', 'generate');
+    const first = await cli('keys', 'generate');
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/^Generated signing key [0-9a-f]{16}; every server signs with it within 60 s/);
 
-    const second = cli('keys', 'generate', '--json');
+    const second = await cli('keys', 'generate', '--json');
     expect(second.status).toBe(0);
     const body = JSON.parse(second.stdout) as { id: string; kid: string; message: string };
     expect(body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), kid: expect.stringMatching(/^[0-9a-f]{16}$/), message: expect.any(String) });
 
-    const keys = listKeys();
+    const keys = (await listKeys());
     expect(keys.map((k) => [k.kid, k.status])).toEqual([
       [body.kid, 'active'],
       [expect.any(String), 'active'],
     ]);
     expect(JSON.stringify(keys)).not.toMatch(/PRIVATE KEY|private/i);
 
-    const table = cli('keys', 'list');
+    const table = await cli('keys', 'list');
     expect(table.stdout).toMatch(/^KID\s+STATUS\s+ALGORITHM\s+ACTIVATED_AT\s+RETIRED_AT\s+REVOKED_AT\s+CREATED_AT\n/);
     expect(table.stdout.split('\n')[1]).toMatch(new RegExp(`^${body.kid}\\s+active\\s+ES256\\s+\\d{4}-`));
   });
 
-  it('asks before rotating, names the longest token TTL, and refuses without a terminal unless --force', () => {
-    const [newest, older] = listKeys();
-    const refused = cli('keys', 'rotate');
+  it('asks before rotating, names the longest token TTL, and refuses without a terminal unless --force', async () => {
+    const [newest, older] = (await listKeys());
+    const refused = await cli('keys', 'rotate');
     expect(refused.status).toBe(2);
     expect(refused.stderr).toContain(`retires 1 active key(s): ${older!.kid}; ${newest!.kid} keeps signing`);
     expect(refused.stderr).toContain('longest token TTL (14 days)');
     expect(refused.stderr).toContain('pass --force');
 
-    const rotated = cli('keys', 'rotate', '--force', '--json');
+    const rotated = await cli('keys', 'rotate', '--force', '--json');
     expect(rotated.status, rotated.stderr).toBe(0);
     expect(JSON.parse(rotated.stdout)).toMatchObject({ activeKid: newest!.kid, retiredCount: 1, retiredKids: [older!.kid] });
-    expect(listKeys().map((k) => k.status)).toEqual(['active', 'retired']);
+    expect((await listKeys()).map((k) => k.status)).toEqual(['active', 'retired']);
 
-    const nothing = cli('keys', 'rotate');
+    const nothing = await cli('keys', 'rotate');
     expect(nothing.status).toBe(0);
     expect(nothing.stdout).toBe('Nothing to retire: only one key is active.\n');
   });
 
-  it('revokes after confirmation, never the last active key, and reports unknown kids', () => {
-    const [active, retired] = listKeys();
-    const unknown = cli('keys', 'revoke', '0000000000000000');
+  it('revokes after confirmation, never the last active key, and reports unknown kids', async () => {
+    const [active, retired] = (await listKeys());
+    const unknown = await cli('keys', 'revoke', '0000000000000000');
     expect(unknown.status).toBe(5);
     expect(unknown.stderr).toBe('porta: No signing key 0000000000000000.\n');
 
-    const last = cli('keys', 'revoke', active!.kid, '--json');
+    const last = await cli('keys', 'revoke', active!.kid, '--json');
     expect(last.status).toBe(6);
     expect(JSON.parse(last.stderr)).toEqual({ error: 'last_active_key', message: expect.stringContaining(active!.kid) });
 
-    const unconfirmed = cli('keys', 'revoke', retired!.kid);
+    const unconfirmed = await cli('keys', 'revoke', retired!.kid);
     expect(unconfirmed.status).toBe(2);
     expect(unconfirmed.stderr).toContain(`Revoke signing key ${retired!.kid} (retired)?`);
 
-    const revoked = cli('keys', 'revoke', retired!.kid, '--force');
+    const revoked = await cli('keys', 'revoke', retired!.kid, '--force');
     expect(revoked.status, revoked.stderr).toBe(0);
     expect(revoked.stdout).toBe(`Revoked signing key ${retired!.kid}.\n`);
-    const after = listKeys();
+    const after = (await listKeys());
     expect(after[1]).toMatchObject({ kid: retired!.kid, status: 'revoked', revokedAt: expect.any(String) });
   });
 });

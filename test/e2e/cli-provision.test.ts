@@ -1,11 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPorta } from '../support/cli.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const porta = path.join(root, 'bin/porta.mjs');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'porta-cli-provision-'));
 const SECRET = 'e2e-provisioned-secret-0123456789abcdef';
 
@@ -19,7 +17,7 @@ function env(): NodeJS.ProcessEnv {
 }
 
 function cli(args: string[], input = '') {
-  return spawnSync(process.execPath, [porta, ...args], { cwd: root, env: env(), encoding: 'utf8', timeout: 60_000, stdio: ['pipe', 'pipe', 'pipe'], input });
+  return runPorta(args, { env: env(), input });
 }
 
 const yamlFile = path.join(dataDir, 'tenants.yaml');
@@ -66,8 +64,8 @@ interface ProvisionJson {
   items: Array<{ action: string; type: string; key: string; id: string | null }>;
 }
 
-beforeAll(() => {
-  const migrated = cli(['migrate', 'up']);
+beforeAll(async () => {
+  const migrated = await cli(['migrate', 'up']);
   expect(migrated.status, migrated.stderr).toBe(0);
 });
 afterAll(() => {
@@ -78,8 +76,8 @@ afterAll(() => {
 describe('porta provision and porta client secret (direct mode, embedded database)', { timeout: 180_000 }, () => {
   let workerClientId = '';
 
-  it('rejects an invalid file with every problem and its path, exit 2, before touching the database', () => {
-    const bad = cli(['provision', '-f', '-'], JSON.stringify({ organizations: [{ name: 'X', slug: 'ok-org', users: [{ email: 'u@x.test', password: 'long enough password' }], applications: [{ name: 'A', slug: 'app-a', roles: [] }] }] }));
+  it('rejects an invalid file with every problem and its path, exit 2, before touching the database', async () => {
+    const bad = await cli(['provision', '-f', '-'], JSON.stringify({ organizations: [{ name: 'X', slug: 'ok-org', users: [{ email: 'u@x.test', password: 'long enough password' }], applications: [{ name: 'A', slug: 'app-a', roles: [] }] }] }));
     expect(bad.status).toBe(2);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toContain('porta: The provisioning file has 2 problem(s); nothing was changed.');
@@ -87,8 +85,8 @@ describe('porta provision and porta client secret (direct mode, embedded databas
     expect(bad.stderr).toContain('  organizations[0].users[0].password: passwords are accepted only with "allow_passwords: true"');
   });
 
-  it('provisions a YAML file with --json, then reports everything unchanged when the same file comes again on stdin', () => {
-    const first = cli(['provision', '-f', yamlFile, '--json']);
+  it('provisions a YAML file with --json, then reports everything unchanged when the same file comes again on stdin', async () => {
+    const first = await cli(['provision', '-f', yamlFile, '--json']);
     expect(first.status, first.stderr).toBe(0);
     const body = JSON.parse(first.stdout) as ProvisionJson;
     expect(body).toMatchObject({ dryRun: false, created: 7, updated: 0, skipped: 0 });
@@ -103,7 +101,7 @@ describe('porta provision and porta client secret (direct mode, embedded databas
     expect(spa).toEqual({ organizationSlug: 'beta', applicationSlug: 'portal', clientName: 'Beta SPA', clientId: expect.stringMatching(/^[\w-]{43}$/) });
     workerClientId = worker!.clientId!;
 
-    const again = cli(['provision', '-f', '-', '--json'], fs.readFileSync(yamlFile, 'utf8'));
+    const again = await cli(['provision', '-f', '-', '--json'], fs.readFileSync(yamlFile, 'utf8'));
     expect(again.status, again.stderr).toBe(0);
     const second = JSON.parse(again.stdout) as ProvisionJson;
     expect(second).toMatchObject({ created: 0, updated: 0, skipped: 7 });
@@ -112,40 +110,40 @@ describe('porta provision and porta client secret (direct mode, embedded databas
     ]);
   });
 
-  it('prints a readable summary table for a dry run', () => {
-    const dry = cli(['provision', '-f', yamlFile, '--mode', 'overwrite', '--dry-run']);
+  it('prints a readable summary table for a dry run', async () => {
+    const dry = await cli(['provision', '-f', yamlFile, '--mode', 'overwrite', '--dry-run']);
     expect(dry.status, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/^Dry run \(overwrite\): would create 0, update 0, keep 7\. Nothing was changed\.\n\nACTION\s+TYPE\s+KEY\s+NAME\s+ID\s+CHANGES\n/);
     expect(dry.stdout).toMatch(/\nkeep\s+client\s+acme\/acme-portal-web\s+Portal web\s+[0-9a-f-]{36}\n/);
     expect(dry.stdout).toMatch(/\nORGANIZATION\s+APPLICATION\s+NAME\s+CLIENT_ID\s+SECRET\nacme\s+portal\s+Portal web\s+acme-portal-web\s+e2e-provisioned-secret/);
   });
 
-  it('generates, lists and revokes client secrets by client_id, in any organization', () => {
-    const generated = cli(['client', 'secret', 'generate', workerClientId, '--label', 'rotation', '--json']);
+  it('generates, lists and revokes client secrets by client_id, in any organization', async () => {
+    const generated = await cli(['client', 'secret', 'generate', workerClientId, '--label', 'rotation', '--json']);
     expect(generated.status, generated.stderr).toBe(0);
     const secret = JSON.parse(generated.stdout) as { id: string; plaintext: string; label: string; status: string; warning: string };
     expect(secret).toMatchObject({ label: 'rotation', status: 'active', plaintext: expect.stringMatching(/^[\w-]{64}$/), warning: expect.stringContaining('not be shown again') });
 
-    const listed = cli(['client', 'secret', 'list', workerClientId, '--json']);
+    const listed = await cli(['client', 'secret', 'list', workerClientId, '--json']);
     expect(listed.status, listed.stderr).toBe(0);
     const secrets = JSON.parse(listed.stdout) as Array<{ id: string; label: string | null; status: string }>;
     expect(secrets.map((s) => [s.label, s.status])).toEqual([['rotation', 'active'], [null, 'active']]);
     expect(listed.stdout).not.toContain(secret.plaintext);
     const old = secrets[1]!;
 
-    const revoked = cli(['client', 'secret', 'revoke', workerClientId, old.id, '--force']);
+    const revoked = await cli(['client', 'secret', 'revoke', workerClientId, old.id, '--force']);
     expect(revoked.status, revoked.stderr).toBe(0);
     expect(revoked.stdout).toBe(`Revoked secret ${old.id} of client ${workerClientId}.\n`);
 
-    const table = cli(['client', 'secret', 'list', workerClientId]);
+    const table = await cli(['client', 'secret', 'list', workerClientId]);
     expect(table.stdout).toMatch(/^ID\s+LABEL\s+STATUS\s+CREATED_AT\s+EXPIRES_AT\s+LAST_USED_AT\s+REVOKED_AT\n/);
     expect(table.stdout).toMatch(new RegExp(`\\n${old.id}\\s+revoked\\s+`));
 
-    const human = cli(['client', 'secret', 'generate', 'acme-portal-web']);
+    const human = await cli(['client', 'secret', 'generate', 'acme-portal-web']);
     expect(human.status, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/^Generated secret [0-9a-f-]{36} for client acme-portal-web\.\n\n {2}[\w-]{64}\n\nThis secret is shown once — store it now\./);
 
-    const missing = cli(['client', 'secret', 'list', 'no-such-client', '--json']);
+    const missing = await cli(['client', 'secret', 'list', 'no-such-client', '--json']);
     expect(missing.status).toBe(5);
     expect(JSON.parse(missing.stderr)).toEqual({ error: 'client_not_found', message: 'No client no-such-client.' });
   });

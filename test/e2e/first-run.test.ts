@@ -1,13 +1,13 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEmbeddedDb } from '../../src/platform/db/index.js';
+import { runPorta } from '../support/cli.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
-const porta = path.join(root, 'bin/porta.mjs');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'porta-first-run-'));
 const children: ChildProcess[] = [];
 
@@ -49,8 +49,16 @@ function startMain(env: NodeJS.ProcessEnv) {
   return { child, started, exited, output: () => out + err };
 }
 
+async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('timed out waiting for output');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 function cli(args: string[], env: NodeJS.ProcessEnv) {
-  return spawnSync(process.execPath, [porta, ...args], { cwd: root, env, encoding: 'utf8', timeout: 30_000 });
+  return runPorta(args, { env });
 }
 
 describe('first run on the embedded defaults (npm start)', () => {
@@ -71,6 +79,16 @@ describe('first run on the embedded defaults (npm start)', () => {
     expect(text).toContain(`server.started: database: embedded PostgreSQL (PGlite) in ${path.join(dataDir, 'data')}; ephemeral store: in-process store`);
     const health = await fetch(`${url}/health`);
     expect(await health.json()).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok' } });
+
+    // Spec 00 "First run": outside production the empty database gets a first admin, printed once.
+    await waitFor(() => /CLI client id: +porta-admin-cli/.test(first.output()));
+    const banner = first.output();
+    expect(banner).toContain('Porta bootstrapped a first admin');
+    expect(banner).toMatch(/e-mail: +admin@porta\.local/);
+    expect(banner).toMatch(/password: +[A-Za-z0-9]{20}\n/);
+    const metadata = await fetch(`${url}/api/admin/metadata`);
+    expect(metadata.status).toBe(200);
+    expect(((await metadata.json()) as { clientId: string }).clientId).toBe('porta-admin-cli');
     const secrets = JSON.parse(fs.readFileSync(path.join(dataDir, 'secrets.json'), 'utf8')) as { cookieKeys: string[] };
     expect(fs.statSync(path.join(dataDir, 'secrets.json')).mode & 0o777).toBe(0o600);
 
@@ -78,16 +96,16 @@ describe('first run on the embedded defaults (npm start)', () => {
     const second = startMain(devEnv());
     expect(await second.exited).toBe(1);
     expect(second.output()).toMatch(/in use by a running Porta server \(pid \d+/);
-    const status = cli(['migrate', 'status'], devEnv());
+    const status = await cli(['migrate', 'status'], devEnv());
     expect(status.status).toBe(1);
     expect(status.stderr).toMatch(/in use by a running Porta server.*porta login/s);
     expect((await fetch(`${url}/health`)).status).toBe(200);
 
     // `porta health` checks the running server over HTTP.
-    const healthCli = cli(['health', '--server', url], devEnv());
+    const healthCli = await cli(['health', '--server', url], devEnv());
     expect(healthCli.status).toBe(0);
     expect(healthCli.stdout).toMatch(/SERVICE\s+STATUS\nserver\s+ok\ndatabase\s+ok\nredis\s+ok/);
-    const healthJson = cli(['health', '--json'], { ...devEnv(), PORTA_SERVER: url });
+    const healthJson = await cli(['health', '--json'], { ...devEnv(), PORTA_SERVER: url });
     expect(JSON.parse(healthJson.stdout)).toEqual({ status: 'ok', checks: { server: 'ok', database: 'ok', redis: 'ok' } });
 
     first.child.kill('SIGTERM');
@@ -100,6 +118,7 @@ describe('first run on the embedded defaults (npm start)', () => {
     const again = startMain(devEnv());
     const restarted = await again.started;
     expect((await fetch(`${restarted.url}/ready`)).status).toBe(200);
+    expect(again.output()).not.toContain('Porta bootstrapped a first admin');
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
     const check = await createEmbeddedDb({ dataDir: path.join(dataDir, 'data') });
@@ -108,40 +127,46 @@ describe('first run on the embedded defaults (npm start)', () => {
     expect(JSON.parse(fs.readFileSync(path.join(dataDir, 'secrets.json'), 'utf8'))).toEqual(secrets);
   });
 
-  it('prints help, and fails clearly on usage errors and unreachable servers', () => {
-    const help = cli(['--help'], devEnv());
+  it('prints help, and fails clearly on usage errors and unreachable servers', async () => {
+    const help = await cli(['--help'], devEnv());
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/Usage: porta/);
     expect(help.stdout).toMatch(/migrate/);
     expect(help.stdout).toMatch(/health/);
-    const bad = cli(['migrate', 'down', '--count', 'zero'], devEnv());
+    const bad = await cli(['migrate', 'down', '--count', 'zero'], devEnv());
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe('porta: --count must be a positive whole number\n');
-    const unknown = cli(['frobnicate'], devEnv());
+    const unknown = await cli(['frobnicate'], devEnv());
     expect(unknown.status).toBe(2);
-    const down = cli(['health', '--server', 'http://127.0.0.1:9'], devEnv());
+    const down = await cli(['health', '--server', 'http://127.0.0.1:9'], devEnv());
     expect(down.status).toBe(1);
     expect(down.stderr).toMatch(/^porta: cannot reach http:\/\/127.0.0.1:9\/health/);
   });
 
-  it('checks the stores directly with health --direct', () => {
-    const direct = cli(['health', '--direct', '--json'], devEnv());
+  it('refuses a second porta init on an initialised database (exit 6) and changes nothing', async () => {
+    const init = await cli(['init', '--email', 'second@porta.local', '--password', 'another-password-1', '--json'], devEnv());
+    expect(init.status).toBe(6);
+    expect(JSON.parse(init.stderr)).toMatchObject({ error: 'already_initialized' });
+  });
+
+  it('checks the stores directly with health --direct', async () => {
+    const direct = await cli(['health', '--direct', '--json'], devEnv());
     expect(direct.status).toBe(0);
     expect(JSON.parse(direct.stdout)).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok' } });
   });
 
-  it('lets the CLI migrate and report status directly once the server is stopped', () => {
-    const status = cli(['migrate', 'status', '--json'], devEnv());
+  it('lets the CLI migrate and report status directly once the server is stopped', async () => {
+    const status = await cli(['migrate', 'status', '--json'], devEnv());
     expect(status.stderr).toBe('');
     expect(status.status).toBe(0);
     const body = JSON.parse(status.stdout) as { applied: Array<{ name: string }>; pending: string[] };
     expect(body.applied.map((m) => m.name)).toContain('001_platform');
     expect(body.pending).toEqual([]);
-    const down = cli(['migrate', 'down', '--count', '1'], devEnv());
+    const down = await cli(['migrate', 'down', '--count', '1'], devEnv());
     expect(down.stdout).toMatch(/Rolled back 1: \d+_/);
-    const table = cli(['migrate', 'status'], devEnv());
+    const table = await cli(['migrate', 'status'], devEnv());
     expect(table.stdout).toMatch(/pending/);
-    const up = cli(['migrate', 'up'], devEnv());
+    const up = await cli(['migrate', 'up'], devEnv());
     expect(up.status).toBe(0);
     expect(up.stdout).toMatch(/Applied 1:/);
   });

@@ -5,6 +5,8 @@ import { durationSeconds } from '../../provisioning/index.js';
 import type { Services } from '../../services.js';
 import { cliConfig, confirm, printJson, printTable, CliError, EXIT, type GlobalOptions } from '../context.js';
 import { withDirectServices } from '../direct.js';
+import { isHttpMode } from '../http/mode.js';
+import { clientSecretsOverHttp } from './client-secrets-http.js';
 
 const SHOWN_ONCE = 'Store the secret securely. It will not be shown again.';
 
@@ -17,7 +19,7 @@ interface GenerateOptions {
 /** `porta client secret …` (30-cli §4); joins a `client` command registered elsewhere, or creates it. */
 export function registerClientSecrets(program: Command): void {
   const client = program.commands.find((c) => c.name() === 'client') ?? program.command('client').description('OIDC clients');
-  const secret = client.command('secret').description('generate, list or revoke client secrets (direct mode); <client> is a client_id or internal id, in any organization');
+  const secret = client.command('secret').description('generate, list or revoke client secrets; <client> is a client_id or internal id, in any organization');
 
   secret
     .command('generate <client>')
@@ -27,6 +29,7 @@ export function registerClientSecrets(program: Command): void {
     .option('--expires-in <duration>', 'expiry from now: 24h, 90d, 6m (months), 1y')
     .action(async (ref: string, opts: GenerateOptions, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
+      if (isHttpMode(g)) return clientSecretsOverHttp.generate(g, ref, opts);
       const expiresAt = expiryOf(opts);
       const { client: found, created } = await withClient(g, ref, async (services, c) => ({
         client: c,
@@ -46,6 +49,7 @@ export function registerClientSecrets(program: Command): void {
     .description('the client\'s secrets, newest first (never the values)')
     .action(async (ref: string, _opts, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
+      if (isHttpMode(g)) return clientSecretsOverHttp.list(g, ref);
       const list = await withClient(g, ref, (services, c) => services.clients.listSecrets(c.organizationId, c.id));
       if (g.json) return printJson(list);
       printTable(list.map(row), ['id', 'label', 'status', 'created_at', 'expires_at', 'last_used_at', 'revoked_at']);
@@ -56,6 +60,7 @@ export function registerClientSecrets(program: Command): void {
     .description('revoke one secret: it stops authenticating at once (asks first)')
     .action(async (ref: string, secretId: string, _opts, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
+      if (isHttpMode(g)) return clientSecretsOverHttp.revoke(g, ref, secretId);
       const found = await withClient(g, ref, async (services, c) => {
         const target = (await services.clients.listSecrets(c.organizationId, c.id)).find((s) => s.id === secretId);
         if (target && target.status === 'active') {

@@ -7,17 +7,20 @@ import { systemClock } from '../../platform/clock.js';
 import { createLog } from '../../platform/log.js';
 import { cliConfig, confirm, printJson, printTable, type GlobalOptions } from '../context.js';
 import { withDirectDb } from '../direct.js';
+import { isHttpMode } from '../http/mode.js';
+import { keysOverHttp } from './keys-http.js';
 
 const TOKEN_TTL_KEYS = ['access_token_ttl', 'id_token_ttl', 'refresh_token_ttl'];
 
 export function registerKeys(program: Command): void {
-  const keys = program.command('keys').description('list, generate, rotate or revoke the signing keys (direct mode)');
+  const keys = program.command('keys').description('list, generate, rotate or revoke the signing keys');
 
   keys
     .command('list')
     .description('every signing key, newest first')
     .action(async (_opts, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
+      if (isHttpMode(g)) return keysOverHttp.list(g);
       const list = await withKeys(g, (service) => service.list());
       if (g.json) return printJson(list);
       printTable(list.map(row), ['kid', 'status', 'algorithm', 'activated_at', 'retired_at', 'revoked_at', 'created_at']);
@@ -28,6 +31,7 @@ export function registerKeys(program: Command): void {
     .description('add a new active key; it signs new tokens, older active keys still verify')
     .action(async (_opts, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
+      if (isHttpMode(g)) return keysOverHttp.generate(g);
       const key = await withKeys(g, (service) => service.generate());
       const message = `Generated signing key ${key.kid}; every server signs with it within 60 s. Older active keys keep verifying until you rotate.`;
       if (g.json) return printJson({ id: key.id, kid: key.kid, message });
@@ -39,6 +43,7 @@ export function registerKeys(program: Command): void {
     .description('retire every active key except the newest (asks first)')
     .action(async (_opts, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
+      if (isHttpMode(g)) return keysOverHttp.rotate(g);
       const result = await withKeys(g, async (service, db) => {
         const active = (await service.list()).filter((k) => k.status === 'active');
         const [newest, ...older] = active;
@@ -64,6 +69,7 @@ export function registerKeys(program: Command): void {
     .description('mark a key compromised: it stops verifying at once (asks first)')
     .action(async (kid: string, _opts, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
+      if (isHttpMode(g)) return keysOverHttp.revoke(g, kid);
       const key = await withKeys(g, async (service) => {
         const list = await service.list();
         const target = list.find((k) => k.kid === kid || k.id === kid);

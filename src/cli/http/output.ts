@@ -1,0 +1,95 @@
+import { printJson, printTable } from '../context.js';
+import type { CliOptions } from './mode.js';
+
+/** A value as one table cell or record line: never truncated, arrays comma-joined, objects as JSON. */
+export function cell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v))).join(', ');
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** `createdAt` → `created_at` (table headers read like the existing CLI tables). */
+export function snake(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+export type Column<T> = string | { header: string; value: (item: T) => unknown };
+
+/** Table rows from objects; a column is a property name or a header with a function. */
+export function tableOf<T>(items: readonly T[], columns: ReadonlyArray<Column<T>>): { rows: Array<Record<string, string>>; headers: string[] } {
+  const headers = columns.map((c) => (typeof c === 'string' ? snake(c) : c.header));
+  const rows = items.map((item) => {
+    const row: Record<string, string> = {};
+    columns.forEach((c, i) => {
+      row[headers[i]!] = cell(typeof c === 'string' ? (item as Record<string, unknown>)[c] : c.value(item));
+    });
+    return row;
+  });
+  return { rows, headers };
+}
+
+export function printRows<T>(items: readonly T[], columns: ReadonlyArray<Column<T>>): void {
+  const { rows, headers } = tableOf(items, columns);
+  printTable(rows, headers);
+}
+
+/** Aligned `field  value` lines for one object; nested objects are flattened (`branding.logoUrl`). */
+export function recordLines(record: Record<string, unknown>, fields?: readonly string[]): string[] {
+  const entries: Array<[string, unknown]> = [];
+  const add = (key: string, value: unknown) => {
+    const isNested = value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0;
+    if (!isNested) return entries.push([key, value]);
+    for (const [sub, v] of Object.entries(value as Record<string, unknown>)) add(`${key}.${sub}`, v);
+  };
+  for (const key of fields ?? Object.keys(record)) add(key, record[key]);
+  const width = Math.max(0, ...entries.map(([k]) => k.length));
+  return entries.map(([k, v]) => `${k.padEnd(width)}  ${cell(v)}`.trimEnd());
+}
+
+export function printRecord(record: Record<string, unknown>, fields?: readonly string[]): void {
+  process.stdout.write(`${recordLines(record, fields).join('\n')}\n`);
+}
+
+export interface Page<T> {
+  data: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+  totalPages: number;
+}
+
+/** A list table; the paging line goes to stderr so stdout stays one line per row when piped. */
+export function printPage<T>(body: Page<T>, columns: ReadonlyArray<Column<T>>): void {
+  printRows(body.data, columns);
+  process.stderr.write(`${body.total} total · page ${body.page} of ${Math.max(1, body.totalPages)}\n`);
+}
+
+/** `--json` prints the API body unchanged; otherwise the human form. */
+export function emit(g: CliOptions, body: unknown, human: () => void): void {
+  if (g.json) printJson(body);
+  else human();
+}
+
+/** For 204 answers: `--json` prints nothing (there is no body), humans get a sentence. */
+export function say(g: CliOptions, message: string): void {
+  if (!g.json) process.stdout.write(`${message}\n`);
+}
+
+export function dataOf<T>(body: unknown): T {
+  return (body as { data: T }).data;
+}
+
+export const SHOWN_ONCE = 'This secret is shown once — store it now. Porta keeps only its hash.';
+
+export interface HistoryPage {
+  data: Array<{ id: string; eventType: string; actorId: string | null; metadata: unknown; createdAt: string }>;
+  hasMore: boolean;
+  nextCursor: string | null;
+}
+
+/** A `…/history` answer (newest first); the cursor for the next page goes to stderr. */
+export function printHistory(body: HistoryPage): void {
+  printRows(body.data, ['createdAt', 'eventType', { header: 'actor_id', value: (e) => e.actorId ?? '(system or direct)' }, 'metadata']);
+  if (body.hasMore && body.nextCursor) process.stderr.write(`More entries: add --after ${body.nextCursor}\n`);
+}

@@ -1,0 +1,50 @@
+import type Router from '@koa/router';
+import type { AdminDeps } from './deps.js';
+import { organizationRoutes } from './organizations.js';
+import { organizationDestroyRoutes } from './organization-destroy.js';
+import { organizationExtraRoutes } from './organization-extras.js';
+import { organizationBrandingRoutes } from './organization-branding.js';
+import { applicationRoutes } from './applications.js';
+import { clientRoutes } from './clients.js';
+import { clientSecretRoutes } from './client-secrets.js';
+import { rbacRoleRoutes } from './rbac-roles.js';
+import { rbacPermissionRoutes } from './rbac-permissions.js';
+import { rbacClaimRoutes } from './rbac-claims.js';
+import { userRoleRoutes } from './user-roles.js';
+import { userRoutes } from './users.js';
+import { userGdprRoutes } from './users-gdpr.js';
+import { configRoutes } from './config.js';
+import { keyRoutes } from './keys.js';
+import { auditRoutes } from './audit.js';
+import { statsRoutes } from './stats.js';
+import { bulkRoutes } from './bulk.js';
+import { exportRoutes } from './export.js';
+import { importRoutes } from './import.js';
+import { sessionRoutes } from './sessions.js';
+
+/** Each resource's routes register themselves on the authenticated admin router (prefix `/api/admin`). */
+export type RegisterAdminRoutes = (router: Router, deps: AdminDeps) => void;
+
+export const ADMIN_ROUTERS: readonly RegisterAdminRoutes[] = [
+  organizationRoutes,
+  organizationDestroyRoutes,
+  organizationExtraRoutes,
+  organizationBrandingRoutes,
+  applicationRoutes,
+  clientRoutes,
+  clientSecretRoutes,
+  rbacRoleRoutes,
+  rbacPermissionRoutes,
+  rbacClaimRoutes,
+  userRoleRoutes,
+  userRoutes,
+  userGdprRoutes,
+  configRoutes,
+  keyRoutes,
+  auditRoutes,
+  statsRoutes,
+  bulkRoutes,
+  exportRoutes,
+  importRoutes,
+  sessionRoutes,
+];
