@@ -26,4 +26,14 @@ export default tseslint.config(
     files: ['src/main.ts', 'src/cli/**', 'test/**', 'bench/**', 'bin/**', 'vitest.config.ts', '*.config.js'],
     rules: { 'no-restricted-syntax': 'off' },
   },
+  {
+    // Standalone example apps: WebCrypto modules shared by browser and Node, node:http servers that read their own environment.
+    files: ['playground/**', 'playground-bff/**'],
+    languageOptions: { globals: { URLSearchParams: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', atob: 'readonly', btoa: 'readonly', crypto: 'readonly' } },
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+  {
+    files: ['playground/public/**/*.js'],
+    languageOptions: { globals: { document: 'readonly', location: 'readonly', history: 'readonly', sessionStorage: 'readonly' } },
+  },
 );
