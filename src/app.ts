@@ -16,9 +16,12 @@ import { createHttpMetrics } from './http/metrics.js';
 import { healthRoutes } from './http/health.js';
 import { schemaGate, watchSchema, type SchemaState } from './http/schema-gate.js';
 import { tenantRoutes } from './http/tenant.js';
+import { brandingAssetRoutes, pageOrganization } from './http/branding.js';
+import { brandingUploadLimit } from './http/admin/organization-branding.js';
 import { createServices, type Services } from './services.js';
 import type { OidcDeps } from './oidc/types.js';
-import { createProviderRegistry } from './oidc/registry.js';
+import { createProviderRegistry, type ProviderRegistry } from './oidc/registry.js';
+import { adminRoutes } from './http/admin/index.js';
 
 export interface PortaOptions {
   config: Readonly<Config>;
@@ -33,6 +36,8 @@ export interface PortaOptions {
   /** Stores to use instead of opening the configured ones (tests); Porta closes them on close(). */
   db?: Db;
   kv?: Kv;
+  /** The CLI's direct mode: the admin API accepts this one-off token as an all-permissions principal (spec 30 §1). */
+  adminDirect?: { token: string; osUser: string };
 }
 
 export interface Porta {
@@ -44,6 +49,8 @@ export interface Porta {
   migrator: Migrator;
   schema: SchemaState;
   services: Services;
+  /** The per-organization OIDC engines (admin token checks, tests). */
+  registry: ProviderRegistry;
   app: Koa;
   /** Set while shutting down: responses close their connection. */
   markDraining(): void;
@@ -80,9 +87,11 @@ export async function createPorta(options: PortaOptions): Promise<Porta> {
     const schema = await watchSchema(migrator, log, options.schemaCheckIntervalMs);
     const services = await createServices({ config, db, kv, clock, log, isSchemaCurrent: () => schema.isCurrent() });
     let isDraining = false;
-    const app = buildHttpApp({ config, log, db, kv, schema, services, extend: options.extend, isDraining: () => isDraining });
+    const oidcDeps: OidcDeps = { config, log, clock: services.clock, db, kv, ...services.oidc };
+    const registry = createProviderRegistry(oidcDeps);
+    const app = buildHttpApp({ config, log, db, kv, schema, services, oidcDeps, registry, extend: options.extend, adminDirect: options.adminDirect, isDraining: () => isDraining });
     return {
-      config, log, clock, db, kv, migrator, schema, services, app,
+      config, log, clock, db, kv, migrator, schema, services, registry, app,
       markDraining: () => {
         isDraining = true;
       },
@@ -105,7 +114,10 @@ interface HttpAppDeps {
   kv: Kv;
   schema: SchemaState;
   services: Services;
+  oidcDeps: OidcDeps;
+  registry: ProviderRegistry;
   extend: ((app: Koa) => void) | undefined;
+  adminDirect: { token: string; osUser: string } | undefined;
   isDraining: () => boolean;
 }
 
@@ -124,15 +136,17 @@ function buildHttpApp(deps: HttpAppDeps): Koa {
   });
   app.use(errorMapper(deps.log));
   app.use(securityHeaders({ isHttpsIssuer: deps.config.issuerBaseUrl.startsWith('https://') }));
-  app.use(readBodies());
+  app.use(readBodies({ limitFor: brandingUploadLimit }));
 
   const health = healthRoutes({ db: deps.db, kv: deps.kv, log: deps.log, schema: deps.schema, metrics });
   app.use(health.routes());
   app.use(schemaGate(deps.schema));
   app.use(neutralRoutes().routes());
   deps.extend?.(app);
-  const oidcDeps: OidcDeps = { config: deps.config, log: deps.log, clock: deps.services.clock, db: deps.db, kv: deps.kv, ...deps.services.oidc };
-  app.use(tenantRoutes(oidcDeps, createProviderRegistry(oidcDeps)));
+  const { config, log, db, kv, services, registry } = deps;
+  app.use(adminRoutes({ config, log, clock: services.clock, db, kv, services, registry, direct: deps.adminDirect }));
+  app.use(brandingAssetRoutes({ organizations: services.organizations, branding: services.branding, log }));
+  app.use(tenantRoutes(deps.oidcDeps, registry, { pageOrganization: pageOrganization({ branding: services.branding, log }) }));
   app.use(() => {
     throw new AppError('not_found', 'not_found', 'Not found.');
   });
