@@ -61,7 +61,8 @@ function cli(args: string[], env: NodeJS.ProcessEnv) {
   return runPorta(args, { env });
 }
 
-describe('first run on the embedded defaults (npm start)', () => {
+// Each step starts tsx and opens PGlite; several servers and CLI runs per test need room on a loaded machine.
+describe('first run on the embedded defaults (npm start)', { timeout: 120_000 }, () => {
   it('refuses to start in production without the required settings, listing every problem', async () => {
     const { exited, output } = startMain(cleanEnv());
     expect(await exited).toBe(1);
@@ -81,7 +82,7 @@ describe('first run on the embedded defaults (npm start)', () => {
     expect(await health.json()).toEqual({ status: 'ok', checks: { database: 'ok', redis: 'ok' } });
 
     // Spec 00 "First run": outside production the empty database gets a first admin, printed once.
-    await waitFor(() => /CLI client id: +porta-admin-cli/.test(first.output()));
+    await waitFor(() => /CLI client id: +porta-admin-cli/.test(first.output()), 30_000);
     const banner = first.output();
     expect(banner).toContain('Porta bootstrapped a first admin');
     expect(banner).toMatch(/e-mail: +admin@porta\.local/);
