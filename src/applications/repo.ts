@@ -1,3 +1,4 @@
+import { keysetPage, keysetSql, type KeysetPage, type KeysetRow, type KeysetWindow } from '../platform/db/keyset.js';
 import { escapeLike, isUniqueViolation } from '../platform/db/sql.js';
 import type { Queryable } from '../platform/db/index.js';
 import { applicationSlugTaken } from './errors.js';
@@ -22,10 +23,13 @@ export interface ApplicationFields {
   description: string | null;
 }
 
-export interface ApplicationFilter {
+export interface ApplicationSearch {
   status?: ApplicationStatus;
   search?: string;
   sort: keyof typeof SORT_COLUMNS;
+}
+
+export interface ApplicationFilter extends ApplicationSearch {
   order: 'asc' | 'desc';
   limit: number;
   offset: number;
@@ -92,16 +96,7 @@ export function createApplicationRepo(db: Queryable) {
     },
 
     async list(filter: ApplicationFilter): Promise<{ rows: Application[]; total: number }> {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      if (filter.status) {
-        params.push(filter.status);
-        where.push(`status = $${params.length}`);
-      }
-      if (filter.search) {
-        params.push(`%${escapeLike(filter.search)}%`);
-        where.push(`(name ILIKE $${params.length} ESCAPE '\\' OR slug ILIKE $${params.length} ESCAPE '\\')`);
-      }
+      const { where, params } = filterSql(filter);
       const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
       const { total } = await db.one<{ total: number }>(`SELECT count(*)::int AS total FROM applications ${whereSql}`, params);
       const order = filter.order === 'asc' ? 'ASC' : 'DESC';
@@ -113,7 +108,34 @@ export function createApplicationRepo(db: Queryable) {
       );
       return { rows: rows.map(toApplication), total };
     },
+
+    /** The cursor form of `list`: one keyset window over (sort column, id). */
+    async listKeyset(filter: ApplicationSearch, window: KeysetWindow): Promise<KeysetPage<Application>> {
+      const { where, params } = filterSql(filter);
+      const keyset = keysetSql(SORT_COLUMNS[filter.sort], false, window, params);
+      if (keyset.where) where.push(keyset.where);
+      const rows = await db.many<ApplicationRow & KeysetRow>(
+        `SELECT ${COLUMNS}, ${keyset.select} FROM applications ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`,
+        params,
+      );
+      return keysetPage(rows, window, toApplication);
+    },
   };
+}
+
+function filterSql(filter: Omit<ApplicationSearch, 'sort'>): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.status) {
+    params.push(filter.status);
+    where.push(`status = $${params.length}`);
+  }
+  if (filter.search) {
+    params.push(`%${escapeLike(filter.search)}%`);
+    where.push(`(name ILIKE $${params.length} ESCAPE '\\' OR slug ILIKE $${params.length} ESCAPE '\\')`);
+  }
+  return { where, params };
 }
 
 export type ApplicationRepo = ReturnType<typeof createApplicationRepo>;

@@ -6,6 +6,7 @@ import { AppError } from '../platform/errors.js';
 import { createJsonCache } from '../platform/cache.js';
 import { isUuid } from '../platform/ids.js';
 import { slugCandidates, validateSlug } from '../organizations/index.js';
+import type { KeysetPage, KeysetWindow } from '../platform/db/keyset.js';
 import { createApplicationRepo, type ApplicationFields } from './repo.js';
 import { adminApplicationProtected, applicationNotFound, invalidSlug, invalidTransition } from './errors.js';
 import { createModuleOperations } from './modules.js';
@@ -45,6 +46,7 @@ const ALLOWED_FROM: Record<ApplicationStatus, readonly ApplicationStatus[]> = {
 };
 
 const cacheKey = (id: string) => `porta:cache:app:${id}`;
+const ApplicationSearchQuery = ListApplicationsQuery.pick({ status: true, search: true, sort: true });
 
 export function createApplicationService({ db, kv, log }: ApplicationServiceDeps) {
   const repo = createApplicationRepo(db);
@@ -124,6 +126,12 @@ export function createApplicationService({ db, kv, log }: ApplicationServiceDeps
         offset: (q.page - 1) * q.pageSize,
       });
       return { data: rows, total, page: q.page, pageSize: q.pageSize, totalPages: Math.ceil(total / q.pageSize) };
+    },
+
+    /** The cursor form of `list` (spec 20 §1 Cursor lists); the window comes from the cursor route. */
+    async listKeyset(query: Pick<ListApplicationsQuery, 'status' | 'search' | 'sort'>, window: KeysetWindow): Promise<KeysetPage<Application>> {
+      const q = parseInput(ApplicationSearchQuery, query);
+      return repo.listKeyset({ status: q.status, search: q.search || undefined, sort: q.sort }, window);
     },
 
     async update(id: string, patch: UpdateApplicationInput): Promise<Application> {

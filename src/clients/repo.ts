@@ -1,3 +1,4 @@
+import { keysetPage, keysetSql, type KeysetPage, type KeysetRow, type KeysetWindow } from '../platform/db/keyset.js';
 import { escapeLike } from '../platform/db/sql.js';
 import type { Db, Queryable } from '../platform/db/index.js';
 import type { ClientSettings } from './rules.js';
@@ -47,13 +48,16 @@ export interface ActiveSecretDigest {
   lastUsedAt: Date | null;
 }
 
-export interface ClientListFilter {
+export interface ClientSearch {
   applicationId?: string;
   status?: ClientStatus;
   search?: string;
+  sortBy: ClientSortBy;
+}
+
+export interface ClientListFilter extends ClientSearch {
   page: number;
   pageSize: number;
-  sortBy: ClientSortBy;
   sortOrder: 'asc' | 'desc';
 }
 
@@ -172,16 +176,7 @@ export function createClientRepo(db: Db) {
 
     /** `orgId` null lists every organization's clients (super-admin listing). */
     async list(orgId: string | null, f: ClientListFilter): Promise<{ rows: Client[]; total: number }> {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      const add = (sql: (p: string) => string, value: unknown) => {
-        params.push(value);
-        where.push(sql(`$${params.length}`));
-      };
-      if (orgId !== null) add((p) => `organization_id = ${p}`, orgId);
-      if (f.applicationId) add((p) => `application_id = ${p}`, f.applicationId);
-      if (f.status) add((p) => `status = ${p}`, f.status);
-      if (f.search) add((p) => `(client_name ILIKE ${p} OR client_id ILIKE ${p})`, `%${escapeLike(f.search)}%`);
+      const { where, params } = filterSql(orgId, f);
       const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
       const total = await db.one<{ n: string | number }>(`SELECT count(*) AS n FROM clients ${clause}`, params);
       const dir = f.sortOrder === 'asc' ? 'ASC' : 'DESC';
@@ -190,6 +185,19 @@ export function createClientRepo(db: Db) {
         [...params, f.pageSize, (f.page - 1) * f.pageSize],
       );
       return { rows: rows.map(rowToClient), total: Number(total.n) };
+    },
+
+    /** The cursor form of `list`: one keyset window over (sort column, id); `orgId` null as there. */
+    async listKeyset(orgId: string | null, f: ClientSearch, window: KeysetWindow): Promise<KeysetPage<Client>> {
+      const { where, params } = filterSql(orgId, f);
+      const keyset = keysetSql(SORT_COLUMNS[f.sortBy], false, window, params);
+      if (keyset.where) where.push(keyset.where);
+      const rows = await db.many<Row & KeysetRow>(
+        `SELECT *, ${keyset.select} FROM clients ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`,
+        params,
+      );
+      return keysetPage(rows, window, rowToClient);
     },
 
     async updateSettings(orgId: string, id: string, clientName: string, settings: ClientSettings): Promise<Client | null> {
@@ -255,4 +263,18 @@ export function createClientRepo(db: Db) {
       );
     },
   };
+}
+
+function filterSql(orgId: string | null, f: Omit<ClientSearch, 'sortBy'>): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: (p: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(`$${params.length}`));
+  };
+  if (orgId !== null) add((p) => `organization_id = ${p}`, orgId);
+  if (f.applicationId) add((p) => `application_id = ${p}`, f.applicationId);
+  if (f.status) add((p) => `status = ${p}`, f.status);
+  if (f.search) add((p) => `(client_name ILIKE ${p} OR client_id ILIKE ${p})`, `%${escapeLike(f.search)}%`);
+  return { where, params };
 }

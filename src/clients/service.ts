@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Clock } from '../platform/clock.js';
 import { createJsonCache } from '../platform/cache.js';
 import type { Db } from '../platform/db/index.js';
+import { emptyKeysetPage, type KeysetPage, type KeysetWindow } from '../platform/db/keyset.js';
 import { isUuid } from '../platform/ids.js';
 import type { Kv } from '../platform/kv/index.js';
 import type { Log } from '../platform/log.js';
@@ -49,6 +50,7 @@ export interface ClientPage {
 const CACHE_TTL_SECONDS = 300;
 const TOUCH_INTERVAL_MS = 60_000;
 const MAX_PRESENTED_SECRET = 1024;
+const ClientSearchInput = ListClientsInput.pick({ applicationId: true, status: true, search: true, sortBy: true });
 
 export const clientCacheKey = (orgId: string, clientId: string) => `porta:cache:client:${orgId}:${clientId}`;
 
@@ -136,6 +138,13 @@ export function createClientService({ db, kv, clock, log, passwords }: ClientSer
       if ((orgId !== null && !isUuid(orgId)) || (f.applicationId !== undefined && !isUuid(f.applicationId))) return empty;
       const { rows, total } = await repo.list(orgId, { ...f, search: f.search || undefined });
       return { data: rows, total, page: f.page, pageSize: f.pageSize, totalPages: Math.ceil(total / f.pageSize) };
+    },
+
+    /** The cursor form of `list` (spec 20 §1 Cursor lists); the window comes from the cursor route. */
+    async listKeyset(orgId: string | null, query: Pick<ListClientsInput, 'applicationId' | 'status' | 'search' | 'sortBy'>, window: KeysetWindow): Promise<KeysetPage<Client>> {
+      const f = parseInput(ClientSearchInput, query);
+      if ((orgId !== null && !isUuid(orgId)) || (f.applicationId !== undefined && !isUuid(f.applicationId))) return emptyKeysetPage();
+      return repo.listKeyset(orgId, { ...f, search: f.search || undefined }, window);
     },
 
     /** Merges the patch into the current settings and re-checks every rule on the result. */

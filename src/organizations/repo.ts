@@ -1,3 +1,4 @@
+import { keysetPage, keysetSql, type KeysetPage, type KeysetRow, type KeysetWindow } from '../platform/db/keyset.js';
 import { escapeLike, isUniqueViolation } from '../platform/db/sql.js';
 import type { Queryable } from '../platform/db/index.js';
 import { organizationSlugTaken } from './errors.js';
@@ -49,10 +50,13 @@ export type OrganizationFields = {
 
 const SORT_COLUMNS = { name: 'name', slug: 'slug', created_at: 'created_at', updated_at: 'updated_at' } as const;
 
-export interface OrganizationFilter {
+export interface OrganizationSearch {
   status?: OrganizationStatus;
   search?: string;
   sort: keyof typeof SORT_COLUMNS;
+}
+
+export interface OrganizationFilter extends OrganizationSearch {
   order: 'asc' | 'desc';
   limit: number;
   offset: number;
@@ -122,16 +126,7 @@ export function createOrganizationRepo(db: Queryable) {
     },
 
     async list(filter: OrganizationFilter): Promise<{ rows: Organization[]; total: number }> {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      if (filter.status) {
-        params.push(filter.status);
-        where.push(`status = $${params.length}`);
-      }
-      if (filter.search) {
-        params.push(`%${escapeLike(filter.search)}%`);
-        where.push(`(name ILIKE $${params.length} ESCAPE '\\' OR slug ILIKE $${params.length} ESCAPE '\\')`);
-      }
+      const { where, params } = filterSql(filter);
       const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
       const { total } = await db.one<{ total: number }>(`SELECT count(*)::int AS total FROM organizations ${whereSql}`, params);
       const order = filter.order === 'asc' ? 'ASC' : 'DESC';
@@ -143,7 +138,34 @@ export function createOrganizationRepo(db: Queryable) {
       );
       return { rows: rows.map(toOrganization), total };
     },
+
+    /** The cursor form of `list`: one keyset window over (sort column, id). */
+    async listKeyset(filter: OrganizationSearch, window: KeysetWindow): Promise<KeysetPage<Organization>> {
+      const { where, params } = filterSql(filter);
+      const keyset = keysetSql(SORT_COLUMNS[filter.sort], false, window, params);
+      if (keyset.where) where.push(keyset.where);
+      const rows = await db.many<OrganizationRow & KeysetRow>(
+        `SELECT ${COLUMNS}, ${keyset.select} FROM organizations ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`,
+        params,
+      );
+      return keysetPage(rows, window, toOrganization);
+    },
   };
+}
+
+function filterSql(filter: Omit<OrganizationSearch, 'sort'>): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.status) {
+    params.push(filter.status);
+    where.push(`status = $${params.length}`);
+  }
+  if (filter.search) {
+    params.push(`%${escapeLike(filter.search)}%`);
+    where.push(`(name ILIKE $${params.length} ESCAPE '\\' OR slug ILIKE $${params.length} ESCAPE '\\')`);
+  }
+  return { where, params };
 }
 
 export type OrganizationRepo = ReturnType<typeof createOrganizationRepo>;

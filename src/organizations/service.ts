@@ -5,6 +5,7 @@ import type { Log } from '../platform/log.js';
 import { AppError } from '../platform/errors.js';
 import { createJsonCache } from '../platform/cache.js';
 import { isUuid } from '../platform/ids.js';
+import type { KeysetPage, KeysetWindow } from '../platform/db/keyset.js';
 import { createOrganizationRepo, type OrganizationFields } from './repo.js';
 import {
   invalidSlug,
@@ -60,6 +61,7 @@ type TransitionName = keyof typeof TRANSITIONS;
 const idKey = (id: string) => `porta:cache:org:id:${id}`;
 const slugKey = (slug: string) => `porta:cache:org:slug:${slug}`;
 const LOOKUP_SLUG = /^[a-z0-9-]{1,100}$/;
+const OrganizationSearchQuery = ListOrganizationsQuery.pick({ status: true, search: true, sort: true });
 
 export function createOrganizationService({ db, kv, log }: OrganizationServiceDeps) {
   const repo = createOrganizationRepo(db);
@@ -183,6 +185,12 @@ export function createOrganizationService({ db, kv, log }: OrganizationServiceDe
         offset: (q.page - 1) * q.pageSize,
       });
       return { data: rows, total, page: q.page, pageSize: q.pageSize, totalPages: Math.ceil(total / q.pageSize) };
+    },
+
+    /** The cursor form of `list` (spec 20 §1 Cursor lists); the window comes from the cursor route. */
+    async listKeyset(query: Pick<ListOrganizationsQuery, 'status' | 'search' | 'sort'>, window: KeysetWindow): Promise<KeysetPage<Organization>> {
+      const q = parseInput(OrganizationSearchQuery, query);
+      return repo.listKeyset({ status: q.status, search: q.search || undefined, sort: q.sort }, window);
     },
 
     async update(id: string, patch: UpdateOrganizationInput): Promise<Organization> {

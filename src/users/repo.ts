@@ -1,3 +1,4 @@
+import { keysetPage, keysetSql, type KeysetPage, type KeysetRow, type KeysetWindow } from '../platform/db/keyset.js';
 import { escapeLike } from '../platform/db/sql.js';
 import type { Db } from '../platform/db/index.js';
 import type { UserSortBy, UserStatus } from './schema.js';
@@ -84,6 +85,7 @@ const SORT_COLUMNS: Record<UserSortBy, string> = {
   created_at: 'created_at',
   last_login_at: 'last_login_at',
 };
+const NULLABLE_SORTS: ReadonlySet<UserSortBy> = new Set(['given_name', 'family_name', 'last_login_at']);
 
 type Row = Record<string, unknown>;
 
@@ -134,13 +136,31 @@ export function rowToUser(r: Row): User {
   };
 }
 
-export interface UserListFilter {
+export interface UserSearch {
   status?: UserStatus;
   search?: string;
+  sortBy: UserSortBy;
+}
+
+export interface UserListFilter extends UserSearch {
   page: number;
   pageSize: number;
-  sortBy: UserSortBy;
   sortOrder: 'asc' | 'desc';
+}
+
+function filterSql(orgId: string, f: Omit<UserSearch, 'sortBy'>): { where: string[]; params: unknown[] } {
+  const where = ['organization_id = $1'];
+  const params: unknown[] = [orgId];
+  if (f.status) {
+    params.push(f.status);
+    where.push(`status = $${params.length}`);
+  }
+  if (f.search) {
+    params.push(`%${escapeLike(f.search)}%`);
+    const p = `$${params.length}`;
+    where.push(`(email::text ILIKE ${p} OR given_name ILIKE ${p} OR family_name ILIKE ${p})`);
+  }
+  return { where, params };
 }
 
 export interface Credentials {
@@ -197,17 +217,7 @@ export function createUserRepo(db: Db) {
     },
 
     async list(orgId: string, f: UserListFilter): Promise<{ rows: User[]; total: number }> {
-      const where = ['organization_id = $1'];
-      const params: unknown[] = [orgId];
-      if (f.status) {
-        params.push(f.status);
-        where.push(`status = $${params.length}`);
-      }
-      if (f.search) {
-        params.push(`%${escapeLike(f.search)}%`);
-        const p = `$${params.length}`;
-        where.push(`(email::text ILIKE ${p} OR given_name ILIKE ${p} OR family_name ILIKE ${p})`);
-      }
+      const { where, params } = filterSql(orgId, f);
       const clause = where.join(' AND ');
       const total = await db.one<{ n: string | number }>(`SELECT count(*) AS n FROM users WHERE ${clause}`, params);
       const order = `${SORT_COLUMNS[f.sortBy]} ${f.sortOrder === 'asc' ? 'ASC' : 'DESC'} NULLS LAST, id ${f.sortOrder === 'asc' ? 'ASC' : 'DESC'}`;
@@ -216,6 +226,18 @@ export function createUserRepo(db: Db) {
         [...params, f.pageSize, (f.page - 1) * f.pageSize],
       );
       return { rows: rows.map(rowToUser), total: Number(total.n) };
+    },
+
+    /** The cursor form of `list`: one keyset window over (sort column, id), NULLs last as there. */
+    async listKeyset(orgId: string, f: UserSearch, window: KeysetWindow): Promise<KeysetPage<User>> {
+      const { where, params } = filterSql(orgId, f);
+      const keyset = keysetSql(SORT_COLUMNS[f.sortBy], NULLABLE_SORTS.has(f.sortBy), window, params);
+      if (keyset.where) where.push(keyset.where);
+      const rows = await db.many<Row & KeysetRow>(
+        `SELECT *, ${keyset.select} FROM users WHERE ${where.join(' AND ')} ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`,
+        params,
+      );
+      return keysetPage(rows, window, rowToUser);
     },
 
     async update(orgId: string, id: string, values: UserColumnValues): Promise<User | null> {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db/index.js';
+import { emptyKeysetPage, type KeysetPage, type KeysetWindow } from '../platform/db/keyset.js';
 import { isUuid } from '../platform/ids.js';
 import type { Log } from '../platform/log.js';
 import { createAuthenticator, type UserSettings } from './authenticate.js';
@@ -42,6 +43,8 @@ export interface TwoFactorSummary {
 }
 
 export type UserStatusAction = 'deactivate' | 'activate' | 'suspend' | 'unsuspend' | 'lock' | 'unlock';
+
+const UserSearchInput = ListUsersInput.pick({ status: true, search: true, sortBy: true });
 
 /** Admin API 20 §5.6: each action from exactly these states; anything else is `invalid_transition`. */
 const TRANSITIONS: Record<UserStatusAction, { from: readonly UserStatus[]; to: UserStatus }> = {
@@ -133,6 +136,13 @@ export function createUserService({ db, clock, log, passwords, settings }: UserS
       if (!isUuid(orgId)) return { data: [], total: 0, page: f.page, pageSize: f.pageSize, totalPages: 0 };
       const { rows, total } = await repo.list(orgId, { ...f, search: f.search || undefined });
       return { data: rows, total, page: f.page, pageSize: f.pageSize, totalPages: Math.ceil(total / f.pageSize) };
+    },
+
+    /** The cursor form of `list` (spec 20 §1 Cursor lists); the window comes from the cursor route. */
+    async listKeyset(orgId: string, query: Pick<ListUsersInput, 'status' | 'search' | 'sortBy'>, window: KeysetWindow): Promise<KeysetPage<User>> {
+      const f = parseInput(UserSearchInput, query);
+      if (!isUuid(orgId)) return emptyKeysetPage();
+      return repo.listKeyset(orgId, { ...f, search: f.search || undefined }, window);
     },
 
     /** Profile fields only; null clears a field, an address object replaces the whole address. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAdminServer, type AdminClient, type AdminServer } from '../support/admin.js';
+import { expectCursorRefusals, walkCursorList } from '../support/cursor-lists.js';
 
 describe('admin API: applications and modules (spec 20 §5.3)', () => {
   let s: AdminServer;
@@ -55,6 +56,31 @@ describe('admin API: applications and modules (spec 20 §5.3)', () => {
     const inactive = await auditor.get('/applications?search=list-&status=inactive');
     expect(inactive.body.data.map((a: { slug: string }) => a.slug)).toEqual(['list-beta']);
     expect((await auditor.get('/applications?status=gone')).status).toBe(400);
+  });
+
+  it('lists by cursor forwards and backwards without gaps or duplicates, equal names included, honouring filters', async () => {
+    const { applications } = s.porta.services;
+    const made = [];
+    for (let n = 1; n <= 6; n += 1) made.push(await applications.create({ name: n <= 3 ? 'Cursor Same' : `Cursor ${n}`, slug: `cursor-app-${n}` }));
+    for (const app of made.slice(1, 4)) await applications.setStatus(app.id, 'inactive');
+
+    for (const [sortBy, sortOrder] of [['name', 'asc'], ['name', 'desc'], ['created_at', 'asc']] as const) {
+      const offset = await auditor.get(`/applications?search=cursor-app&sortBy=${sortBy}&sortOrder=${sortOrder}`);
+      const expected = offset.body.data.map((a: { id: string }) => a.id);
+      expect(expected).toHaveLength(6);
+      const walk = await walkCursorList(auditor, `/applications?search=cursor-app&sortBy=${sortBy}&sortOrder=${sortOrder}&limit=4`);
+      expect(walk).toEqual({ forward: expected, backward: expected, pages: 2 });
+    }
+    const inactive = await walkCursorList(auditor, '/applications?search=cursor-app&status=inactive&sortBy=name&limit=1');
+    expect(new Set(inactive.forward)).toEqual(new Set(made.slice(1, 4).map((a) => a.id)));
+    expect(inactive.backward).toEqual(inactive.forward);
+    const defaults = await auditor.get('/applications?search=cursor-app&limit=25');
+    expect(defaults.body).toMatchObject({ nextCursor: null, previousCursor: null, hasMore: false });
+    expect(defaults.body.data).toHaveLength(6);
+  });
+
+  it('refuses malformed, tampered and mismatched cursors with 400 invalid_cursor', async () => {
+    await expectCursorRefusals(auditor, '/applications', 'name');
   });
 
   it('reads by id or slug with an ETag and updates with If-Match', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintAccessToken, startAdminServer, type AdminClient, type AdminServer } from '../support/admin.js';
+import { expectCursorRefusals, walkCursorList } from '../support/cursor-lists.js';
 
 const REDIRECT = 'https://app.example.com/callback';
 const WARNING = 'Store the secret securely. It will not be shown again.';
@@ -132,6 +133,35 @@ describe('admin API: clients and secrets (spec 20 §5.5)', () => {
     expect(byClientId.body.data.map((c: { id: string }) => c.id)).toEqual([two.client.id]);
     expect((await auditor.get('/clients?organizationId=other-client-org')).status).toBe(400);
     expect((await auditor.get('/clients?sortBy=status')).status).toBe(400);
+  });
+
+  it('lists by cursor forwards and backwards without gaps or duplicates, equal names included, honouring filters', async () => {
+    const { organizations, clients } = s.porta.services;
+    const cursorOrg = await organizations.create({ name: 'Cursor Client Org', slug: 'cursor-client-org' });
+    const made: Array<{ id: string }> = [];
+    for (let n = 1; n <= 7; n += 1) {
+      const draft = { applicationId: appId, clientName: n % 2 === 0 ? 'Twin' : `Client ${n}`, clientType: 'public' as const, applicationType: 'spa' as const, redirectUris: [REDIRECT] };
+      made.push((await clients.create(cursorOrg.id, draft)).client);
+    }
+    for (const client of made.slice(0, 2)) await clients.setStatus(cursorOrg.id, client.id, 'inactive');
+
+    for (const [sortBy, sortOrder] of [['client_name', 'asc'], ['client_name', 'desc'], ['created_at', 'desc']] as const) {
+      const path = `/clients?organizationId=${cursorOrg.id}&sortBy=${sortBy}&sortOrder=${sortOrder}`;
+      const expected = (await auditor.get(path)).body.data.map((c: { id: string }) => c.id);
+      expect(expected).toHaveLength(7);
+      const walk = await walkCursorList(auditor, `${path}&limit=3`);
+      expect(walk).toEqual({ forward: expected, backward: expected, pages: 3 });
+    }
+    const inactive = await walkCursorList(auditor, `/clients?organizationId=${cursorOrg.id}&status=inactive&limit=1`);
+    expect(new Set(inactive.forward)).toEqual(new Set(made.slice(0, 2).map((c) => c.id)));
+    const first = await auditor.get(`/clients?organizationId=${cursorOrg.id}&limit=2`);
+    expect(first.body.data[0].effectiveLoginMethods).toEqual(['password', 'magic_link']);
+    const elsewhere = await auditor.get(`/clients?organizationId=${otherOrg.id}&limit=100`);
+    expect(elsewhere.body.data.some((c: { id: string }) => made.some((m) => m.id === c.id))).toBe(false);
+  });
+
+  it('refuses malformed, tampered and mismatched cursors with 400 invalid_cursor', async () => {
+    await expectCursorRefusals(auditor, '/clients', 'client_name');
   });
 
   it('reads by internal id or client_id with an ETag and updates with If-Match', async () => {

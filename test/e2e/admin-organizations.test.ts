@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAdminServer, type AdminClient, type AdminServer } from '../support/admin.js';
+import { expectCursorRefusals, walkCursorList } from '../support/cursor-lists.js';
 
 describe('admin API: organizations (spec 20 §5.1, §5.2 2FA policy)', () => {
   let s: AdminServer;
@@ -73,6 +74,36 @@ describe('admin API: organizations (spec 20 §5.1, §5.2 2FA policy)', () => {
     expect(active.body.data.map((o: { slug: string }) => o.slug)).toEqual(['zeta-listing']);
     expect((await auditor.get('/organizations?sortBy=slug')).status).toBe(400);
     expect((await auditor.get('/organizations?pageSize=101')).status).toBe(400);
+  });
+
+  it('lists by cursor forwards and backwards without gaps or duplicates, equal names included, honouring filters', async () => {
+    const made = [];
+    for (let n = 1; n <= 7; n += 1) made.push(await create({ name: n % 2 === 0 ? 'Cursor Twin' : `Cursor ${n}`, slug: `cursor-walk-${n}` }));
+    for (const org of made.slice(0, 3)) expect((await s.superAdmin.post(`/organizations/${org.id}/suspend`)).status).toBe(204);
+
+    for (const [sortBy, sortOrder] of [['name', 'asc'], ['name', 'desc'], ['created_at', 'desc']] as const) {
+      const offset = await auditor.get(`/organizations?search=cursor-walk&sortBy=${sortBy}&sortOrder=${sortOrder}&pageSize=100`);
+      const expected = offset.body.data.map((o: { id: string }) => o.id);
+      expect(expected).toHaveLength(7);
+      const walk = await walkCursorList(auditor, `/organizations?search=cursor-walk&sortBy=${sortBy}&sortOrder=${sortOrder}&limit=2`);
+      expect(walk.forward).toEqual(expected);
+      expect(walk.backward).toEqual(expected);
+      expect(walk.pages).toBe(4);
+    }
+
+    const suspended = await walkCursorList(auditor, '/organizations?search=cursor-walk&status=suspended&sortBy=name&sortOrder=asc&limit=1');
+    expect(new Set(suspended.forward)).toEqual(new Set(made.slice(0, 3).map((o) => o.id)));
+    expect(suspended.backward).toEqual(suspended.forward);
+
+    expect((await auditor.get('/organizations?cursor=')).body.error).toBe('invalid_cursor');
+    const firstPage = await auditor.get('/organizations?limit=100');
+    expect(firstPage.status).toBe(200);
+    expect(firstPage.body).toMatchObject({ previousCursor: null });
+    expect(firstPage.body.total).toBeUndefined();
+  });
+
+  it('refuses malformed, tampered and mismatched cursors with 400 invalid_cursor', async () => {
+    await expectCursorRefusals(auditor, '/organizations', 'name');
   });
 
   it('validates slugs', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectCursorRefusals, walkCursorList } from '../support/cursor-lists.js';
 import { mintAccessToken, startAdminServer, type AdminClient, type AdminServer } from '../support/admin.js';
 import { createTenant, type Tenant } from '../support/oidc-fixtures.js';
 
@@ -100,6 +101,33 @@ describe('admin API: users (spec 20 §5.6, GDPR 50 §11)', () => {
     expect(filtered.body.data.map((u: UserBody) => u.id)).toEqual([inactive.id]);
     expect((await auditor.get(`${usersOf(org)}?sortBy=password_hash`)).status).toBe(400);
     expect((await auditor.get(`${usersOf(org)}?status=gone`)).status).toBe(400);
+  });
+
+  it('lists users by cursor forwards and backwards, with equal and missing given names, filters and tenant scope', async () => {
+    const org = (await s.porta.services.organizations.create({ name: 'Cursor Users', slug: 'cursor-users' })).id;
+    const names = ['Amy', 'Amy', undefined, 'Bob', undefined, 'Amy', 'Cy', undefined];
+    const made: UserBody[] = [];
+    for (const [i, givenName] of names.entries()) made.push(await createUser(org, { email: `cursor-${i}@example.com`, ...(givenName ? { givenName } : {}) }));
+    for (const user of made.slice(0, 3)) expect((await userAdmin.post(`${usersOf(org)}/${user.id}/deactivate`)).status).toBe(204);
+
+    for (const [sortBy, sortOrder] of [['given_name', 'asc'], ['given_name', 'desc'], ['email', 'asc'], ['last_login_at', 'desc'], ['created_at', 'desc']] as const) {
+      const path = `${usersOf(org)}?sortBy=${sortBy}&sortOrder=${sortOrder}`;
+      const expected = (await auditor.get(path)).body.data.map((u: UserBody) => u.id);
+      expect(expected).toHaveLength(8);
+      const walk = await walkCursorList(auditor, `${path}&limit=3`);
+      expect(walk, `${sortBy} ${sortOrder}`).toEqual({ forward: expected, backward: expected, pages: 3 });
+    }
+    const inactive = await walkCursorList(auditor, `${usersOf(org)}?status=inactive&sortBy=given_name&sortOrder=asc&limit=2`);
+    expect(new Set(inactive.forward)).toEqual(new Set(made.slice(0, 3).map((u) => u.id)));
+    const searched = await walkCursorList(auditor, `${usersOf(org)}?search=amy&limit=1`);
+    expect(searched.forward).toHaveLength(3);
+
+    const first = await auditor.get(`${usersOf(org)}?limit=4`);
+    const leaked = await auditor.get(`${usersOf(globex.orgId)}?cursor=${encodeURIComponent(first.body.nextCursor)}&limit=100`);
+    expect(leaked.status).toBe(200);
+    expect(leaked.body.data.some((u: UserBody) => u.organizationId !== globex.orgId)).toBe(false);
+    expect((await auditor.get(`${usersOf('00000000-0000-4000-8000-000000000000')}?limit=5`)).status).toBe(404);
+    await expectCursorRefusals(auditor, usersOf(org), 'email');
   });
 
   it('reads one user with an ETag and hides users of other organizations (404)', async () => {

@@ -13,15 +13,19 @@ import {
 } from '../../applications/index.js';
 import { HistoryQuery } from '../../audit/index.js';
 import type { AdminPermission } from '../../rbac/index.js';
+import { cursorQuery, cursorWindow, isCursorQuery, sendCursorPage } from './cursor.js';
 import type { AdminDeps } from './deps.js';
 import { audit, body, checkIfMatch, listQuery, param, query, requirePermission, sendData, sendEntity, sendNoContent, sendPage, uuidParam } from './kit.js';
 
 const ENTITY = 'application';
 
-export const ListApplicationsParams = listQuery(['name', 'created_at'], {
+const LIST_SORTS = ['name', 'created_at'] as const;
+const LIST_FILTERS = {
   status: z.enum(APPLICATION_STATUSES).optional(),
   search: z.string().trim().max(255).optional(),
-});
+};
+export const ListApplicationsParams = listQuery(LIST_SORTS, LIST_FILTERS);
+export const ApplicationCursorParams = cursorQuery(LIST_SORTS, LIST_FILTERS);
 /** The slug is fixed once created (spec 20 §5.3 PUT takes name and description). */
 export const UpdateApplicationBody = UpdateApplicationInput.pick({ name: true, description: true });
 export const UpdateModuleBody = UpdateModuleInput.pick({ name: true, description: true });
@@ -50,6 +54,12 @@ export function applicationRoutes(router: Router, deps: AdminDeps): void {
   });
 
   router.get('/applications', requirePermission('admin:app:read'), async (ctx) => {
+    if (isCursorQuery(ctx)) {
+      const c = query(ctx, ApplicationCursorParams);
+      const window = cursorWindow(c);
+      sendCursorPage(ctx, await applications.listKeyset({ status: c.status, search: c.search, sort: c.sortBy }, window), c, window);
+      return;
+    }
     const q = query(ctx, ListApplicationsParams);
     const page = await applications.list({ status: q.status, search: q.search, page: q.page, pageSize: q.pageSize, sort: q.sortBy, order: q.sortOrder });
     sendPage(ctx, page, q);

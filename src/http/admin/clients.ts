@@ -6,6 +6,7 @@ import { ClientStatus, UpdateClientInput, ClientType, type Client } from '../../
 import { createAdapterFactory } from '../../oidc/adapter.js';
 import { AppError } from '../../platform/errors.js';
 import { ADMIN_CLI_CLIENT_ID } from '../../rbac/index.js';
+import { cursorQuery, cursorWindow, isCursorQuery, sendCursorPage } from './cursor.js';
 import type { AdminDeps } from './deps.js';
 import { audit, body, checkIfMatch, listQuery, param, query, requirePermission, sendData, sendEntity, sendNoContent, sendPage } from './kit.js';
 
@@ -24,12 +25,15 @@ export const CreateClientBody = UpdateClientInput.extend({
   secretLabel: z.string().trim().min(1).max(255).optional(),
 });
 
-export const ListClientsParams = listQuery(['client_name', 'created_at'], {
+const LIST_SORTS = ['client_name', 'created_at'] as const;
+const LIST_FILTERS = {
   organizationId: z.uuid().optional(),
   applicationId: z.uuid().optional(),
   status: ClientStatus.optional(),
   search: z.string().trim().max(255).optional(),
-});
+};
+export const ListClientsParams = listQuery(LIST_SORTS, LIST_FILTERS);
+export const ClientCursorParams = cursorQuery(LIST_SORTS, LIST_FILTERS);
 
 /** A Client as the admin API shows it (spec 20 §4): with the login methods that apply after inheritance. */
 export type ClientView = Client & { effectiveLoginMethods: string[] };
@@ -68,6 +72,13 @@ export function clientRoutes(router: Router, deps: AdminDeps): void {
   });
 
   router.get('/clients', requirePermission('admin:client:read'), async (ctx) => {
+    if (isCursorQuery(ctx)) {
+      const { organizationId, ...c } = query(ctx, ClientCursorParams);
+      const window = cursorWindow(c);
+      const page = await clients.listKeyset(organizationId ?? null, c, window);
+      sendCursorPage(ctx, { ...page, data: await Promise.all(page.data.map(present)) }, c, window);
+      return;
+    }
     const { organizationId, ...q } = query(ctx, ListClientsParams);
     const page = await clients.list(organizationId ?? null, q);
     sendPage(ctx, { data: await Promise.all(page.data.map(present)), total: page.total }, q);

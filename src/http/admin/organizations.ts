@@ -14,6 +14,7 @@ import {
 } from '../../organizations/index.js';
 import { AppError } from '../../platform/errors.js';
 import type { AdminPermission } from '../../rbac/index.js';
+import { cursorQuery, cursorWindow, isCursorQuery, sendCursorPage } from './cursor.js';
 import type { AdminDeps } from './deps.js';
 import {
   audit,
@@ -33,10 +34,13 @@ import {
 
 const ENTITY = 'organization';
 
-export const ListOrganizationsParams = listQuery(['name', 'created_at'], {
+const LIST_SORTS = ['name', 'created_at'] as const;
+const LIST_FILTERS = {
   status: z.enum(ORGANIZATION_STATUSES).optional(),
   search: z.string().trim().max(255).optional(),
-});
+};
+export const ListOrganizationsParams = listQuery(LIST_SORTS, LIST_FILTERS);
+export const OrganizationCursorParams = cursorQuery(LIST_SORTS, LIST_FILTERS);
 export const ValidateSlugParams = z.strictObject({ slug: z.string().max(255) });
 /** Slug and 2FA policy have routes of their own (spec 20 §5.1–§5.2). */
 export const UpdateOrganizationBody = UpdateOrganizationInput.pick({ name: true, defaultLocale: true, defaultLoginMethods: true, branding: true });
@@ -75,6 +79,12 @@ export function organizationRoutes(router: Router, deps: AdminDeps): void {
   });
 
   router.get('/organizations', requirePermission('admin:org:read'), async (ctx) => {
+    if (isCursorQuery(ctx)) {
+      const c = query(ctx, OrganizationCursorParams);
+      const window = cursorWindow(c);
+      sendCursorPage(ctx, await organizations.listKeyset({ status: c.status, search: c.search, sort: c.sortBy }, window), c, window);
+      return;
+    }
     const q = query(ctx, ListOrganizationsParams);
     const page = await organizations.list({ status: q.status, search: q.search, page: q.page, pageSize: q.pageSize, sort: q.sortBy, order: q.sortOrder });
     sendPage(ctx, page, q);

@@ -12,6 +12,7 @@ import {
   type User,
   type UserService,
 } from '../../users/index.js';
+import { cursorQuery, cursorWindow, isCursorQuery, sendCursorPage } from './cursor.js';
 import type { AdminDeps } from './deps.js';
 import {
   audit,
@@ -29,10 +30,13 @@ import {
 
 const ENTITY = 'user';
 
-export const ListUsersParams = listQuery(UserSortBy.options as [UserSortBy, ...UserSortBy[]], {
+const LIST_SORTS = UserSortBy.options as [UserSortBy, ...UserSortBy[]];
+const LIST_FILTERS = {
   status: UserStatus.optional(),
   search: z.string().trim().max(255).optional(),
-});
+};
+export const ListUsersParams = listQuery(LIST_SORTS, LIST_FILTERS);
+export const UserCursorParams = cursorQuery(LIST_SORTS, LIST_FILTERS);
 /** Profile fields; `email` may be sent back unchanged but never changed (spec 20 §5.6). */
 export const UpdateUserBody = z.looseObject({ email: z.unknown().optional() });
 export const ReasonBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() });
@@ -96,6 +100,13 @@ export function userRoutes(router: Router, deps: AdminDeps): void {
   });
 
   router.get('/organizations/:orgId/users', requirePermission('admin:user:read'), async (ctx) => {
+    if (isCursorQuery(ctx)) {
+      const c = query(ctx, UserCursorParams);
+      const org = await organizations.getById(uuidParam(ctx, 'orgId'));
+      const window = cursorWindow(c);
+      sendCursorPage(ctx, await users.listKeyset(org.id, c, window), c, window);
+      return;
+    }
     const q = query(ctx, ListUsersParams);
     const org = await organizations.getById(uuidParam(ctx, 'orgId'));
     sendPage(ctx, await users.list(org.id, q), q);
