@@ -1,3 +1,4 @@
+import Provider from 'oidc-provider';
 import type { AccessService } from '../rbac/index.js';
 
 /** Where a custom claim is emitted (spec 10 §4): ID token, userinfo, or introspection of access tokens. */
@@ -13,10 +14,32 @@ export function applicationIdOf(client: EngineClientLike | undefined): string | 
   return typeof porta?.application_id === 'string' ? porta.application_id : null;
 }
 
-/** The user's custom claim values of the application flagged for `use`, by claim name. */
-export async function customClaims(access: AccessService, userId: string, applicationId: string, use: ClaimUse): Promise<Record<string, unknown>> {
+type Snapshot = Awaited<ReturnType<AccessService['snapshotOf']>>;
+
+/**
+ * One read per request: issuing a token pair asks for the ID token's claims and the access token's
+ * extra claims in the same request; a later request reads afresh, so changes reach the next token.
+ */
+const perRequest = new WeakMap<object, Map<string, Promise<Snapshot>>>();
+
+function snapshot(access: AccessService, userId: string, applicationId: string): Promise<Snapshot> {
+  const ctx = (Provider as unknown as { ctx?: object }).ctx;
+  if (!ctx) return access.snapshotOf(userId, applicationId);
+  let memo = perRequest.get(ctx);
+  if (!memo) perRequest.set(ctx, (memo = new Map()));
+  const key = `${userId}|${applicationId}`;
+  let pending = memo.get(key);
+  if (!pending) {
+    pending = access.snapshotOf(userId, applicationId);
+    memo.set(key, pending);
+    pending.catch(() => memo.delete(key));
+  }
+  return pending;
+}
+
+function flagged(claims: Snapshot['claims'], use: ClaimUse): Record<string, unknown> {
   const custom: Record<string, unknown> = {};
-  for (const claim of await access.claimsOf(userId, applicationId)) {
+  for (const claim of claims) {
     const isIncluded = use === 'id_token' ? claim.includeInIdToken : use === 'userinfo' ? claim.includeInUserinfo : claim.includeInAccessToken;
     if (isIncluded) custom[claim.claimName] = claim.value;
   }
@@ -29,16 +52,13 @@ export async function customClaims(access: AccessService, userId: string, applic
  */
 export async function rbacClaims(access: AccessService, userId: string, applicationId: string | null, use: ClaimUse): Promise<Record<string, unknown>> {
   if (applicationId === null) return { roles: [], permissions: [] };
-  const [{ roles, permissions }, custom] = await Promise.all([
-    access.accessOf(userId, applicationId),
-    customClaims(access, userId, applicationId, use),
-  ]);
-  return { ...custom, roles, permissions };
+  const { roles, permissions, claims } = await snapshot(access, userId, applicationId);
+  return { ...flagged(claims, use), roles, permissions };
 }
 
 /** Custom claims for an access token's introspection; the engine stores them with the token at issuance. */
 export async function accessTokenClaims(access: AccessService, userId: string, applicationId: string | null): Promise<Record<string, unknown> | undefined> {
   if (applicationId === null) return undefined;
-  const custom = await customClaims(access, userId, applicationId, 'access_token');
+  const custom = flagged((await snapshot(access, userId, applicationId)).claims, 'access_token');
   return Object.keys(custom).length > 0 ? custom : undefined;
 }
