@@ -1,10 +1,5 @@
 import type { Queryable } from '../platform/db/index.js';
-import { ADMIN_PERMISSIONS, ADMIN_ROLES, type AdminPermission } from '../rbac/index.js';
-
-const describePermission = (perm: AdminPermission) => {
-  const [, resource, action] = perm.split(':');
-  return `${action} ${resource}`;
-};
+import { ADMIN_PERMISSIONS, ADMIN_ROLES, permissionDisplayName } from '../rbac/index.js';
 
 /** Writes the admin application's 43 permissions and 5 built-in roles; existing rows are kept (idempotent). */
 export function createBootstrapRepo(db: Queryable) {
@@ -14,7 +9,7 @@ export function createBootstrapRepo(db: Queryable) {
         await db.query(
           `INSERT INTO permissions (application_id, name, slug, description) VALUES ($1, $2, $3, $4)
            ON CONFLICT (application_id, slug) DO NOTHING`,
-          [applicationId, describePermission(perm), perm, `Admin API: ${describePermission(perm)}`],
+          [applicationId, permissionDisplayName(perm), perm, `Admin API: ${permissionDisplayName(perm)}`],
         );
       }
       for (const role of ADMIN_ROLES) {

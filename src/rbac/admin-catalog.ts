@@ -85,8 +85,8 @@ export function adminPermissionsOf(roleSlugs: Iterable<string>): Set<AdminPermis
   return result;
 }
 
-/** "org:create" → "Create organizations"-like display name for the stored permission row. */
+/** The stored permission's name, e.g. `admin:org:create` → "create org". */
 export function permissionDisplayName(perm: AdminPermission): string {
   const [, resource, action] = perm.split(':');
-  return `${resource} ${action}`;
+  return `${action} ${resource}`;
 }

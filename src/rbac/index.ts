@@ -7,6 +7,7 @@ export {
   SUPER_ADMIN_ROLE,
   adminPermissionsOf,
   isBuiltInAdminRole,
+  permissionDisplayName,
   type AdminPermission,
   type AdminPermissionName,
   type BuiltInRole,

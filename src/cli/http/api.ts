@@ -162,7 +162,7 @@ export class AdminApi {
 /** A path segment from user input (slugs, client ids). */
 export const seg = (value: string) => encodeURIComponent(value);
 
-export const isUuid = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+export { isUuid } from '../../platform/ids.js';
 
 export function notLoggedIn(extra = ''): CliError {
   return new CliError(`Not logged in${extra}: run \`porta login\` or pass --direct.`, EXIT.auth, { error: 'not_logged_in', message: `Not logged in${extra}: run \`porta login\` or pass --direct.` });

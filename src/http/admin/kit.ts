@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Context, Middleware, Next } from 'koa';
 import { z } from 'zod';
 import { AppError } from '../../platform/errors.js';
+import { isUuid } from '../../platform/ids.js';
 import { parseInput } from '../../platform/validation.js';
 import { jsonBody } from '../body.js';
 import type { AuditInput } from '../../audit/index.js';
@@ -164,7 +165,7 @@ export async function audit(ctx: Context, deps: Pick<AdminDeps, 'services'>, ent
 /** A path parameter that must be a UUID; anything else is simply not found. */
 export function uuidParam(ctx: Context, name: string): string {
   const value = (ctx.params as Record<string, string | undefined>)[name] ?? '';
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
+  if (!isUuid(value)) {
     throw new AppError('not_found', 'not_found', 'Not found.');
   }
   return value;
