@@ -7,8 +7,8 @@
 #     --build-arg VERSION=<semver> --build-arg REVISION=$(git rev-parse HEAD) .
 #
 # Stages: build (compile TypeScript) · deps (production node_modules) ·
-# base (node:22-alpine without npm/yarn/corepack, plus tini and curl) · runtime.
-ARG NODE_IMAGE=node:22-alpine
+# base (node:24-alpine without npm/yarn/corepack, plus tini and curl) · runtime.
+ARG NODE_IMAGE=node:24-alpine
 
 # --- build: full install, tsc -> dist/ ------------------------------------------
 FROM ${NODE_IMAGE} AS build

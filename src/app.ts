@@ -11,16 +11,16 @@ import { AppError } from './platform/errors.js';
 import { requestContext } from './http/request-context.js';
 import { errorMapper } from './http/errors.js';
 import { securityHeaders } from './http/security-headers.js';
-import { readBodies } from './http/body.js';
+import { createPages, readBodies } from './pages/index.js';
 import { createHttpMetrics } from './http/metrics.js';
 import { healthRoutes } from './http/health.js';
 import { schemaGate, watchSchema, type SchemaState } from './http/schema-gate.js';
-import { tenantRoutes } from './http/tenant.js';
 import { brandingAssetRoutes, pageOrganization } from './http/branding.js';
 import { brandingUploadLimit } from './http/admin/organization-branding.js';
 import { createServices, type Services } from './services.js';
 import type { OidcDeps } from './oidc/types.js';
-import { createProviderRegistry, type ProviderRegistry } from './oidc/registry.js';
+import type { ProviderRegistry } from './oidc/registry.js';
+import { createAdminTokenLookup } from './oidc/admin-tokens.js';
 import { adminRoutes } from './http/admin/index.js';
 
 export interface PortaOptions {
@@ -38,6 +38,8 @@ export interface PortaOptions {
   kv?: Kv;
   /** The CLI's direct mode: the admin API accepts this one-off token as an all-permissions principal (spec 30 §1). */
   adminDirect?: { token: string; osUser: string };
+  /** `admin`: health and the admin API alone, without OIDC engines, tenant routes or start-up work (the CLI's direct mode). */
+  surface?: 'full' | 'admin';
 }
 
 export interface Porta {
@@ -85,11 +87,12 @@ export async function createPorta(options: PortaOptions): Promise<Porta> {
       if (applied.length > 0) log.info({ migrations: applied }, 'migrations.applied');
     }
     const schema = await watchSchema(migrator, log, options.schemaCheckIntervalMs);
-    const services = await createServices({ config, db, kv, clock, log, isSchemaCurrent: () => schema.isCurrent() });
+    const isAdminOnly = options.surface === 'admin';
+    const services = await createServices({ config, db, kv, clock, log, isSchemaCurrent: () => schema.isCurrent(), isRequestOnly: isAdminOnly });
     let isDraining = false;
-    const oidcDeps: OidcDeps = { config, log, clock: services.clock, db, kv, ...services.oidc };
-    const registry = createProviderRegistry(oidcDeps);
-    const app = buildHttpApp({ config, log, db, kv, schema, services, oidcDeps, registry, extend: options.extend, adminDirect: options.adminDirect, isDraining: () => isDraining });
+    const oidc = isAdminOnly ? undefined : await oidcSurface({ config, log, clock: services.clock, db, kv, ...services.oidc, ...createPages() });
+    const registry = oidc?.registry ?? NO_ENGINES;
+    const app = buildHttpApp({ config, log, db, kv, schema, services, oidc, registry, extend: options.extend, adminDirect: options.adminDirect, isDraining: () => isDraining });
     return {
       config, log, clock, db, kv, migrator, schema, services, registry, app,
       markDraining: () => {
@@ -107,6 +110,20 @@ export async function createPorta(options: PortaOptions): Promise<Porta> {
   }
 }
 
+/** The OIDC engines and tenant routes, imported only to be served: they are most of a short CLI command's start-up. */
+async function oidcSurface(deps: OidcDeps) {
+  const [{ createProviderRegistry }, { tenantRoutes }] = await Promise.all([import('./oidc/registry.js'), import('./oidc/tenant.js')]);
+  return { deps, registry: createProviderRegistry(deps), tenantRoutes };
+}
+
+type OidcSurface = Awaited<ReturnType<typeof oidcSurface>>;
+
+/** The `admin` surface has no OIDC engines, so it knows no admin access token but the direct-mode one. */
+const NO_ENGINES: ProviderRegistry = {
+  providerFor: () => Promise.reject(new AppError('unauthorized', 'unauthorized', 'A valid admin access token is required.')),
+  clear: () => undefined,
+};
+
 interface HttpAppDeps {
   config: Readonly<Config>;
   log: Log;
@@ -114,7 +131,8 @@ interface HttpAppDeps {
   kv: Kv;
   schema: SchemaState;
   services: Services;
-  oidcDeps: OidcDeps;
+  /** Absent on the `admin` surface. */
+  oidc: OidcSurface | undefined;
   registry: ProviderRegistry;
   extend: ((app: Koa) => void) | undefined;
   adminDirect: { token: string; osUser: string } | undefined;
@@ -143,10 +161,10 @@ function buildHttpApp(deps: HttpAppDeps): Koa {
   app.use(schemaGate(deps.schema));
   app.use(neutralRoutes().routes());
   deps.extend?.(app);
-  const { config, log, db, kv, services, registry } = deps;
-  app.use(adminRoutes({ config, log, clock: services.clock, db, kv, services, registry, direct: deps.adminDirect }));
+  const { config, log, services, registry } = deps;
+  app.use(adminRoutes({ config, log, services, tokens: createAdminTokenLookup(registry, services.organizations), direct: deps.adminDirect }));
   app.use(brandingAssetRoutes({ organizations: services.organizations, branding: services.branding, log }));
-  app.use(tenantRoutes(deps.oidcDeps, registry, { pageOrganization: pageOrganization({ branding: services.branding, log }) }));
+  if (deps.oidc) app.use(deps.oidc.tenantRoutes(deps.oidc.deps, registry, { pageOrganization: pageOrganization({ branding: services.branding, log }) }));
   app.use(() => {
     throw new AppError('not_found', 'not_found', 'Not found.');
   });

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import type { Config } from './config/index.js';
 import type { Clock } from './platform/clock.js';
 import type { Db } from './platform/db/index.js';
@@ -17,20 +16,16 @@ import { createUserService, createPasswordHasher, createUserGdprService, type Us
 import { createClientService, type ClientService } from './clients/index.js';
 import { createSigningKeyService, type SigningKeyService } from './keys/index.js';
 import { createAuditService, type AuditService } from './audit/index.js';
-import { createAccessService, createRbacService, type AccessService, type RbacService } from './rbac/index.js';
+import { createAccessService, createAdminAccess, createRbacService, type AccessService, type AdminAccess, type RbacService } from './rbac/index.js';
 import { createRateLimitService, type RateLimitService } from './rate-limits/index.js';
-import { createBootstrapService, SUPER_ADMIN_USER_KEY, type BootstrapService } from './bootstrap/index.js';
+import { createBootstrapService, type BootstrapService } from './bootstrap/index.js';
 import { createStatsService, type StatsService } from './stats/index.js';
 import { createExportService, type ExportService } from './exports/index.js';
 import { createProvisioningService, type ProvisioningService } from './provisioning/index.js';
 import { createSessionService, type SessionService } from './sessions/index.js';
-import { createAdapterFactory } from './oidc/adapter.js';
+import { createSeedService, type SeedService } from './seed/index.js';
+import { createSessionRevoker } from './oidc/revoker.js';
 import { createTtlSettings, type RefreshingTtl } from './oidc/ttl.js';
-import { loadI18n, type I18n } from './http/pages/i18n.js';
-import { createRenderer, type Renderer } from './http/pages/render.js';
-
-export const TEMPLATES_DIR = fileURLToPath(new URL('../templates/default', import.meta.url));
-export const LOCALES_DIR = fileURLToPath(new URL('../locales', import.meta.url));
 
 export interface Services {
   clock: Clock;
@@ -53,6 +48,8 @@ export interface Services {
   access: AccessService;
   /** Roles, permissions, claim definitions and values; user-role assignments. */
   rbac: RbacService;
+  /** Who holds which admin powers: the actor of an admin token, and the protections that follow. */
+  adminAccess: AdminAccess;
   /** Tracked OIDC sessions: the mirror, listing and revocation with the logout cascade. */
   sessions: SessionService;
   rateLimits: RateLimitService;
@@ -62,10 +59,12 @@ export interface Services {
   exports: ExportService;
   /** Import manifests (`POST /import`, `porta provision`). */
   provisioning: ProvisioningService;
+  /** `porta seed run`: development data through the same use cases (actor: the system, source `seed`). */
+  seed: SeedService;
   /** What the OIDC layer needs besides the stores. */
   oidc: {
     organizations: OrganizationService; applications: ApplicationService; clients: ClientService; users: UserService; keys: SigningKeyService;
-    audit: AuditService; rateLimits: RateLimitService; ttl: RefreshingTtl; renderer: Renderer; i18n: I18n;
+    audit: AuditService; rateLimits: RateLimitService; ttl: RefreshingTtl;
     access: AccessService; rbac: RbacService; sessions: SessionService;
   };
   stop(): void;
@@ -79,46 +78,54 @@ export interface ServiceDeps {
   log: Log;
   /** With an outdated schema, start-up work that needs the tables waits until it is current. */
   isSchemaCurrent: () => boolean;
+  /** Only admin requests are served (the CLI's direct mode): no purge timer, no signing key made at start. */
+  isRequestOnly?: boolean;
 }
 
 /** Builds every domain service from the stores; the server, the CLI and tests all start here. */
 export async function createServices(deps: ServiceDeps): Promise<Services> {
   const { db, kv, clock, log } = deps;
   const passwords = createPasswordHasher();
-  const organizations = createOrganizationService({ db, kv, clock, log });
-  const applications = createApplicationService({ db, kv, clock, log });
-  const systemConfig = createSystemConfigService({ db, kv, clock, log });
-  const users = createUserService({ db, clock, log, passwords, settings: systemConfig });
-  const clients = createClientService({ db, kv, clock, log, passwords });
-  const keys = createSigningKeyService({ db, kv, clock, log });
   const audit = createAuditService({ db, clock, log, retentionDays: () => systemConfig.getNumber('audit_retention_days') });
-  const access = createAccessService(db);
-  const rbac = createRbacService({ db, kv, clock, log, applications, users, organizations, systemConfig });
-  const rateLimits = createRateLimitService({ kv, log, settings: systemConfig, audit });
-  const sessions: SessionService = createSessionService({
-    db, clock, log,
-    destroyLive: (organizationId, sessionId) =>
-      createAdapterFactory({ db, kv, log, clock, organizationId, mirror: sessions }).destroySession(sessionId),
+  // Magic links need a mail transport; without one only passwords sign admins in (issue 9 item 10).
+  const isMailConfigured = deps.config.smtp.host !== undefined;
+  const organizations = createOrganizationService({ db, kv, clock, log, audit, isMailConfigured });
+  const applications = createApplicationService({ db, kv, clock, log, audit });
+  const systemConfig = createSystemConfigService({ db, kv, clock, log, audit });
+  const users = createUserService({
+    db, clock, log, passwords, settings: systemConfig, audit, adminAccess: () => adminAccess, sessions: () => sessions,
   });
-  const branding = createBrandingService({ db, kv, log });
+  const clients = createClientService({
+    db, kv, clock, log, passwords, audit, organizations, applications, sessions: () => sessions, isMailConfigured,
+  });
+  const keys = createSigningKeyService({ db, kv, clock, log, audit });
+  const access = createAccessService(db);
+  const rbac = createRbacService({ db, kv, clock, log, applications, users, organizations, audit, adminAccess: () => adminAccess });
+  const rateLimits = createRateLimitService({ kv, log, settings: systemConfig, audit });
+  const sessions: SessionService = createSessionService({ db, clock, log, audit, revoker: () => revoker, adminAccess: () => adminAccess });
+  const revoker = createSessionRevoker({ db, kv, log, clock, mirror: sessions });
+  const adminAccess: AdminAccess = createAdminAccess({
+    db, organizations, applications, systemConfig, clients,
+    users: { findById: (orgId, id) => users.findById(orgId, id) },
+  });
+  const branding = createBrandingService({ db, kv, log, audit, organizations });
   const organizationDestroy = createOrganizationDestroyService({ db, clock, log, organizations, audit, sessions, branding });
-  const stopSessionPurge = deps.isSchemaCurrent() ? sessions.startPurgeTimer() : () => undefined;
-  const bootstrap = createBootstrapService({ db, kv, clock, log, passwords });
-  const exports = createExportService({ db, clock, organizations, applications });
-  const provisioning = createProvisioningService({ db, kv, clock, log, passwords });
-  const superAdminUserId = () => systemConfig.findString(SUPER_ADMIN_USER_KEY);
-  const gdpr = createUserGdprService({ db, clock, log, users, organizations, audit, superAdminUserId, sessions });
+  const hasStartupWork = deps.isSchemaCurrent() && !deps.isRequestOnly;
+  const stopSessionPurge = hasStartupWork ? sessions.startPurgeTimer() : () => undefined;
+  const bootstrap = createBootstrapService({ db, log, organizations, applications, clients, users, systemConfig, keys, audit });
+  const exports = createExportService({ db, clock, organizations, applications, audit });
+  const provisioning = createProvisioningService({ db, clock, log, audit, organizations, applications, clients, users, systemConfig, rbac });
+  const gdpr = createUserGdprService({ db, clock, log, users, organizations, audit, adminAccess: () => adminAccess, sessions });
   const stats = createStatsService({ db, kv, clock, organizations, audit });
-  if (deps.isSchemaCurrent()) await keys.ensureActiveKey();
+  const seed = createSeedService({ organizations, applications, clients, users, audit, log });
+  if (hasStartupWork) await keys.ensureActiveKey();
   const ttl = await createTtlSettings(
     (key) => (deps.isSchemaCurrent() ? systemConfig.getDuration(key) : Promise.reject(new Error('schema outdated'))),
     log,
   );
-  const i18n = loadI18n(LOCALES_DIR);
-  const renderer = createRenderer(TEMPLATES_DIR, i18n);
   return {
-    clock, organizations, organizationDestroy, branding, applications, systemConfig, users, gdpr, stats, clients, keys, audit, access, rbac, rateLimits, bootstrap, sessions, exports, provisioning,
-    oidc: { organizations, applications, clients, users, keys, audit, rateLimits, ttl, renderer, i18n, access, rbac, sessions },
+    clock, organizations, organizationDestroy, branding, applications, systemConfig, users, gdpr, stats, clients, keys, audit, access, rbac, adminAccess, rateLimits, bootstrap, sessions, exports, provisioning, seed,
+    oidc: { organizations, applications, clients, users, keys, audit, rateLimits, ttl, access, rbac, sessions },
     stop: () => {
       ttl.stop();
       stopSessionPurge();

@@ -1,6 +1,7 @@
 export {
   ADMIN_APPLICATION_SLUG,
   createApplicationService,
+  type ApplicationPrecondition,
   type ApplicationService,
   type ApplicationServiceDeps,
   type ApplicationStatusChange,

@@ -1,4 +1,6 @@
-import type { Queryable } from '../platform/db/index.js';
+import { authorize, type Actor } from '../actors/index.js';
+import type { AuditService } from '../audit/index.js';
+import type { Db } from '../platform/db/index.js';
 import type { Log } from '../platform/log.js';
 import { AppError } from '../platform/errors.js';
 import { isUuid } from '../platform/ids.js';
@@ -8,17 +10,29 @@ import { invalidSlug, moduleInvalidTransition, moduleNotFound } from './errors.j
 import { CreateModuleInput, UpdateModuleInput, parseInput, type Application, type Module } from './schema.js';
 
 interface ModuleOperationsDeps {
-  db: Queryable;
+  db: Db;
   log: Log;
+  audit: Pick<AuditService, 'record'>;
   /** Throws `application_not_found`. */
   getApplication(id: string): Promise<Application>;
+  /** The application (id or slug) locked for a change by this actor: `porta-admin` only for super admins. */
+  loadWritable(actor: Actor, idOrSlug: string): Promise<Application>;
 }
 
 const MAX_DERIVED_SLUG_ATTEMPTS = 1000;
 
-/** Module methods of the application service; each takes the application id first. */
-export function createModuleOperations({ db, log, getApplication }: ModuleOperationsDeps) {
+/** Module methods of the application service: reads take the application id, writes the actor and then the application id or slug. */
+export function createModuleOperations({ db, log, audit, getApplication, loadWritable }: ModuleOperationsDeps) {
   const repo = createModuleRepo(db);
+
+  /** Every module change needs `app:update` on its application. */
+  async function writableApplication(actor: Actor, appIdOrSlug: string): Promise<Application> {
+    authorize(actor, 'admin:app:update');
+    return loadWritable(actor, appIdOrSlug);
+  }
+
+  const record = (actor: Actor, mod: Module, eventType: string, metadata: Record<string, unknown> = {}) =>
+    audit.record(actor, { eventType, targetType: 'module', targetId: mod.id, metadata: { applicationId: mod.applicationId, ...metadata } });
 
   async function insertWithDerivedSlug(applicationId: string, name: string, description: string | null): Promise<Module> {
     let attempts = 0;
@@ -26,7 +40,8 @@ export function createModuleOperations({ db, log, getApplication }: ModuleOperat
       if (++attempts > MAX_DERIVED_SLUG_ATTEMPTS) break;
       if (await repo.isSlugTaken(applicationId, slug)) continue;
       try {
-        return await repo.insert(applicationId, { name, slug, description });
+        // A savepoint: the use case's transaction survives a lost race for the slug.
+        return await db.transaction(() => repo.insert(applicationId, { name, slug, description }));
       } catch (err) {
         if (err instanceof AppError && err.code === 'module_slug_taken') continue;
         throw err;
@@ -36,18 +51,19 @@ export function createModuleOperations({ db, log, getApplication }: ModuleOperat
   }
 
   return {
-    async createModule(applicationId: string, input: CreateModuleInput): Promise<Module> {
+    async createModule(actor: Actor, appIdOrSlug: string, input: CreateModuleInput): Promise<Module> {
       const parsed = parseInput(CreateModuleInput, input);
-      await getApplication(applicationId);
+      if (parsed.slug !== undefined) assertSlug(parsed.slug);
       const description = parsed.description ?? null;
-      let created: Module;
-      if (parsed.slug === undefined) {
-        created = await insertWithDerivedSlug(applicationId, parsed.name, description);
-      } else {
-        assertSlug(parsed.slug);
-        created = await repo.insert(applicationId, { name: parsed.name, slug: parsed.slug, description });
-      }
-      log.info({ applicationId, moduleId: created.id, slug: created.slug }, 'application.module_created');
+      const created = await db.transaction(async () => {
+        const app = await writableApplication(actor, appIdOrSlug);
+        const mod = parsed.slug === undefined
+          ? await insertWithDerivedSlug(app.id, parsed.name, description)
+          : await repo.insert(app.id, { name: parsed.name, slug: parsed.slug, description });
+        await record(actor, mod, 'module.created', { name: mod.name, slug: mod.slug });
+        return mod;
+      });
+      log.info({ applicationId: created.applicationId, moduleId: created.id, slug: created.slug }, 'application.module_created');
       return created;
     },
 
@@ -74,25 +90,31 @@ export function createModuleOperations({ db, log, getApplication }: ModuleOperat
       return found;
     },
 
-    async updateModule(applicationId: string, moduleId: string, patch: UpdateModuleInput): Promise<Module> {
-      const parsed = parseInput(UpdateModuleInput, patch);
-      await getApplication(applicationId);
-      if (!isUuid(moduleId)) throw moduleNotFound();
+    async updateModule(actor: Actor, appIdOrSlug: string, moduleId: string, input: UpdateModuleInput): Promise<Module> {
+      const parsed = parseInput(UpdateModuleInput, input);
       if (parsed.slug !== undefined) assertSlug(parsed.slug);
-      const updated = await repo.update(applicationId, moduleId, parsed);
-      if (!updated) throw moduleNotFound();
-      return updated;
+      return db.transaction(async () => {
+        const app = await writableApplication(actor, appIdOrSlug);
+        const updated = isUuid(moduleId) ? await repo.update(app.id, moduleId, parsed) : null;
+        if (!updated) throw moduleNotFound();
+        await record(actor, updated, 'module.updated', { fields: Object.keys(parsed) });
+        return updated;
+      });
     },
 
     /** active → inactive; an inactive module is `invalid_transition`. */
-    async deactivateModule(applicationId: string, moduleId: string): Promise<Module> {
-      await getApplication(applicationId);
-      const current = isUuid(moduleId) ? await repo.findById(applicationId, moduleId) : null;
-      if (!current) throw moduleNotFound();
-      if (current.status !== 'active') throw moduleInvalidTransition(current.status, 'inactive');
-      const updated = await repo.transition(applicationId, moduleId, 'active', 'inactive');
-      if (!updated) throw moduleInvalidTransition('inactive', 'inactive');
-      log.info({ applicationId, moduleId }, 'application.module_deactivated');
+    async deactivateModule(actor: Actor, appIdOrSlug: string, moduleId: string): Promise<Module> {
+      const updated = await db.transaction(async () => {
+        const app = await writableApplication(actor, appIdOrSlug);
+        const current = isUuid(moduleId) ? await repo.findById(app.id, moduleId) : null;
+        if (!current) throw moduleNotFound();
+        if (current.status !== 'active') throw moduleInvalidTransition(current.status, 'inactive');
+        const mod = await repo.transition(app.id, moduleId, 'active', 'inactive');
+        if (!mod) throw moduleInvalidTransition('inactive', 'inactive');
+        await record(actor, mod, 'module.deactivated');
+        return mod;
+      });
+      log.info({ applicationId: updated.applicationId, moduleId }, 'application.module_deactivated');
       return updated;
     },
   };

@@ -47,6 +47,17 @@ export function createApplicationRepo(db: Queryable) {
       return row && toApplication(row);
     },
 
+    /** For a write: the row stays locked until the transaction ends, so checks and change see one version. */
+    async lockById(id: string): Promise<Application | null> {
+      const row = await db.maybeOne<ApplicationRow>(`SELECT ${COLUMNS} FROM applications WHERE id = $1 FOR UPDATE`, [id]);
+      return row && toApplication(row);
+    },
+
+    async lockBySlug(slug: string): Promise<Application | null> {
+      const row = await db.maybeOne<ApplicationRow>(`SELECT ${COLUMNS} FROM applications WHERE slug = $1 FOR UPDATE`, [slug]);
+      return row && toApplication(row);
+    },
+
     async isSlugTaken(slug: string): Promise<boolean> {
       return (await db.maybeOne('SELECT 1 FROM applications WHERE slug = $1', [slug])) !== null;
     },

@@ -1,3 +1,5 @@
+import { ADMIN_APPLICATION_SLUG, authorize, requireSuperAdmin, type Actor, type AdminPermission } from '../actors/index.js';
+import type { AuditService } from '../audit/index.js';
 import type { Db } from '../platform/db/index.js';
 import type { Kv } from '../platform/kv/index.js';
 import type { Clock } from '../platform/clock.js';
@@ -25,6 +27,7 @@ export interface ApplicationServiceDeps {
   kv: Kv;
   clock: Clock;
   log: Log;
+  audit: Pick<AuditService, 'record'>;
 }
 
 export interface ApplicationStatusChange {
@@ -33,22 +36,26 @@ export interface ApplicationStatusChange {
 }
 
 /** The admin console's own application (spec 20 §3.3): never deactivated, archived or re-slugged. */
-export const ADMIN_APPLICATION_SLUG = 'porta-admin';
+export { ADMIN_APPLICATION_SLUG };
+
+/** Checks the current state before a change (the admin API's If-Match); throws to refuse it. */
+export type ApplicationPrecondition = (current: Application) => void;
 
 const CACHE_TTL_SECONDS = 300;
 const MAX_DERIVED_SLUG_ATTEMPTS = 1000;
 
-/** Spec 20 §5.3: which states each status may be reached from. */
-const ALLOWED_FROM: Record<ApplicationStatus, readonly ApplicationStatus[]> = {
-  active: ['inactive', 'archived'],
-  inactive: ['active'],
-  archived: ['active', 'inactive'],
+/** Spec 20 §5.3: the states each status may be reached from, the permission and the audit event. */
+const STATUS_RULES: Record<ApplicationStatus, { from: readonly ApplicationStatus[]; permission: AdminPermission; eventType: string }> = {
+  active: { from: ['inactive', 'archived'], permission: 'admin:app:update', eventType: 'application.activated' },
+  inactive: { from: ['active'], permission: 'admin:app:update', eventType: 'application.deactivated' },
+  archived: { from: ['active', 'inactive'], permission: 'admin:app:archive', eventType: 'application.archived' },
 };
+const ADMIN_ONLY = 'Only a super admin may change the admin application.';
 
 const cacheKey = (id: string) => `porta:cache:app:${id}`;
 const ApplicationSearchQuery = ListApplicationsQuery.pick({ status: true, search: true, sort: true });
 
-export function createApplicationService({ db, kv, log }: ApplicationServiceDeps) {
+export function createApplicationService({ db, kv, log, audit }: ApplicationServiceDeps) {
   const repo = createApplicationRepo(db);
   const cache = createJsonCache(kv, log);
 
@@ -58,7 +65,8 @@ export function createApplicationService({ db, kv, log }: ApplicationServiceDeps
       if (++attempts > MAX_DERIVED_SLUG_ATTEMPTS) break;
       if (await repo.isSlugTaken(slug)) continue;
       try {
-        return await repo.insert({ ...fields, slug });
+        // A savepoint: the use case's transaction survives a lost race for the slug.
+        return await db.transaction(() => repo.insert({ ...fields, slug }));
       } catch (err) {
         if (err instanceof AppError && err.code === 'application_slug_taken') continue;
         throw err;
@@ -67,11 +75,22 @@ export function createApplicationService({ db, kv, log }: ApplicationServiceDeps
     throw new AppError('conflict', 'application_slug_taken', 'No free slug could be derived from the name; pass one.');
   }
 
-  async function loadForWrite(id: string): Promise<Application> {
-    const current = isUuid(id) ? await repo.findById(id) : null;
+  /** The addressed application (id or slug), locked until the transaction ends. */
+  async function loadForWrite(idOrSlug: string): Promise<Application> {
+    const current = isUuid(idOrSlug) ? await repo.lockById(idOrSlug) : idOrSlug.length <= 100 ? await repo.lockBySlug(idOrSlug) : null;
     if (!current) throw applicationNotFound();
     return current;
   }
+
+  /** Issue 9 item 8: only super admins change `porta-admin`. */
+  async function loadWritable(actor: Actor, idOrSlug: string): Promise<Application> {
+    const current = await loadForWrite(idOrSlug);
+    if (current.slug === ADMIN_APPLICATION_SLUG) requireSuperAdmin(actor, ADMIN_ONLY);
+    return current;
+  }
+
+  const record = (actor: Actor, app: Application, eventType: string, metadata: Record<string, unknown>) =>
+    audit.record(actor, { eventType, targetType: 'application', targetId: app.id, metadata });
 
   async function findById(id: string): Promise<Application | null> {
     if (!isUuid(id)) return null;
@@ -83,16 +102,17 @@ export function createApplicationService({ db, kv, log }: ApplicationServiceDeps
   }
 
   const service = {
-    async create(input: CreateApplicationInput): Promise<Application> {
+    async create(actor: Actor, input: CreateApplicationInput): Promise<Application> {
       const parsed = parseInput(CreateApplicationInput, input);
+      if (parsed.slug !== undefined) assertSlug(parsed.slug);
       const fields = { name: parsed.name, description: parsed.description ?? null };
-      let application: Application;
-      if (parsed.slug === undefined) {
-        application = await insertWithDerivedSlug(fields);
-      } else {
-        assertSlug(parsed.slug);
-        application = await repo.insert({ ...fields, slug: parsed.slug });
-      }
+      const application = await db.transaction(async () => {
+        authorize(actor, 'admin:app:create');
+        if (parsed.slug === ADMIN_APPLICATION_SLUG) requireSuperAdmin(actor, ADMIN_ONLY);
+        const app = parsed.slug === undefined ? await insertWithDerivedSlug(fields) : await repo.insert({ ...fields, slug: parsed.slug });
+        await record(actor, app, 'application.created', { name: app.name, slug: app.slug });
+        return app;
+      });
       log.info({ applicationId: application.id, slug: application.slug }, 'application.created');
       return application;
     },
@@ -134,33 +154,51 @@ export function createApplicationService({ db, kv, log }: ApplicationServiceDeps
       return repo.listKeyset({ status: q.status, search: q.search || undefined, sort: q.sort }, window);
     },
 
-    async update(id: string, patch: UpdateApplicationInput): Promise<Application> {
-      const parsed = parseInput(UpdateApplicationInput, patch);
-      const current = await loadForWrite(id);
-      if (parsed.slug !== undefined && parsed.slug !== current.slug) {
-        if (current.slug === ADMIN_APPLICATION_SLUG) throw adminApplicationProtected();
-        assertSlug(parsed.slug);
-      }
-      const updated = await repo.update(id, parsed);
-      await cache.delete(cacheKey(id));
-      return updated ?? throwNotFound();
+    /** Name, description and slug; `porta-admin` only by a super admin, and never re-slugged. */
+    async update(actor: Actor, idOrSlug: string, input: UpdateApplicationInput, precondition?: ApplicationPrecondition): Promise<Application> {
+      const parsed = parseInput(UpdateApplicationInput, input);
+      return db.transaction(async () => {
+        authorize(actor, 'admin:app:update');
+        const current = await loadWritable(actor, idOrSlug);
+        precondition?.(current);
+        if (parsed.slug !== undefined && parsed.slug !== current.slug) {
+          if (current.slug === ADMIN_APPLICATION_SLUG) throw adminApplicationProtected();
+          if (parsed.slug === ADMIN_APPLICATION_SLUG) requireSuperAdmin(actor, ADMIN_ONLY);
+          assertSlug(parsed.slug);
+        }
+        const updated = (await repo.update(current.id, parsed)) ?? throwNotFound();
+        await cache.delete(cacheKey(current.id));
+        await record(actor, updated, 'application.updated', { fields: Object.keys(parsed) });
+        return updated;
+      });
     },
 
-    /** active ⇄ inactive, either → archived, archived → active; the current state again is `invalid_transition`. */
-    async setStatus(id: string, status: ApplicationStatus): Promise<ApplicationStatusChange> {
-      const from = ALLOWED_FROM[status];
-      if (!from) throw new AppError('invalid', 'validation_failed', `Unknown application status "${String(status)}".`);
-      const current = await loadForWrite(id);
-      if (current.slug === ADMIN_APPLICATION_SLUG && status !== 'active') throw adminApplicationProtected();
-      if (!from.includes(current.status)) throw invalidTransition(current.status, status);
-      const updated = await repo.transition(id, from, status);
-      await cache.delete(cacheKey(id));
-      if (!updated) throw invalidTransition((await loadForWrite(id)).status, status);
-      log.info({ applicationId: id, from: current.status, to: status }, 'application.status_changed');
-      return { application: updated, previousStatus: current.status };
+    /**
+     * Spec 20 §5.3: active ⇄ inactive, either → archived, archived → active; the current state again is
+     * `invalid_transition`. `porta-admin` is never deactivated or archived (§3.3).
+     */
+    async setStatus(actor: Actor, idOrSlug: string, status: ApplicationStatus): Promise<ApplicationStatusChange> {
+      const rule = STATUS_RULES[status];
+      if (!rule) throw new AppError('invalid', 'validation_failed', `Unknown application status "${String(status)}".`);
+      const change = await db.transaction(async () => {
+        authorize(actor, rule.permission);
+        const current = await loadForWrite(idOrSlug);
+        if (current.slug === ADMIN_APPLICATION_SLUG) {
+          if (status !== 'active') throw adminApplicationProtected();
+          requireSuperAdmin(actor, ADMIN_ONLY);
+        }
+        if (!rule.from.includes(current.status)) throw invalidTransition(current.status, status);
+        const application = await repo.transition(current.id, rule.from, status);
+        if (!application) throw invalidTransition((await loadForWrite(current.id)).status, status);
+        await cache.delete(cacheKey(current.id));
+        await record(actor, application, rule.eventType, { previousStatus: current.status, status: application.status });
+        return { application, previousStatus: current.status };
+      });
+      log.info({ applicationId: change.application.id, from: change.previousStatus, to: status }, 'application.status_changed');
+      return change;
     },
 
-    ...createModuleOperations({ db, log, getApplication: getById }),
+    ...createModuleOperations({ db, log, audit, getApplication: getById, loadWritable }),
   };
   return service;
 }

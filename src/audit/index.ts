@@ -1,4 +1,4 @@
-export { createAuditService, decodeCursor, encodeCursor, invalidCursor, type AuditService, type AuditServiceDeps, type AuditPage } from './service.js';
+export { auditRow, createAuditService, decodeCursor, encodeCursor, invalidCursor, type AuditService, type AuditServiceDeps, type AuditPage, type CleanupResult } from './service.js';
 export {
   AUDIT_CATEGORIES,
   ListAuditQuery,
@@ -6,6 +6,7 @@ export {
   CleanupInput,
   type AuditCategory,
   type AuditEntry,
+  type AuditEvent,
   type AuditInput,
   type HistoryPage,
 } from './schema.js';

@@ -4,9 +4,15 @@ import type { AuditCategory, AuditEntry, AuditInput } from './schema.js';
 
 interface AuditRow {
   id: string;
+  seq: string;
   event_type: string;
   event_category: AuditCategory;
   actor_id: string | null;
+  actor_type: string | null;
+  actor_client_id: string | null;
+  actor_name: string | null;
+  source: string | null;
+  request_id: string | null;
   organization_id: string | null;
   user_id: string | null;
   target_type: string | null;
@@ -18,8 +24,8 @@ interface AuditRow {
   created_at: Date;
 }
 
-const COLUMNS = `id, event_type, event_category, actor_id, organization_id, user_id, target_type, target_id,
-  description, metadata, host(ip_address) AS ip_address, user_agent, created_at`;
+const COLUMNS = `id, seq, event_type, event_category, actor_id, actor_type, actor_client_id, actor_name, source, request_id,
+  organization_id, user_id, target_type, target_id, description, metadata, host(ip_address) AS ip_address, user_agent, created_at`;
 
 export interface AuditFilter {
   eventType?: string;
@@ -28,12 +34,14 @@ export interface AuditFilter {
   organizationId?: string;
   userId?: string;
   actorId?: string;
+  actorClientId?: string;
+  source?: string;
   targetType?: string;
   targetId?: string;
   since?: Date;
   until?: Date;
-  /** Keyset: entries strictly older than (createdAt, id). */
-  before?: { createdAt: Date; id: string };
+  /** Keyset: entries strictly older than (createdAt, seq). */
+  before?: { createdAt: Date; seq: string };
 }
 
 export interface LoginWindows {
@@ -61,6 +69,8 @@ export function createAuditRepo(db: Queryable) {
     if (filter.organizationId !== undefined) add('organization_id = ?', filter.organizationId);
     if (filter.userId !== undefined) add('user_id = ?', filter.userId);
     if (filter.actorId !== undefined) add('actor_id = ?', filter.actorId);
+    if (filter.actorClientId !== undefined) add('actor_client_id = ?', filter.actorClientId);
+    if (filter.source !== undefined) add('source = ?', filter.source);
     if (filter.targetType !== undefined) add('target_type = ?', filter.targetType);
     if (filter.targetId !== undefined) add('target_id = ?', filter.targetId);
     if (filter.since !== undefined) add('created_at >= ?', filter.since);
@@ -73,12 +83,13 @@ export function createAuditRepo(db: Queryable) {
     async insert(entry: AuditInput, createdAt: Date): Promise<AuditEntry> {
       const row = await db.one<AuditRow>(
         `INSERT INTO audit_log (event_type, event_category, actor_id, organization_id, user_id, target_type, target_id,
-           description, metadata, ip_address, user_agent, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::inet, $11, $12) RETURNING ${COLUMNS}`,
+           description, metadata, ip_address, user_agent, created_at, actor_type, actor_client_id, actor_name, source, request_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, $16, $17) RETURNING ${COLUMNS}`,
         [
           entry.eventType, entry.eventCategory, entry.actorId ?? null, entry.organizationId ?? null, entry.userId ?? null,
           entry.targetType ?? null, entry.targetId ?? null, entry.description ?? null, JSON.stringify(entry.metadata ?? {}),
-          entry.ipAddress ?? null, entry.userAgent ?? null, createdAt,
+          entry.ipAddress ?? null, entry.userAgent ?? null, createdAt, entry.actorType ?? null, entry.actorClientId ?? null,
+          entry.actorName ?? null, entry.source ?? null, entry.requestId ?? null,
         ],
       );
       return toEntry(row);
@@ -89,13 +100,13 @@ export function createAuditRepo(db: Queryable) {
       const { sql, params } = where(filter);
       let clause = sql;
       if (filter.before) {
-        params.push(filter.before.createdAt, filter.before.id);
-        const keyset = `(created_at, id) < ($${params.length - 1}, $${params.length})`;
+        params.push(filter.before.createdAt, filter.before.seq);
+        const keyset = `(created_at, seq) < ($${params.length - 1}, $${params.length}::bigint)`;
         clause = clause ? `${clause} AND ${keyset}` : `WHERE ${keyset}`;
       }
       params.push(limit);
       const rows = await db.many<AuditRow>(
-        `SELECT ${COLUMNS} FROM audit_log ${clause} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+        `SELECT ${COLUMNS} FROM audit_log ${clause} ORDER BY created_at DESC, seq DESC LIMIT $${params.length}`,
         params,
       );
       return rows.map(toEntry);
@@ -119,7 +130,7 @@ export function createAuditRepo(db: Queryable) {
     /** GDPR export: entries about or by the user, newest first. */
     async listAboutOrBy(userId: string, limit: number): Promise<AuditEntry[]> {
       const rows = await db.many<AuditRow>(
-        `SELECT ${COLUMNS} FROM audit_log WHERE user_id = $1 OR actor_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
+        `SELECT ${COLUMNS} FROM audit_log WHERE user_id = $1 OR actor_id = $1 ORDER BY created_at DESC, seq DESC LIMIT $2`,
         [userId, limit],
       );
       return rows.map(toEntry);
@@ -128,7 +139,8 @@ export function createAuditRepo(db: Queryable) {
     /** GDPR purge: rows about or by the user lose their metadata, IP and user agent. */
     async anonymizeForUser(userId: string): Promise<number> {
       const result = await db.query(
-        `UPDATE audit_log SET metadata = '{"purged": true}', ip_address = NULL, user_agent = NULL
+        `UPDATE audit_log SET metadata = '{"purged": true}', ip_address = NULL, user_agent = NULL,
+                actor_name = CASE WHEN actor_id = $1 THEN NULL ELSE actor_name END
           WHERE user_id = $1 OR actor_id = $1`,
         [userId],
       );
@@ -158,9 +170,15 @@ export function createAuditRepo(db: Queryable) {
 function toEntry(row: AuditRow): AuditEntry {
   return {
     id: row.id,
+    seq: String(row.seq),
     eventType: row.event_type,
     eventCategory: row.event_category,
     actorId: row.actor_id,
+    actorType: row.actor_type,
+    actorClientId: row.actor_client_id,
+    actorName: row.actor_name,
+    source: row.source,
+    requestId: row.request_id,
     organizationId: row.organization_id,
     userId: row.user_id,
     targetType: row.target_type,

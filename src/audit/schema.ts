@@ -3,11 +3,30 @@ import { z } from 'zod';
 export const AUDIT_CATEGORIES = ['admin', 'authentication', 'security', 'gdpr', 'system'] as const;
 export type AuditCategory = (typeof AUDIT_CATEGORIES)[number];
 
-/** One entry to append. `actorId` null = the system or the CLI in direct mode. */
+/** What a use case says happened; who did it comes from its `Actor`. */
+export interface AuditEvent {
+  eventType: string;
+  /** Default `admin`. */
+  eventCategory?: AuditCategory;
+  organizationId?: string | null;
+  userId?: string | null;
+  targetType?: string | null;
+  targetId?: string | null;
+  /** Never PII (spec 50 §6). */
+  description?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+/** One row to append. `actorId` null = no user acted (service account, CLI in direct mode, system). */
 export interface AuditInput {
   eventType: string;
   eventCategory: AuditCategory;
   actorId?: string | null;
+  actorType?: string | null;
+  actorClientId?: string | null;
+  actorName?: string | null;
+  source?: string | null;
+  requestId?: string | null;
   organizationId?: string | null;
   userId?: string | null;
   targetType?: string | null;
@@ -21,9 +40,16 @@ export interface AuditInput {
 
 export interface AuditEntry {
   id: string;
+  /** Insertion order: breaks ties between entries of the same instant. */
+  seq: string;
   eventType: string;
   eventCategory: AuditCategory;
   actorId: string | null;
+  actorType: string | null;
+  actorClientId: string | null;
+  actorName: string | null;
+  source: string | null;
+  requestId: string | null;
   organizationId: string | null;
   userId: string | null;
   targetType: string | null;
@@ -46,6 +72,8 @@ export const ListAuditQuery = z.strictObject({
   org: uuid.optional(),
   user: uuid.optional(),
   actor: uuid.optional(),
+  actorClient: uuid.optional(),
+  source: z.string().trim().min(1).max(30).optional(),
   targetType: z.string().trim().min(1).max(50).optional(),
   targetId: z.string().trim().min(1).max(255).optional(),
   since: isoDate.optional(),

@@ -1,11 +1,11 @@
-import type { Db, Queryable } from '../platform/db/index.js';
+import type { Db } from '../platform/db/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Log } from '../platform/log.js';
 import { AppError } from '../platform/errors.js';
-import { isUuid } from '../platform/ids.js';
 import { parseInput } from '../platform/validation.js';
 import { createAuditRepo, type AuditFilter } from './repo.js';
-import { CleanupInput, HistoryQuery, ListAuditQuery, type AuditEntry, type AuditInput, type HistoryPage } from './schema.js';
+import { authorize, type Actor } from '../actors/index.js';
+import { CleanupInput, HistoryQuery, ListAuditQuery, type AuditEntry, type AuditEvent, type AuditInput, type HistoryPage } from './schema.js';
 
 export interface AuditServiceDeps {
   db: Db;
@@ -21,18 +21,42 @@ export interface AuditPage {
   nextCursor: string | null;
 }
 
-export const invalidCursor = () => new AppError('invalid', 'invalid_cursor', 'The cursor is not valid.');
-
-/** Opaque keyset cursor over (created_at, id). */
-export function encodeCursor(entry: { createdAt: Date; id: string }): string {
-  return Buffer.from(`${entry.createdAt.toISOString()}|${entry.id}`).toString('base64url');
+export interface CleanupResult {
+  dryRun: boolean;
+  retentionDays: number;
+  cutoff: string;
+  entriesFound: number;
+  deleted: number;
 }
 
-export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [at, id, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+export const invalidCursor = () => new AppError('invalid', 'invalid_cursor', 'The cursor is not valid.');
+
+/** Opaque keyset cursor over (created_at, seq). */
+export function encodeCursor(entry: { createdAt: Date; seq: string }): string {
+  return Buffer.from(`${entry.createdAt.toISOString()}|${entry.seq}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { createdAt: Date; seq: string } {
+  const [at, seq, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(at ?? '');
-  if (extra !== undefined || !id || !isUuid(id) || Number.isNaN(createdAt.getTime())) throw invalidCursor();
-  return { createdAt, id };
+  if (extra !== undefined || !seq || !/^[1-9][0-9]{0,18}$/.test(seq) || Number.isNaN(createdAt.getTime())) throw invalidCursor();
+  return { createdAt, seq };
+}
+
+/** The row an event becomes: who (actor), through which edge, from where. */
+export function auditRow(actor: Actor, event: AuditEvent): AuditInput {
+  return {
+    ...event,
+    eventCategory: event.eventCategory ?? 'admin',
+    actorId: actor.userId,
+    actorType: actor.kind,
+    actorClientId: actor.clientId,
+    actorName: actor.name,
+    source: actor.source,
+    requestId: actor.requestId,
+    ipAddress: actor.ip,
+    userAgent: actor.userAgent,
+  };
 }
 
 export type AuditService = ReturnType<typeof createAuditService>;
@@ -41,17 +65,20 @@ export function createAuditService({ db, clock, log, retentionDays }: AuditServi
   const repo = createAuditRepo(db);
 
   return {
-    /** Appends one entry (inside `tx` when given); throws when the database refuses it. */
-    async record(entry: AuditInput, tx?: Queryable): Promise<AuditEntry> {
-      return (tx ? createAuditRepo(tx) : repo).insert(entry, new Date(clock.now()));
+    /**
+     * Appends the use case's entry. Call it inside the use case's transaction: when the insert fails,
+     * the error propagates and the change rolls back with it.
+     */
+    async record(actor: Actor, event: AuditEvent): Promise<AuditEntry> {
+      return repo.insert(auditRow(actor, event), new Date(clock.now()));
     },
 
-    /** Appends one entry; a failure is logged, never thrown (security events on the login path). */
-    async recordSafely(entry: AuditInput): Promise<void> {
+    /** Appends one entry; a failure is logged, never thrown (security events on the sign-in path). */
+    async recordSafely(actor: Actor, event: AuditEvent): Promise<void> {
       try {
-        await repo.insert(entry, new Date(clock.now()));
+        await repo.insert(auditRow(actor, event), new Date(clock.now()));
       } catch (err) {
-        log.error({ err, eventType: entry.eventType }, 'audit.write_failed');
+        log.error({ err, eventType: event.eventType }, 'audit.write_failed');
       }
     },
 
@@ -62,6 +89,8 @@ export function createAuditService({ db, clock, log, retentionDays }: AuditServi
         organizationId: q.org,
         userId: q.user,
         actorId: q.actor,
+        actorClientId: q.actorClient,
+        source: q.source,
         targetType: q.targetType,
         targetId: q.targetId,
         since: q.since,
@@ -89,21 +118,29 @@ export function createAuditService({ db, clock, log, retentionDays }: AuditServi
       };
     },
 
-    /** Deletes entries older than the retention period (spec 50 §11). */
-    async cleanup(input: CleanupInput = {}) {
+    /**
+     * Spec 20 §5.8 `POST /audit/cleanup` (spec 50 §11): needs `config:update`; deletes entries older than
+     * the retention period (or counts them on a dry run). Audit `audit.cleanup` with the result.
+     */
+    async cleanup(actor: Actor, input: CleanupInput = {}): Promise<CleanupResult> {
       const q = parseInput(CleanupInput, input);
-      const days = q.retentionDays ?? (await retentionDays());
-      const cutoff = new Date(clock.now() - days * 86_400_000);
-      const entriesFound = await repo.countOlderThan(cutoff);
-      const deleted = q.dryRun ? 0 : await repo.deleteOlderThan(cutoff);
-      return { dryRun: q.dryRun, retentionDays: days, cutoff: cutoff.toISOString(), entriesFound, deleted };
+      return db.transaction(async () => {
+        authorize(actor, 'admin:config:update');
+        const days = q.retentionDays ?? (await retentionDays());
+        const cutoff = new Date(clock.now() - days * 86_400_000);
+        const entriesFound = await repo.countOlderThan(cutoff);
+        const deleted = q.dryRun ? 0 : await repo.deleteOlderThan(cutoff);
+        const result: CleanupResult = { dryRun: q.dryRun, retentionDays: days, cutoff: cutoff.toISOString(), entriesFound, deleted };
+        await repo.insert(auditRow(actor, { eventType: 'audit.cleanup', metadata: { ...result } }), new Date(clock.now()));
+        return result;
+      });
     },
 
     /** Entries about or by the user, newest first (GDPR export, spec 50 §11). */
     listAboutOrBy: (userId: string, limit = 1000) => repo.listAboutOrBy(userId, limit),
 
-    /** Spec 50 §11 purge step; pass the purge transaction so it commits with the rest. */
-    anonymizeForUser: (userId: string, tx?: Queryable) => (tx ? createAuditRepo(tx) : repo).anonymizeForUser(userId),
+    /** Spec 50 §11 purge step; run it inside the purge transaction so it commits with the rest. */
+    anonymizeForUser: (userId: string) => repo.anonymizeForUser(userId),
 
     /** Login activity over the last 24 h, 7 d and 30 d (spec 20 §5.8). */
     async loginActivity(organizationId?: string) {

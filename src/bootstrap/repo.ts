@@ -1,5 +1,5 @@
 import type { Queryable } from '../platform/db/index.js';
-import { ADMIN_PERMISSIONS, ADMIN_ROLES, permissionDisplayName } from '../rbac/index.js';
+import { ADMIN_PERMISSIONS, ADMIN_ROLES, permissionDisplayName } from '../actors/index.js';
 
 /** Writes the admin application's 43 permissions and 5 built-in roles; existing rows are kept (idempotent). */
 export function createBootstrapRepo(db: Queryable) {

@@ -1,19 +1,16 @@
 import { z } from 'zod';
-import type { Clock } from '../platform/clock.js';
+import { ADMIN_APPLICATION_SLUG, ADMIN_CLI_CLIENT_ID, ADMIN_CLI_CLIENT_NAME, SUPER_ADMIN_ROLE, systemActor } from '../actors/index.js';
+import type { ApplicationService } from '../applications/index.js';
+import type { AuditService } from '../audit/index.js';
+import type { ClientService } from '../clients/index.js';
+import type { SigningKeyService } from '../keys/index.js';
+import type { OrganizationService } from '../organizations/index.js';
 import type { Db } from '../platform/db/index.js';
-import type { Kv } from '../platform/kv/index.js';
 import type { Log } from '../platform/log.js';
 import { AppError } from '../platform/errors.js';
 import { parseInput } from '../platform/validation.js';
-import { createOrganizationService } from '../organizations/index.js';
-import { createApplicationService } from '../applications/index.js';
-import { createClientService } from '../clients/index.js';
-import { createUserService, type PasswordHasher } from '../users/index.js';
-import { createSystemConfigService, type SystemConfigService } from '../system-config/index.js';
-import { createSigningKeyService } from '../keys/index.js';
-import { createAuditService } from '../audit/index.js';
-import { createDeferredKv, transactionBoundDb } from '../provisioning/index.js';
-import { ADMIN_APPLICATION_SLUG, ADMIN_CLI_CLIENT_ID, ADMIN_CLI_CLIENT_NAME, SUPER_ADMIN_ROLE } from '../rbac/index.js';
+import type { SystemConfigService } from '../system-config/index.js';
+import type { UserService } from '../users/index.js';
 import { createBootstrapRepo } from './repo.js';
 
 export const SUPER_ADMIN_USER_KEY = 'super_admin_user_id';
@@ -39,10 +36,14 @@ export interface InitResult {
 
 export interface BootstrapServiceDeps {
   db: Db;
-  kv: Kv;
-  clock: Clock;
   log: Log;
-  passwords: PasswordHasher;
+  organizations: Pick<OrganizationService, 'getSuperAdmin'>;
+  applications: Pick<ApplicationService, 'findBySlug' | 'create'>;
+  clients: Pick<ClientService, 'findByClientId' | 'create'>;
+  users: Pick<UserService, 'create'>;
+  systemConfig: Pick<SystemConfigService, 'get' | 'define'>;
+  keys: Pick<SigningKeyService, 'ensureActiveKey'>;
+  audit: Pick<AuditService, 'record'>;
 }
 
 export const alreadyInitialized = () =>
@@ -50,10 +51,13 @@ export const alreadyInitialized = () =>
 
 export type BootstrapService = ReturnType<typeof createBootstrapService>;
 
-export function createBootstrapService({ db, kv, clock, log, passwords }: BootstrapServiceDeps) {
-  async function superAdminUserId(config: SystemConfigService): Promise<string | null> {
+export function createBootstrapService({ db, log, organizations, applications, clients, users, systemConfig, keys, audit }: BootstrapServiceDeps) {
+  const repo = createBootstrapRepo(db);
+  const actor = systemActor('bootstrap');
+
+  async function superAdminUserId(): Promise<string | null> {
     try {
-      const value = await config.get(SUPER_ADMIN_USER_KEY);
+      const value = await systemConfig.get(SUPER_ADMIN_USER_KEY);
       return typeof value === 'string' && value !== '' ? value : null;
     } catch (err) {
       if (err instanceof AppError && err.kind === 'not_found') return null;
@@ -63,35 +67,27 @@ export function createBootstrapService({ db, kv, clock, log, passwords }: Bootst
 
   return {
     /** True once `porta init` (or the first-run bootstrap) has created the super admin. */
-    async isInitialized(): Promise<boolean> {
-      return (await superAdminUserId(createSystemConfigService({ db, kv, clock, log }))) !== null;
-    },
+    isInitialized: async (): Promise<boolean> => (await superAdminUserId()) !== null,
 
     /**
-     * Spec 30 §3, in one transaction: the admin application with its permissions and built-in roles,
-     * the CLI's public PKCE client, the first admin (active, e-mail verified, `porta-super-admin`),
+     * Spec 30 §3, in one transaction, through the same use cases as every other edge (actor: the
+     * system, source `bootstrap`): the admin application with its permissions and built-in roles, the
+     * CLI's public PKCE client, the first admin (active, e-mail verified, `porta-super-admin`),
      * `super_admin_user_id` and a signing key. A second run fails with `already_initialized`.
      */
     async initialize(input: InitInput): Promise<InitResult> {
       const data = parseInput(InitInput, input);
-      const deferredKv = createDeferredKv(kv, clock);
-      const result = await db.transaction(async (tx) => {
-        const bound = transactionBoundDb(tx, db.kind);
-        const deps = { db: bound, kv: deferredKv, clock, log };
-        const repo = createBootstrapRepo(tx);
+      const result = await db.transaction(async () => {
         await repo.lock();
-        const config = createSystemConfigService(deps);
-        if ((await superAdminUserId(config)) !== null) throw alreadyInitialized();
+        if ((await superAdminUserId()) !== null) throw alreadyInitialized();
 
-        const org = await createOrganizationService(deps).getSuperAdmin();
-        const applications = createApplicationService(deps);
+        const org = await organizations.getSuperAdmin();
         const app = (await applications.findBySlug(ADMIN_APPLICATION_SLUG))
-          ?? (await applications.create({ name: 'Porta Admin', slug: ADMIN_APPLICATION_SLUG, description: 'The Porta Admin API and CLI.' }));
+          ?? (await applications.create(actor, { name: 'Porta Admin', slug: ADMIN_APPLICATION_SLUG, description: 'The Porta Admin API and CLI.' }));
         await repo.seedAdminCatalog(app.id);
 
-        const clients = createClientService({ ...deps, passwords });
         const client = (await clients.findByClientId(org.id, ADMIN_CLI_CLIENT_ID))
-          ?? (await clients.create(org.id, {
+          ?? (await clients.create(actor, org.id, {
             applicationId: app.id,
             clientId: ADMIN_CLI_CLIENT_ID,
             clientName: ADMIN_CLI_CLIENT_NAME,
@@ -104,8 +100,7 @@ export function createBootstrapService({ db, kv, clock, log, passwords }: Bootst
             tokenEndpointAuthMethod: 'none',
           })).client;
 
-        const users = createUserService({ db: bound, clock, log, passwords, settings: config });
-        const user = await users.create(org.id, {
+        const user = await users.create(actor, org.id, {
           email: data.email,
           password: data.password,
           givenName: data.givenName,
@@ -113,15 +108,15 @@ export function createBootstrapService({ db, kv, clock, log, passwords }: Bootst
           emailVerified: true,
         });
         await repo.grantRole(user.id, app.id, SUPER_ADMIN_ROLE);
-        await config.define(SUPER_ADMIN_USER_KEY, {
+        await systemConfig.define(SUPER_ADMIN_USER_KEY, {
           value: user.id,
           valueType: 'string',
           description: 'The protected first super admin (set by porta init)',
           isSensitive: true,
           isReadonly: true,
         });
-        await createSigningKeyService(deps).ensureActiveKey();
-        await createAuditService({ db: bound, clock, log, retentionDays: async () => 90 }).record({
+        await keys.ensureActiveKey();
+        await audit.record(actor, {
           eventType: 'system.initialized',
           eventCategory: 'system',
           organizationId: org.id,
@@ -138,10 +133,8 @@ export function createBootstrapService({ db, kv, clock, log, passwords }: Bootst
           roles: [SUPER_ADMIN_ROLE],
         };
       });
-      await deferredKv.flush();
       log.info({ userId: result.user.id, organization: result.organization.slug }, 'system.initialized');
       return result;
     },
   };
 }
-

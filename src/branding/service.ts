@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { authorize, type Actor } from '../actors/index.js';
+import type { AuditService } from '../audit/index.js';
+import { assertMayChangeOrganization, type Organization, type OrganizationService } from '../organizations/index.js';
 import type { Db } from '../platform/db/index.js';
 import type { Kv } from '../platform/kv/index.js';
 import type { Log } from '../platform/log.js';
@@ -12,18 +15,33 @@ export interface BrandingServiceDeps {
   db: Db;
   kv: Kv;
   log: Log;
+  audit: Pick<AuditService, 'record'>;
+  /** Resolves the addressed organization (id or slug, spec 20 §1). */
+  organizations: Pick<OrganizationService, 'getByIdOrSlug'>;
 }
 
 /** Pages ask on every render; a write drops the entry (spec 40 §6 cache rules). */
 const VERSIONS_TTL_SECONDS = 300;
 const versionsKey = (orgId: string) => `porta:cache:branding:${orgId}`;
+const PROTECTED_MESSAGE = "Only a super admin may change the super-admin organization's branding.";
 
 export type BrandingService = ReturnType<typeof createBrandingService>;
 
 /** Uploaded logo and favicon per organization (spec 20 §5.2, spec 40 §4). */
-export function createBrandingService({ db, kv, log }: BrandingServiceDeps) {
+export function createBrandingService({ db, kv, log, audit, organizations }: BrandingServiceDeps) {
   const repo = createBrandingRepo(db);
   const cache = createJsonCache(kv, log);
+
+  /** Authorizes the actor on the addressed organization (issue 9 item 8 for the admin organization). */
+  async function writableOrganization(actor: Actor, orgIdOrSlug: string): Promise<Organization> {
+    authorize(actor, 'admin:org:update');
+    const org = await organizations.getByIdOrSlug(orgIdOrSlug);
+    assertMayChangeOrganization(actor, org, PROTECTED_MESSAGE);
+    return org;
+  }
+
+  const record = (actor: Actor, org: Organization, eventType: string, metadata: Record<string, unknown>) =>
+    audit.record(actor, { eventType, targetType: 'organization', targetId: org.id, organizationId: org.id, metadata });
 
   const service = {
     list: (orgId: string): Promise<BrandingAsset[]> => repo.list(orgId),
@@ -40,18 +58,27 @@ export function createBrandingService({ db, kv, log }: BrandingServiceDeps) {
     },
 
     /** Validates (type, size, signature, SVG safety) and creates or replaces the asset. */
-    async upload(orgId: string, type: BrandingAssetType, input: UploadInput): Promise<BrandingAsset> {
+    async upload(actor: Actor, orgIdOrSlug: string, type: BrandingAssetType, input: UploadInput): Promise<BrandingAsset> {
       const contentType = checkAsset(input);
       const sha256 = createHash('sha256').update(input.data).digest('hex');
-      const asset = await repo.upsert(orgId, type, { contentType, data: input.data, sha256 });
-      await service.forget(orgId);
-      log.info({ organizationId: orgId, assetType: type, contentType, fileSize: asset.fileSize }, 'branding.asset_uploaded');
+      const asset = await db.transaction(async () => {
+        const org = await writableOrganization(actor, orgIdOrSlug);
+        const saved = await repo.upsert(org.id, type, { contentType, data: input.data, sha256 });
+        await service.forget(org.id);
+        await record(actor, org, 'organization.branding_asset_uploaded', { assetType: type, contentType: saved.contentType, fileSize: saved.fileSize });
+        return saved;
+      });
+      log.info({ organizationId: asset.organizationId, assetType: type, contentType, fileSize: asset.fileSize }, 'branding.asset_uploaded');
       return asset;
     },
 
-    async remove(orgId: string, type: BrandingAssetType): Promise<void> {
-      if (!(await repo.delete(orgId, type))) throw brandingAssetNotFound();
-      await service.forget(orgId);
+    async remove(actor: Actor, orgIdOrSlug: string, type: BrandingAssetType): Promise<void> {
+      await db.transaction(async () => {
+        const org = await writableOrganization(actor, orgIdOrSlug);
+        if (!(await repo.delete(org.id, type))) throw brandingAssetNotFound();
+        await service.forget(org.id);
+        await record(actor, org, 'organization.branding_asset_deleted', { assetType: type });
+      });
     },
 
     /** Drops the cached versions (after a write, or when the organization is destroyed). */

@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { CliError, EXIT, type GlobalOptions } from './context.js';
 
 /** Reads one line from the terminal; with `isHidden` the typed characters are not echoed. */
 export function ask(question: string, options: { isHidden?: boolean } = {}): Promise<string> {
@@ -21,4 +22,12 @@ export function ask(question: string, options: { isHidden?: boolean } = {}): Pro
       reject(new Error('Cancelled.'));
     });
   });
+}
+
+/** Asks y/N on a terminal (spec 30 §1); `--force` skips it; without a terminal it refuses (exit 2). */
+export async function confirm(g: GlobalOptions, question: string): Promise<void> {
+  if (g.force) return;
+  if (!process.stdin.isTTY) throw new CliError(`${question}\nRefusing without a terminal to confirm: pass --force.`, EXIT.usage);
+  const answer = await ask(`${question}\nContinue? [y/N] `);
+  if (!/^y(es)?$/i.test(answer.trim())) throw new CliError('Cancelled.', EXIT.usage);
 }

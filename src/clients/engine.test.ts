@@ -25,6 +25,8 @@ const base: Client = {
   requireConsent: true,
   loginMethods: ['password'],
   status: 'active',
+  isServiceAccount: false,
+  description: null,
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
 };

@@ -7,6 +7,13 @@ export {
   type CreatedClientSecret,
 } from './service.js';
 export type { Client, ClientSecret } from './repo.js';
+export { isBuiltInAdminClient, type ClientPrecondition } from './writes.js';
+export {
+  CreateServiceAccountInput,
+  ServiceAccountRolesInput,
+  type ServiceAccount,
+  type ServiceAccounts,
+} from './service-accounts.js';
 export { toEngineMetadata, ENGINE_SECRET_PLACEHOLDER, type EngineClientMetadata, type PortaClientExtras } from './engine.js';
 export { redirectUriProblem, originProblem, resolveClientSettings, DEFAULT_SCOPE, type ClientSettings } from './rules.js';
 export {

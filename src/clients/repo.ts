@@ -26,6 +26,9 @@ export interface Client {
   requireConsent: boolean;
   loginMethods: LoginMethod[] | null;
   status: ClientStatus;
+  /** Spec 70 §4: a client-credentials client of the admin organization holding admin roles itself. */
+  isServiceAccount: boolean;
+  description: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -89,6 +92,8 @@ function rowToClient(r: Row): Client {
     requireConsent: r.require_consent === true,
     loginMethods: r.login_methods == null ? null : (strings(r.login_methods) as LoginMethod[]),
     status: r.status as ClientStatus,
+    isServiceAccount: r.is_service_account === true,
+    description: r.description == null ? null : String(r.description),
     createdAt: iso(r.created_at) as string,
     updatedAt: iso(r.updated_at) as string,
   };
@@ -126,6 +131,8 @@ export interface NewClient {
   clientId: string;
   clientName: string;
   settings: ClientSettings;
+  isServiceAccount?: boolean;
+  description?: string | null;
 }
 
 export interface NewSecret {
@@ -147,8 +154,14 @@ export function createClientRepo(db: Db) {
     },
 
     async insertClient(q: Queryable, orgId: string, c: NewClient): Promise<Client> {
-      const columns = ['organization_id', 'application_id', 'client_id', 'client_name', 'client_type', ...SETTINGS_KEYS.map((k) => SETTINGS_COLUMNS[k])];
-      const params = [orgId, c.applicationId, c.clientId, c.clientName, c.settings.clientType, ...SETTINGS_KEYS.map((k) => c.settings[k])];
+      const columns = [
+        'organization_id', 'application_id', 'client_id', 'client_name', 'client_type', 'is_service_account', 'description',
+        ...SETTINGS_KEYS.map((k) => SETTINGS_COLUMNS[k]),
+      ];
+      const params = [
+        orgId, c.applicationId, c.clientId, c.clientName, c.settings.clientType, c.isServiceAccount ?? false, c.description ?? null,
+        ...SETTINGS_KEYS.map((k) => c.settings[k]),
+      ];
       const row = await q.one<Row>(
         `INSERT INTO clients (${columns.join(', ')}) VALUES (${params.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING *`,
         params,
@@ -198,6 +211,44 @@ export function createClientRepo(db: Db) {
         params,
       );
       return keysetPage(rows, window, rowToClient);
+    },
+
+    /** Service accounts of the organization, by name. */
+    async listServiceAccounts(orgId: string): Promise<Client[]> {
+      const rows = await db.many<Row>('SELECT * FROM clients WHERE organization_id = $1 AND is_service_account ORDER BY client_name, id', [orgId]);
+      return rows.map(rowToClient);
+    },
+
+    async updateDescription(orgId: string, id: string, name: string, description: string | null): Promise<Client | null> {
+      const row = await db.maybeOne<Row>(
+        'UPDATE clients SET client_name = $3, description = $4 WHERE organization_id = $1 AND id = $2 RETURNING *',
+        [orgId, id, name, description],
+      );
+      return row ? rowToClient(row) : null;
+    },
+
+    /** The roles a client holds itself (service accounts), by slug, in one application. */
+    async clientRoles(clientUuid: string, applicationId: string): Promise<Array<{ id: string; slug: string }>> {
+      return db.many<{ id: string; slug: string }>(
+        `SELECT r.id, r.slug FROM client_roles cr JOIN roles r ON r.id = cr.role_id
+          WHERE cr.client_id = $1 AND r.application_id = $2 ORDER BY r.slug`,
+        [clientUuid, applicationId],
+      );
+    },
+
+    /** Roles of an application by slug (unknown slugs are simply absent). */
+    async rolesBySlug(applicationId: string, slugs: readonly string[]): Promise<Array<{ id: string; slug: string }>> {
+      return db.many<{ id: string; slug: string }>('SELECT id, slug FROM roles WHERE application_id = $1 AND slug = ANY($2::text[])', [applicationId, [...slugs]]);
+    },
+
+    /** Replaces the roles a client holds in one application. */
+    async replaceClientRoles(clientUuid: string, applicationId: string, roleIds: readonly string[], assignedBy: string | null): Promise<void> {
+      await db.query('DELETE FROM client_roles WHERE client_id = $1 AND role_id IN (SELECT id FROM roles WHERE application_id = $2)', [clientUuid, applicationId]);
+      if (roleIds.length === 0) return;
+      await db.query(
+        'INSERT INTO client_roles (client_id, role_id, assigned_by) SELECT $1, unnest($2::uuid[]), $3',
+        [clientUuid, [...roleIds], assignedBy],
+      );
     },
 
     async updateSettings(orgId: string, id: string, clientName: string, settings: ClientSettings): Promise<Client | null> {

@@ -7,36 +7,24 @@ import { isUuid } from '../platform/ids.js';
 import type { Kv } from '../platform/kv/index.js';
 import type { Log } from '../platform/log.js';
 import type { PasswordHasher } from '../users/index.js';
-import {
-  applicationInactive,
-  applicationNotFound,
-  clientIdTaken,
-  clientNotFound,
-  clientRevoked,
-  clientSecretNotFound,
-  invalidSecretExpiry,
-  invalidTransition,
-  organizationNotFound,
-  parseInput,
-  publicClientSecret,
-} from './errors.js';
+import { applicationInactive, applicationNotFound, clientNotFound, invalidSecretExpiry, parseInput } from './errors.js';
 import { createClientRepo, type Client, type ClientSecret, type NewSecret } from './repo.js';
-import { resolveClientSettings, type ClientDraft } from './rules.js';
-import { ClientSecretInput, ClientStatus, CreateClientInput, ListClientsInput, UpdateClientInput } from './schema.js';
-import { findMatchingDigest, generateClientId, generateSecretValue, sha256Hex } from './secrets.js';
+import { ListClientsInput, type ClientSecretInput } from './schema.js';
+import { findMatchingDigest, generateSecretValue, sha256Hex } from './secrets.js';
+import { createServiceAccounts, type ServiceAccountDeps } from './service-accounts.js';
+import { createClientWrites, type ClientWriteContext } from './writes.js';
 
-export interface ClientServiceDeps {
+export type { CreatedClientSecret } from './writes.js';
+
+export interface ClientServiceDeps extends Pick<ClientWriteContext, 'audit' | 'sessions' | 'isMailConfigured'> {
+  organizations: ClientWriteContext['organizations'] & ServiceAccountDeps['organizations'];
+  applications: ServiceAccountDeps['applications'];
   db: Db;
   kv: Kv;
   clock: Clock;
   log: Log;
   /** Argon2id hasher for the stored `secret_hash` (users' password hasher). */
   passwords: PasswordHasher;
-}
-
-/** A secret as returned once, at creation: the only place its plaintext appears. */
-export interface CreatedClientSecret extends ClientSecret {
-  plaintext: string;
 }
 
 export interface ClientPage {
@@ -56,7 +44,8 @@ export const clientCacheKey = (orgId: string, clientId: string) => `porta:cache:
 
 export type ClientService = ReturnType<typeof createClientService>;
 
-export function createClientService({ db, kv, clock, log, passwords }: ClientServiceDeps) {
+export function createClientService(deps: ClientServiceDeps) {
+  const { db, kv, clock, log, passwords } = deps;
   const repo = createClientRepo(db);
   const cache = createJsonCache(kv, log);
   const now = () => new Date(clock.now());
@@ -91,30 +80,17 @@ export function createClientService({ db, kv, clock, log, passwords }: ClientSer
     };
   }
 
+  async function matchingSecret(clientUuid: string, presented: string, at: Date) {
+    if (!isUuid(clientUuid) || typeof presented !== 'string' || presented.length === 0 || presented.length > MAX_PRESENTED_SECRET) return null;
+    return findMatchingDigest(presented, await repo.activeSecretDigests(clientUuid, at));
+  }
+
+  const writes = createClientWrites({ ...deps, repo, getById, checkApplication, prepareSecret, forget, now });
+
   return {
-    /** Confidential clients get their first secret here (generated, or `secret.value` when provisioned); public ones none. */
-    async create(orgId: string, input: CreateClientInput): Promise<{ client: Client; secret: CreatedClientSecret | null }> {
-      const data = parseInput(CreateClientInput, input);
-      if (!isUuid(orgId)) throw organizationNotFound();
-      await checkApplication(data.applicationId);
-      const settings = resolveClientSettings(data);
-      if (data.secret !== undefined && settings.clientType === 'public') throw publicClientSecret();
-      const secret = settings.clientType === 'confidential' ? await prepareSecret(data.secret ?? {}) : null;
-      try {
-        return await db.transaction(async (tx) => {
-          const client = await repo.insertClient(tx, orgId, {
-            applicationId: data.applicationId,
-            clientId: data.clientId ?? generateClientId(),
-            clientName: data.clientName,
-            settings,
-          });
-          const stored = secret ? await repo.insertSecret(tx, client.id, secret.row) : null;
-          return { client, secret: stored && secret ? { ...stored, plaintext: secret.plaintext } : null };
-        });
-      } catch (err) {
-        throw mapWriteError(err, data.applicationId);
-      }
-    },
+    ...writes,
+    /** Spec 70 §4 machine access to the Admin API. */
+    serviceAccounts: createServiceAccounts({ ...deps, repo, prepareSecret, forget, writeSecret: writes.writeSecret, revokeSecret: writes.revokeSecret }),
 
     findById,
     getById,
@@ -123,6 +99,12 @@ export function createClientService({ db, kv, clock, log, passwords }: ClientSer
     async findByClientId(orgId: string, clientId: string): Promise<Client | null> {
       if (!isUuid(orgId) || typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 255) return null;
       return cache.getOrLoad(clientCacheKey(orgId, clientId), CACHE_TTL_SECONDS, () => repo.findByClientId(orgId, clientId));
+    },
+
+    /** As findByClientId, past the cache: authorization decisions read the truth (a status change applies at once). */
+    async findByClientIdUncached(orgId: string, clientId: string): Promise<Client | null> {
+      if (!isUuid(orgId) || typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 255) return null;
+      return repo.findByClientId(orgId, clientId);
     },
 
     /** Super-admin routes (`/api/admin/clients/:id`): internal UUID or client_id, in any organization. */
@@ -147,53 +129,10 @@ export function createClientService({ db, kv, clock, log, passwords }: ClientSer
       return repo.listKeyset(orgId, { ...f, search: f.search || undefined }, window);
     },
 
-    /** Merges the patch into the current settings and re-checks every rule on the result. */
-    async update(orgId: string, id: string, patch: UpdateClientInput): Promise<Client> {
-      const data = parseInput(UpdateClientInput, patch);
-      const current = await getById(orgId, id);
-      if (current.status === 'revoked') throw clientRevoked();
-      const { clientName, requirePkce: _pkce, responseTypes: _rt, ...changes } = data;
-      const draft: ClientDraft = { ...current, ...definedOnly(changes) };
-      const updated = await repo.updateSettings(orgId, id, clientName ?? current.clientName, resolveClientSettings(draft));
-      if (!updated) throw clientNotFound();
-      await forget(updated);
-      return updated;
-    },
-
-    /** active ⇄ inactive, either → revoked (final). Revoking does not touch grants or tokens: the OIDC layer does. */
-    async setStatus(orgId: string, id: string, status: ClientStatus): Promise<Client> {
-      const next = parseInput(ClientStatus, status);
-      const current = await getById(orgId, id);
-      if (current.status === 'revoked' || current.status === next) throw invalidTransition(current.status, next);
-      const updated = await repo.setStatus(orgId, id, current.status, next);
-      await forget(current);
-      if (updated) return updated;
-      throw invalidTransition((await getById(orgId, id)).status, next);
-    },
-
-    async generateSecret(orgId: string, clientUuid: string, options: ClientSecretInput = {}): Promise<CreatedClientSecret> {
-      const input = parseInput(ClientSecretInput, options ?? {});
-      const client = await getById(orgId, clientUuid);
-      if (client.clientType === 'public') throw publicClientSecret();
-      if (client.status === 'revoked') throw clientRevoked();
-      const { plaintext, row } = await prepareSecret(input);
-      const secret = await repo.insertSecret(db, client.id, row);
-      await forget(client);
-      return { ...secret, plaintext };
-    },
-
     /** Newest first; never hashes or plaintext. */
     async listSecrets(orgId: string, clientUuid: string): Promise<ClientSecret[]> {
       const client = await getById(orgId, clientUuid);
       return repo.listSecrets(client.id);
-    },
-
-    /** Revoking an already revoked secret succeeds; a secret of another client is `client_secret_not_found`. */
-    async revokeSecret(orgId: string, clientUuid: string, secretId: string): Promise<void> {
-      const client = await getById(orgId, clientUuid);
-      const isRevoked = isUuid(secretId) && (await repo.revokeSecret(client.id, secretId, now()));
-      if (!isRevoked) throw clientSecretNotFound();
-      await forget(client);
     },
 
     /**
@@ -201,9 +140,8 @@ export function createClientService({ db, kv, clock, log, passwords }: ClientSer
      * `last_used_at` is refreshed at most once a minute, in the background; failures are only logged.
      */
     async verifySecret(clientUuid: string, presented: string): Promise<boolean> {
-      if (!isUuid(clientUuid) || typeof presented !== 'string' || presented.length === 0 || presented.length > MAX_PRESENTED_SECRET) return false;
       const at = now();
-      const match = findMatchingDigest(presented, await repo.activeSecretDigests(clientUuid, at));
+      const match = await matchingSecret(clientUuid, presented, at);
       if (!match) return false;
       const notSince = new Date(at.getTime() - TOUCH_INTERVAL_MS);
       if (match.lastUsedAt === null || match.lastUsedAt < notSince) {
@@ -211,17 +149,8 @@ export function createClientService({ db, kv, clock, log, passwords }: ClientSer
       }
       return true;
     },
+
+    /** Whether an active secret has this value, without recording a use (provisioning compares values). */
+    hasActiveSecret: async (clientUuid: string, value: string): Promise<boolean> => (await matchingSecret(clientUuid, value, now())) !== null,
   };
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function mapWriteError(err: unknown, applicationId: string): unknown {
-  const e = err as { code?: string; constraint?: string };
-  if (e.code === '23505' && e.constraint === 'clients_client_id_key') return clientIdTaken();
-  if (e.code === '23503' && e.constraint === 'clients_organization_id_fkey') return organizationNotFound();
-  if (e.code === '23503' && e.constraint === 'clients_application_id_fkey') return applicationNotFound(applicationId);
-  return err;
 }

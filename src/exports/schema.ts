@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AdminPermission } from '../actors/index.js';
 
 export const EXPORT_ENTITY_TYPES = ['organizations', 'applications', 'users', 'clients', 'roles', 'permissions', 'audit'] as const;
 export type ExportEntityType = (typeof EXPORT_ENTITY_TYPES)[number];
@@ -8,6 +9,17 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Spec 20 §5.9: an audit export holds at most this many rows (the newest). */
 export const AUDIT_EXPORT_LIMIT = 10_000;
+
+/** Spec 20 §5.9: an export needs `export:read` plus the read permission of the exported type. */
+export const TYPE_PERMISSION: Record<ExportEntityType, AdminPermission> = {
+  organizations: 'admin:org:read',
+  applications: 'admin:app:read',
+  users: 'admin:user:read',
+  clients: 'admin:client:read',
+  roles: 'admin:role:read',
+  permissions: 'admin:permission:read',
+  audit: 'admin:audit:read',
+};
 
 export type ExportFilterName = 'organizationId' | 'applicationId';
 

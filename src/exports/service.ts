@@ -1,7 +1,9 @@
 import type { ApplicationService } from '../applications/index.js';
 import type { OrganizationService } from '../organizations/index.js';
 import type { Clock } from '../platform/clock.js';
-import type { Queryable } from '../platform/db/index.js';
+import type { Db } from '../platform/db/index.js';
+import { authorize, type Actor } from '../actors/index.js';
+import type { AuditService } from '../audit/index.js';
 import { csvChunks } from './csv.js';
 import { applicationNotFound, filterNotApplicable, missingFilter, organizationNotFound, unknownEntityType } from './errors.js';
 import { createExportRepo, exportColumns, type ExportCursor, type ExportFilter } from './repo.js';
@@ -9,6 +11,7 @@ import {
   AUDIT_EXPORT_LIMIT,
   EXPORT_ENTITY_TYPES,
   REQUIRED_FILTER,
+  TYPE_PERMISSION,
   type ExportEntityType,
   type ExportFilters,
   type ExportFormat,
@@ -16,8 +19,10 @@ import {
 } from './schema.js';
 
 export interface ExportServiceDeps {
-  db: Queryable;
+  db: Db;
   clock: Clock;
+  /** Every download is recorded (`export.downloaded`). */
+  audit: Pick<AuditService, 'record'>;
   organizations: Pick<OrganizationService, 'findById'>;
   applications: Pick<ApplicationService, 'findById'>;
 }
@@ -44,7 +49,7 @@ export const isExportEntityType = (value: string): value is ExportEntityType => 
 export const fileStamp = (at: Date): string => at.toISOString().slice(0, 19).replaceAll(':', '-');
 
 /** Spec 20 §5.9 exports: one entity type, its required filter, JSON or CSV. */
-export function createExportService({ db, clock, organizations, applications }: ExportServiceDeps) {
+export function createExportService({ db, clock, organizations, applications, audit }: ExportServiceDeps) {
   const repo = createExportRepo(db);
 
   function checkFilters(type: ExportEntityType, filters: ExportFilters): void {
@@ -70,37 +75,55 @@ export function createExportService({ db, clock, organizations, applications }: 
     }
   }
 
-  return {
-    /** `filters` parsed with `ExportQuery`. Validates the type and filters (400), checks the filtered object exists (404) and counts the rows. */
-    async prepare(entityType: string, filters: ExportFilters): Promise<PreparedExport> {
-      if (!isExportEntityType(entityType)) throw unknownEntityType(entityType);
-      checkFilters(entityType, filters);
-      if (filters.organizationId !== undefined && !(await organizations.findById(filters.organizationId))) throw organizationNotFound();
-      if (filters.applicationId !== undefined && !(await applications.findById(filters.applicationId))) throw applicationNotFound();
+  async function prepare(entityType: ExportEntityType, filters: ExportFilters): Promise<PreparedExport> {
+    const exportedAt = new Date(clock.now());
+    const filter: ExportFilter = {
+      organizationId: filters.organizationId,
+      applicationId: filters.applicationId,
+      since: filters.startDate,
+      until: filters.endDate,
+      // An audit export is a snapshot: the entry recording this very download is not part of it.
+      ...(entityType === 'audit' ? { before: exportedAt } : {}),
+    };
+    const limit = entityType === 'audit' ? AUDIT_EXPORT_LIMIT : Number.POSITIVE_INFINITY;
+    const total = Math.min(await repo.count(entityType, filter), limit);
+    const columns = exportColumns(entityType);
+    const format = filters.format;
+    return {
+      entityType,
+      format,
+      filters,
+      exportedAt,
+      filename: `${entityType}-export-${fileStamp(exportedAt)}.${format}`,
+      contentType: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+      total,
+      body: () => (format === 'csv' ? csvChunks(columns, rowsOf(entityType, filter, limit)) : jsonChunks(rowsOf(entityType, filter, limit), exportedAt)),
+    };
+  }
 
-      const exportedAt = new Date(clock.now());
-      const filter: ExportFilter = {
-        organizationId: filters.organizationId,
-        applicationId: filters.applicationId,
-        since: filters.startDate,
-        until: filters.endDate,
-        // An audit export is a snapshot: the entry recording this very download is not part of it.
-        ...(entityType === 'audit' ? { before: exportedAt } : {}),
-      };
-      const limit = entityType === 'audit' ? AUDIT_EXPORT_LIMIT : Number.POSITIVE_INFINITY;
-      const total = Math.min(await repo.count(entityType, filter), limit);
-      const columns = exportColumns(entityType);
-      const format = filters.format;
-      return {
-        entityType,
-        format,
-        filters,
-        exportedAt,
-        filename: `${entityType}-export-${fileStamp(exportedAt)}.${format}`,
-        contentType: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
-        total,
-        body: () => (format === 'csv' ? csvChunks(columns, rowsOf(entityType, filter, limit)) : jsonChunks(rowsOf(entityType, filter, limit), exportedAt)),
-      };
+  return {
+    /**
+     * Spec 20 §5.9 `GET /export/:entityType`, `filters` parsed with `ExportQuery`: needs `export:read` plus
+     * the type's read permission; validates the type and filters (400), checks the filtered object exists
+     * (404), counts the rows and records `export.downloaded` before any row is read.
+     */
+    async download(actor: Actor, entityType: string, filters: ExportFilters): Promise<PreparedExport> {
+      return db.transaction(async () => {
+        const type = isExportEntityType(entityType) ? entityType : null;
+        authorize(actor, 'admin:export:read', ...(type ? [TYPE_PERMISSION[type]] : []));
+        if (!type) throw unknownEntityType(entityType);
+        checkFilters(type, filters);
+        if (filters.organizationId !== undefined && !(await organizations.findById(filters.organizationId))) throw organizationNotFound();
+        if (filters.applicationId !== undefined && !(await applications.findById(filters.applicationId))) throw applicationNotFound();
+        const prepared = await prepare(type, filters);
+        const { format, organizationId, applicationId, startDate, endDate } = filters;
+        await audit.record(actor, {
+          eventType: 'export.downloaded',
+          organizationId: organizationId ?? null,
+          metadata: { entityType: type, format, total: prepared.total, organizationId, applicationId, startDate, endDate },
+        });
+        return prepared;
+      });
     },
   };
 }

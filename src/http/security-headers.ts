@@ -1,9 +1,5 @@
 import type { Context, Next } from 'koa';
-
-const JSON_CSP = "default-src 'none'; frame-ancestors 'none'";
-export const HTML_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; " +
-  "font-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+import { HTML_CSP, JSON_CSP } from '../pages/index.js';
 
 /** Spec 50 §8. The HTML policy is set before downstream runs so the OIDC engine can append script hashes. */
 export function securityHeaders(options: { isHttpsIssuer: boolean }) {

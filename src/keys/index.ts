@@ -1,4 +1,4 @@
-export { createSigningKeyService, type SigningKeyService, type SigningKeyServiceDeps } from './service.js';
+export { createSigningKeyService, type KeyRotation, type SigningKeyService, type SigningKeyServiceDeps } from './service.js';
 export type { SigningKey, SigningKeyStatus } from './repo.js';
 export type { PublicJwk, SigningJwk } from './key-material.js';
 export { kidOf, SIGNING_ALGORITHM } from './key-material.js';

@@ -2,6 +2,8 @@ import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db/index.js';
 import type { Kv } from '../platform/kv/index.js';
 import type { Log } from '../platform/log.js';
+import { authorize, type Actor } from '../actors/index.js';
+import type { AuditService } from '../audit/index.js';
 import { lastActiveKey, signingKeyNotFound } from './errors.js';
 import { createJwksCache } from './jwks-cache.js';
 import { generateKeyMaterial, toPublicJwk, type PublicJwk, type SigningJwk } from './key-material.js';
@@ -13,12 +15,12 @@ export interface SigningKeyService {
   ensureActiveKey(): Promise<SigningKey | null>;
   /** Every key, newest first, without key material. */
   list(): Promise<SigningKey[]>;
-  /** A new active key; it becomes the signer, older active keys still verify. */
-  generate(): Promise<SigningKey>;
-  /** Retires every active key except the newest; returns the retired kids. */
-  rotate(): Promise<string[]>;
-  /** Marks a key (by kid, or id) compromised; refuses the only active key. */
-  revoke(kidOrId: string): Promise<SigningKey>;
+  /** `key:generate`: a new active key; it becomes the signer, older active keys still verify. Audit `signing_key.generated`. */
+  generate(actor: Actor): Promise<SigningKey>;
+  /** `key:rotate`: retires every active key except the newest. Audit `signing_key.rotated`. */
+  rotate(actor: Actor): Promise<KeyRotation>;
+  /** `key:rotate`: marks a key (by kid, or id) compromised; refuses the only active key. Audit `signing_key.revoked`. */
+  revoke(actor: Actor, kidOrId: string): Promise<SigningKey>;
   /** Active private keys for oidc-provider's `jwks`, newest (the signer) first. */
   getSigningJwks(): Promise<{ keys: SigningJwk[] }>;
   /** The published JWKS: public members of the active keys. */
@@ -27,14 +29,25 @@ export interface SigningKeyService {
   version(): Promise<string>;
 }
 
+export interface KeyRotation {
+  /** The key that signs from now on; null when no key is active. */
+  activeKid: string | null;
+  /** Sorted. */
+  retiredKids: string[];
+}
+
 export interface SigningKeyServiceDeps {
   db: Db;
   kv: Kv;
   clock: Clock;
   log: Log;
+  /** Writes each change's entry in the change's transaction. */
+  audit: Pick<AuditService, 'record'>;
 }
 
-export function createSigningKeyService({ db, kv, clock, log }: SigningKeyServiceDeps): SigningKeyService {
+const TARGET = 'signing_key';
+
+export function createSigningKeyService({ db, kv, clock, log, audit }: SigningKeyServiceDeps): SigningKeyService {
   const cache = createJwksCache({ kv, clock, log, load: () => repo.listActiveKeyMaterial(db) });
   const now = () => new Date(clock.now());
 
@@ -57,31 +70,50 @@ export function createSigningKeyService({ db, kv, clock, log }: SigningKeyServic
 
     list: () => repo.listSigningKeys(db),
 
-    async generate() {
-      const key = await repo.insertActiveKey(db, generateKeyMaterial(), now());
-      log.info({ kid: key.kid }, 'keys.generated');
-      return changed(key);
-    },
-
-    async rotate() {
-      const retired = await repo.retireAllButNewest(db, now());
-      if (retired.length === 0) return retired;
-      log.info({ retiredKids: retired }, 'keys.rotated');
-      return changed(retired);
-    },
-
-    async revoke(kidOrId) {
-      const { key, wasRevoked } = await db.transaction(async (tx) => {
-        await repo.lockSigningKeys(tx);
-        const found = await repo.findSigningKey(tx, kidOrId);
-        if (!found) throw signingKeyNotFound(kidOrId);
-        if (found.status === 'revoked') return { key: found, wasRevoked: true };
-        if (found.status === 'active' && (await repo.countActiveKeys(tx)) <= 1) throw lastActiveKey(found.kid);
-        return { key: await repo.markRevoked(tx, found.id, now()), wasRevoked: false };
+    async generate(actor) {
+      const material = generateKeyMaterial();
+      const key = await db.transaction(async () => {
+        authorize(actor, 'admin:key:generate');
+        await repo.lockSigningKeys(db);
+        const created = await repo.insertActiveKey(db, material, now());
+        await cache.invalidate();
+        await audit.record(actor, { eventType: 'signing_key.generated', targetType: TARGET, targetId: created.id, metadata: { kid: created.kid } });
+        return created;
       });
-      if (wasRevoked) return key;
-      log.warn({ kid: key.kid }, 'keys.revoked');
-      return changed(key);
+      log.info({ kid: key.kid }, 'keys.generated');
+      return key;
+    },
+
+    async rotate(actor) {
+      const rotation = await db.transaction(async () => {
+        authorize(actor, 'admin:key:rotate');
+        await repo.lockSigningKeys(db);
+        const retiredKids = await repo.retireAllButNewest(db, now());
+        if (retiredKids.length > 0) await cache.invalidate();
+        const active = (await repo.listSigningKeys(db)).find((k) => k.status === 'active') ?? null;
+        const result: KeyRotation = { activeKid: active?.kid ?? null, retiredKids };
+        await audit.record(actor, { eventType: 'signing_key.rotated', targetType: TARGET, targetId: active?.id ?? null, metadata: { ...result } });
+        return result;
+      });
+      if (rotation.retiredKids.length > 0) log.info({ retiredKids: rotation.retiredKids }, 'keys.rotated');
+      return rotation;
+    },
+
+    async revoke(actor, kidOrId) {
+      const { key, wasRevoked } = await db.transaction(async () => {
+        authorize(actor, 'admin:key:rotate');
+        await repo.lockSigningKeys(db);
+        const found = await repo.findSigningKey(db, kidOrId);
+        if (!found) throw signingKeyNotFound(kidOrId);
+        const isAlreadyRevoked = found.status === 'revoked';
+        if (found.status === 'active' && (await repo.countActiveKeys(db)) <= 1) throw lastActiveKey(found.kid);
+        const revoked = isAlreadyRevoked ? found : await repo.markRevoked(db, found.id, now());
+        if (!isAlreadyRevoked) await cache.invalidate();
+        await audit.record(actor, { eventType: 'signing_key.revoked', targetType: TARGET, targetId: revoked.id, metadata: { kid: revoked.kid } });
+        return { key: revoked, wasRevoked: isAlreadyRevoked };
+      });
+      if (!wasRevoked) log.warn({ kid: key.kid }, 'keys.revoked');
+      return key;
     },
 
     async getSigningJwks() {

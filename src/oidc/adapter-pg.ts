@@ -96,6 +96,16 @@ export async function deleteClientPayloads(db: Db, organizationId: string, clien
   return { deleted: rows.length, grantIds };
 }
 
+/** Every grant and token issued to the account in this organization (issue 9 item 13). */
+export async function deleteAccountPayloads(db: Db, organizationId: string, accountId: string): Promise<{ deleted: number; grantIds: string[] }> {
+  const rows = await db.many<{ grant_id: string | null }>(
+    'DELETE FROM oidc_payloads WHERE organization_id = $1 AND account_id = $2 RETURNING grant_id',
+    [organizationId, accountId],
+  );
+  const grantIds = [...new Set(rows.map((r) => r.grant_id).filter((id): id is string => id !== null))];
+  return { deleted: rows.length, grantIds };
+}
+
 /** Spec 10 §9 point 3: rows past their expiry, of every organization. */
 export async function deleteExpired(db: Db, clock: Clock): Promise<number> {
   const { rowCount } = await db.query('DELETE FROM oidc_payloads WHERE expires_at IS NOT NULL AND expires_at < $1::timestamptz', [

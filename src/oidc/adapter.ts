@@ -4,7 +4,8 @@ import type { Db } from '../platform/db/index.js';
 import type { Kv } from '../platform/kv/index.js';
 import type { Log } from '../platform/log.js';
 import { createKvAdapter, kvKeys } from './adapter-kv.js';
-import { createPgAdapter, deleteClientPayloads, deleteExpired, deleteGrants } from './adapter-pg.js';
+import { afterCommit } from '../platform/db/index.js';
+import { createPgAdapter, deleteAccountPayloads, deleteClientPayloads, deleteExpired, deleteGrants } from './adapter-pg.js';
 
 /** Spec 10 §8: long-lived models in PostgreSQL; every other model (sessions, codes, …) in the Kv store. */
 const DURABLE_MODELS = new Set(['AccessToken', 'RefreshToken', 'Grant']);
@@ -27,8 +28,13 @@ export interface AdapterFactoryDeps {
 export type PortaAdapterFactory = AdapterFactory & {
   /** Spec 10 §9 logout cascade: deletes these grants and their tokens in both stores; returns the PostgreSQL rows deleted. */
   revokeGrantsByIds(grantIds: string[]): Promise<number>;
-  /** Spec 20 §5.5: deletes every grant and token of this client in both stores; returns the PostgreSQL rows deleted. */
+  /**
+   * Spec 20 §5.5: deletes every grant and token of this client in both stores; returns the PostgreSQL
+   * rows deleted. The durable rows go in the caller's transaction, the ephemeral ones once it commits.
+   */
   revokeClient(clientId: string): Promise<number>;
+  /** As revokeClient, for every grant and token issued to one account. */
+  revokeAccount(accountId: string): Promise<number>;
   /** Deletes expired `oidc_payloads` rows of every organization; returns how many. */
   purgeExpired(): Promise<number>;
   /**
@@ -118,7 +124,12 @@ export function createAdapterFactory(deps: AdapterFactoryDeps): PortaAdapterFact
     },
     async revokeClient(clientId: string) {
       const { deleted, grantIds } = await deleteClientPayloads(db, organizationId, clientId);
-      await revokeKvArtifacts(grantIds);
+      await afterCommit(() => revokeKvArtifacts(grantIds));
+      return deleted;
+    },
+    async revokeAccount(accountId: string) {
+      const { deleted, grantIds } = await deleteAccountPayloads(db, organizationId, accountId);
+      await afterCommit(() => revokeKvArtifacts(grantIds));
       return deleted;
     },
     purgeExpired: () => deleteExpired(db, clock),

@@ -1,6 +1,7 @@
+import type { Context } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { htmlCsp, originsOf, scriptHash } from '../pages/index.js';
 import type { OidcDeps, Organization } from './types.js';
-import { HTML_CSP } from '../http/security-headers.js';
 
 /** Branding of an organization's pages, with Porta's defaults. */
 export function brandingOf(org: Organization) {
@@ -15,27 +16,6 @@ export function brandingOf(org: Organization) {
 
 export function localeOf(deps: OidcDeps, ctx: { get(name: string): string; query?: Record<string, unknown> }, org: Organization, uiLocales?: unknown): string {
   return deps.i18n.resolve([typeof uiLocales === 'string' ? uiLocales : undefined, ctx.get('Accept-Language'), org.defaultLocale]);
-}
-
-function originsOf(uris: unknown): string[] {
-  if (!Array.isArray(uris)) return [];
-  const out = new Set<string>();
-  for (const u of uris) {
-    try {
-      out.add(new URL(String(u)).origin);
-    } catch {
-      // not a URL: nothing to allow
-    }
-  }
-  return [...out];
-}
-
-/** HTML CSP whose form-action also allows the origins a page's form may end up redirecting to. */
-export function htmlCsp(formTargets: string[], scriptHashes: string[] = []): string {
-  let csp = HTML_CSP;
-  if (formTargets.length > 0) csp = csp.replace("form-action 'self'", `form-action 'self' ${formTargets.join(' ')}`);
-  if (scriptHashes.length > 0) csp = csp.replace("script-src 'self'", `script-src 'self' ${scriptHashes.join(' ')}`);
-  return csp;
 }
 
 /** The organization as resolved for this request (branding may have changed since the engine was built). */
@@ -66,7 +46,7 @@ export function logoutSource(deps: OidcDeps, builtFor: Organization) {
     const autoSubmit = params.id_token_hint ? AUTO_SUBMIT : undefined;
     const locale = localeOf(deps, ctx, org, params.ui_locales);
     const postLogoutOrigins = originsOf(client?.metadata().post_logout_redirect_uris);
-    ctx.set('Content-Security-Policy', htmlCsp(postLogoutOrigins, autoSubmit ? [deps.renderer.scriptHash(autoSubmit)] : []));
+    ctx.set('Content-Security-Policy', htmlCsp(postLogoutOrigins, autoSubmit ? [scriptHash(autoSubmit)] : []));
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'html';
     ctx.body = deps.renderer.render('logout', {
@@ -106,4 +86,32 @@ export function renderError(deps: OidcDeps, builtFor: Organization) {
       code: out.error,
     });
   };
+}
+
+/** Porta's own error page for an organization's browser routes (an expired interaction, a suspended organization). */
+export function renderErrorPage(ctx: Context, deps: OidcDeps, org: Organization, messageKey: string, status: number, code?: string): void {
+  const locale = localeOf(deps, ctx, org);
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = deps.renderer.render('error', {
+    locale,
+    branding: brandingOf(org),
+    title: deps.i18n.t(locale, 'error.title'),
+    message: deps.i18n.t(locale, messageKey),
+    code,
+  });
+}
+
+/** A browser route under a slug that names no organization: unbranded, in the browser's language. */
+export function renderNotFoundPage(ctx: Context, deps: OidcDeps): void {
+  const locale = deps.i18n.resolve([ctx.get('Accept-Language')]);
+  ctx.status = 404;
+  ctx.type = 'html';
+  ctx.body = deps.renderer.render('error', {
+    locale,
+    branding: { companyName: '', primaryColor: '#2563eb' },
+    title: deps.i18n.t(locale, 'error.title'),
+    message: deps.i18n.t(locale, 'error.not_found'),
+  });
 }

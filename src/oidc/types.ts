@@ -3,8 +3,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db/index.js';
 import type { Kv } from '../platform/kv/index.js';
 import type { Log } from '../platform/log.js';
-import type { Renderer } from '../http/pages/render.js';
-import type { I18n } from '../http/pages/i18n.js';
+import type { I18n, Renderer } from '../pages/index.js';
 import type { Organization, OrganizationService } from '../organizations/index.js';
 import type { Client, ClientService } from '../clients/index.js';
 import type { UserService } from '../users/index.js';
@@ -29,7 +28,7 @@ export interface OidcDeps {
   keys: SigningKeyService;
   audit: AuditService;
   /** The `admin_sessions` mirror (spec 10 §10). */
-  sessions: Pick<SessionService, 'mirrorSaved' | 'mirrorDestroyed' | 'purgeOldSoon' | 'revokeAllForUser'>;
+  sessions: Pick<SessionService, 'mirrorSaved' | 'mirrorDestroyed' | 'purgeOldSoon'>;
   rateLimits: RateLimitService;
   /** A user's roles, permissions and custom claim values in the client's application (spec 10 §4). */
   access: AccessService;

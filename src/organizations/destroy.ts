@@ -1,13 +1,15 @@
+import { authorize, type Actor } from '../actors/index.js';
 import type { Db } from '../platform/db/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Log } from '../platform/log.js';
-import type { AuditInput, AuditService } from '../audit/index.js';
+import type { AuditService } from '../audit/index.js';
 import type { SessionService } from '../sessions/index.js';
 import type { BrandingService } from '../branding/index.js';
-import { createOrganizationDestroyRepo, type CascadeCounts } from './repo.js';
+import { createOrganizationDestroyRepo, createOrganizationRepo, type CascadeCounts } from './repo.js';
 import { organizationNotFound, superAdminDestroyProtected } from './errors.js';
 import type { Organization } from './schema.js';
 import type { OrganizationService } from './service.js';
+import { lockOrganization } from './writes.js';
 
 export interface OrganizationDestroyDeps {
   db: Db;
@@ -18,9 +20,6 @@ export interface OrganizationDestroyDeps {
   sessions: Pick<SessionService, 'list' | 'revoke'>;
   branding: Pick<BrandingService, 'forget'>;
 }
-
-/** Who destroys: recorded on the `org.destroyed` entry. */
-export type DestroyActor = Pick<AuditInput, 'actorId' | 'ipAddress' | 'userAgent'> & { metadata?: Record<string, unknown> };
 
 export interface DestroyResult {
   organization: Organization;
@@ -33,64 +32,63 @@ export type OrganizationDestroyService = ReturnType<typeof createOrganizationDes
 
 /**
  * Spec 20 §5.1 DELETE `/organizations/:idOrSlug`: permanent removal of an organization and everything
- * it owns. Live sessions (ephemeral store) end first, with their grants and tokens; then one
- * transaction writes `org.destroyed` and deletes the durable rows.
+ * it owns, in one transaction with its `org.destroyed` entry. The tracked sessions are marked ended in
+ * it; the live ones (ephemeral store, with their grants and tokens) are destroyed once it commits.
  */
 export function createOrganizationDestroyService(deps: OrganizationDestroyDeps) {
   const { db, clock, log, organizations, audit, sessions, branding } = deps;
+  const repo = createOrganizationRepo(db);
+  const destroyRepo = createOrganizationDestroyRepo(db);
+  const now = () => new Date(clock.now());
 
-  async function loadDestroyable(idOrSlug: string): Promise<Organization> {
-    const org = await organizations.getByIdOrSlug(idOrSlug);
+  function assertDestroyable(org: Organization): Organization {
+    // Spec 20 §3.3: refused for everyone, super admins included.
     if (org.isSuperAdmin) throw superAdminDestroyProtected();
     return org;
   }
 
-  async function endLiveSessions(orgId: string): Promise<void> {
+  async function endTrackedSessions(organizationId: string): Promise<void> {
     const ended = new Set<string>();
     for (;;) {
-      const { data } = await sessions.list({ organizationId: orgId, activeOnly: true, pageSize: SESSION_PAGE });
+      const { data } = await sessions.list({ organizationId, activeOnly: true, pageSize: SESSION_PAGE });
       const fresh = data.filter((s) => !ended.has(s.sessionId));
       if (fresh.length === 0) return;
       for (const session of fresh) {
         ended.add(session.sessionId);
-        await sessions.revoke(session.sessionId, orgId).catch((err: unknown) => log.warn({ err, sessionId: session.sessionId }, 'organization.destroy_session_failed'));
+        await sessions.revoke(session.sessionId);
       }
     }
   }
 
   return {
-    /** What a destroy would remove, without changing anything. */
-    async preview(idOrSlug: string): Promise<DestroyResult> {
-      const organization = await loadDestroyable(idOrSlug);
-      const cascadeCounts = await createOrganizationDestroyRepo(db).cascadeCounts(organization.id, new Date(clock.now()));
-      return { organization, cascadeCounts };
+    /** What a destroy would remove, without changing anything (the dry run: same permission and refusals). */
+    async preview(actor: Actor, idOrSlug: string): Promise<DestroyResult> {
+      authorize(actor, 'admin:org:archive');
+      const organization = assertDestroyable(await organizations.getByIdOrSlug(idOrSlug));
+      return { organization, cascadeCounts: await destroyRepo.cascadeCounts(organization.id, now()) };
     },
 
-    async destroy(idOrSlug: string, actor: DestroyActor): Promise<DestroyResult> {
-      const organization = await loadDestroyable(idOrSlug);
-      const cascadeCounts = await createOrganizationDestroyRepo(db).cascadeCounts(organization.id, new Date(clock.now()));
-      await endLiveSessions(organization.id);
-      await db.transaction(async (tx) => {
-        // Written first, inside the transaction: no destroy without its record, no record without the destroy.
-        await audit.record(
-          {
-            eventType: 'org.destroyed',
-            eventCategory: 'admin',
-            actorId: actor.actorId ?? null,
-            organizationId: organization.id,
-            targetType: 'organization',
-            targetId: organization.id,
-            metadata: { ...actor.metadata, name: organization.name, slug: organization.slug, cascadeCounts },
-            ipAddress: actor.ipAddress ?? null,
-            userAgent: actor.userAgent ?? null,
-          },
-          tx,
-        );
-        if (!(await createOrganizationDestroyRepo(tx).destroy(organization.id))) throw organizationNotFound();
+    async destroy(actor: Actor, idOrSlug: string): Promise<DestroyResult> {
+      const result = await db.transaction(async () => {
+        authorize(actor, 'admin:org:archive');
+        const organization = assertDestroyable(await lockOrganization(repo, idOrSlug));
+        const cascadeCounts = await destroyRepo.cascadeCounts(organization.id, now());
+        // Written first: no destroy without its record, no record without the destroy.
+        await audit.record(actor, {
+          eventType: 'org.destroyed',
+          targetType: 'organization',
+          targetId: organization.id,
+          organizationId: organization.id,
+          metadata: { name: organization.name, slug: organization.slug, cascadeCounts },
+        });
+        await endTrackedSessions(organization.id);
+        if (!(await destroyRepo.destroy(organization.id))) throw organizationNotFound();
+        return { organization, cascadeCounts };
       });
+      const { organization, cascadeCounts } = result;
       await Promise.all([organizations.forget(organization), branding.forget(organization.id)]);
       log.info({ organizationId: organization.id, slug: organization.slug, cascadeCounts }, 'organization.destroyed');
-      return { organization, cascadeCounts };
+      return result;
     },
   };
 }

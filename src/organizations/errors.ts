@@ -1,5 +1,5 @@
 import { AppError } from '../platform/errors.js';
-import type { OrganizationStatus } from './schema.js';
+import type { LoginMethod, OrganizationStatus } from './schema.js';
 
 export const organizationNotFound = () => new AppError('not_found', 'organization_not_found', 'Organization not found.');
 
@@ -20,8 +20,16 @@ export const slugReserved = (slug: string) =>
 export const invalidTransition = (from: OrganizationStatus, to: OrganizationStatus) =>
   new AppError('conflict', 'invalid_transition', `An organization cannot go from ${from} to ${to}.`, { from, to });
 
-export const superAdminProtected = () =>
-  new AppError('forbidden', 'super_admin_protected', 'The super-admin organization cannot be suspended or archived.');
+export const superAdminProtected = (message = 'The super-admin organization cannot be suspended, archived or restored.') =>
+  new AppError('forbidden', 'super_admin_protected', message);
 
 export const superAdminDestroyProtected = () =>
   new AppError('forbidden', 'super_admin_protected', 'The super-admin organization cannot be destroyed.');
+
+export const noUsableLoginMethod = (methods: readonly LoginMethod[]) =>
+  new AppError(
+    'invalid',
+    'no_usable_login_method',
+    'The admin organization must keep a sign-in method admins can use: "password", or "magic_link" once a mail transport (SMTP) is configured.',
+    { defaultLoginMethods: [...methods] },
+  );

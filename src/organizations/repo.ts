@@ -74,6 +74,17 @@ export function createOrganizationRepo(db: Queryable) {
       return row && toOrganization(row);
     },
 
+    /** For a write: the row stays locked until the transaction ends, so checks and change see one version. */
+    async lockById(id: string): Promise<Organization | null> {
+      const row = await db.maybeOne<OrganizationRow>(`SELECT ${COLUMNS} FROM organizations WHERE id = $1 FOR UPDATE`, [id]);
+      return row && toOrganization(row);
+    },
+
+    async lockBySlug(slug: string): Promise<Organization | null> {
+      const row = await db.maybeOne<OrganizationRow>(`SELECT ${COLUMNS} FROM organizations WHERE slug = $1 FOR UPDATE`, [slug]);
+      return row && toOrganization(row);
+    },
+
     async findSuperAdmin(): Promise<Organization | null> {
       const row = await db.maybeOne<OrganizationRow>(`SELECT ${COLUMNS} FROM organizations WHERE is_super_admin`);
       return row && toOrganization(row);

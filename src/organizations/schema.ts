@@ -102,6 +102,12 @@ export const UpdateOrganizationInput = z.strictObject({
 });
 export type UpdateOrganizationInput = z.input<typeof UpdateOrganizationInput>;
 
+export const TwoFactorPolicyInput = z.strictObject({ twoFactorPolicy: z.enum(TWO_FACTOR_POLICIES) });
+export type TwoFactorPolicyInput = z.input<typeof TwoFactorPolicyInput>;
+
+export const SuspendOrganizationInput = z.strictObject({ reason: z.string().trim().max(500).optional() });
+export type SuspendOrganizationInput = z.input<typeof SuspendOrganizationInput>;
+
 export const ORGANIZATION_SORTS = ['name', 'slug', 'created_at', 'updated_at'] as const;
 
 export const ListOrganizationsQuery = z.strictObject({

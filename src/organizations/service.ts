@@ -2,41 +2,26 @@ import type { Db } from '../platform/db/index.js';
 import type { Kv } from '../platform/kv/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Log } from '../platform/log.js';
-import { AppError } from '../platform/errors.js';
+import type { AuditService } from '../audit/index.js';
 import { createJsonCache } from '../platform/cache.js';
 import { isUuid } from '../platform/ids.js';
 import type { KeysetPage, KeysetWindow } from '../platform/db/keyset.js';
-import { createOrganizationRepo, type OrganizationFields } from './repo.js';
-import {
-  invalidSlug,
-  invalidTransition,
-  organizationNotFound,
-  slugReserved,
-  superAdminProtected,
-} from './errors.js';
-import {
-  BrandingInput,
-  CreateOrganizationInput,
-  ListOrganizationsQuery,
-  UpdateOrganizationInput,
-  parseInput,
-  type Branding,
-  type Organization,
-  type OrganizationStatus,
-  type Page,
-} from './schema.js';
-import { slugCandidates, validateSlug } from './slug.js';
+import { createOrganizationRepo } from './repo.js';
+import { organizationNotFound } from './errors.js';
+import { ListOrganizationsQuery, parseInput, type Organization, type Page } from './schema.js';
+import { validateSlug } from './slug.js';
+import { createOrganizationWrites } from './writes.js';
+
+export type { OrganizationPrecondition, OrganizationStatusChange, OrganizationTransition } from './writes.js';
 
 export interface OrganizationServiceDeps {
   db: Db;
   kv: Kv;
   clock: Clock;
   log: Log;
-}
-
-export interface OrganizationStatusChange {
-  organization: Organization;
-  previousStatus: OrganizationStatus;
+  audit: Pick<AuditService, 'record'>;
+  /** `config.smtp.host` is set (issue 9 item 10); without it only `password` counts as usable. */
+  isMailConfigured?: boolean;
 }
 
 export interface SlugAvailability {
@@ -47,23 +32,13 @@ export interface SlugAvailability {
 
 /** Spec 10 §1: slug resolution is cached 300 s and dropped on every write. */
 const CACHE_TTL_SECONDS = 300;
-const MAX_DERIVED_SLUG_ATTEMPTS = 1000;
-
-const TRANSITIONS = {
-  suspend: { from: ['active'], to: 'suspended' },
-  activate: { from: ['suspended'], to: 'active' },
-  archive: { from: ['active', 'suspended'], to: 'archived' },
-  restore: { from: ['archived'], to: 'active' },
-} as const satisfies Record<string, { from: readonly OrganizationStatus[]; to: OrganizationStatus }>;
-
-type TransitionName = keyof typeof TRANSITIONS;
 
 const idKey = (id: string) => `porta:cache:org:id:${id}`;
 const slugKey = (slug: string) => `porta:cache:org:slug:${slug}`;
 const LOOKUP_SLUG = /^[a-z0-9-]{1,100}$/;
 const OrganizationSearchQuery = ListOrganizationsQuery.pick({ status: true, search: true, sort: true });
 
-export function createOrganizationService({ db, kv, log }: OrganizationServiceDeps) {
+export function createOrganizationService({ db, kv, log, audit, isMailConfigured = false }: OrganizationServiceDeps) {
   const repo = createOrganizationRepo(db);
   const cache = createJsonCache(kv, log);
 
@@ -71,70 +46,7 @@ export function createOrganizationService({ db, kv, log }: OrganizationServiceDe
     await cache.delete(idKey(id), ...[...new Set(slugs)].map(slugKey));
   }
 
-  function assertSlug(slug: string): void {
-    const check = validateSlug(slug);
-    if (!check.isValid) throw check.reason === 'reserved' ? slugReserved(slug) : invalidSlug(slug);
-  }
-
-  async function insertWithDerivedSlug(fields: Omit<OrganizationFields, 'slug'>): Promise<Organization> {
-    let attempts = 0;
-    for (const slug of slugCandidates(fields.name, 'organization')) {
-      if (++attempts > MAX_DERIVED_SLUG_ATTEMPTS) break;
-      if (await repo.isSlugTaken(slug)) continue;
-      try {
-        return await repo.insert({ ...fields, slug });
-      } catch (err) {
-        // Another request took the slug between the check and the insert: try the next one.
-        if (err instanceof AppError && err.code === 'organization_slug_taken') continue;
-        throw err;
-      }
-    }
-    throw new AppError('conflict', 'organization_slug_taken', 'No free slug could be derived from the name; pass one.');
-  }
-
-  async function loadForWrite(id: string): Promise<Organization> {
-    const current = isUuid(id) ? await repo.findById(id) : null;
-    if (!current) throw organizationNotFound();
-    return current;
-  }
-
-  async function move(id: string, name: TransitionName): Promise<OrganizationStatusChange> {
-    const { from, to } = TRANSITIONS[name];
-    const current = await loadForWrite(id);
-    if (current.isSuperAdmin && name !== 'activate') throw superAdminProtected();
-    if (!(from as readonly OrganizationStatus[]).includes(current.status)) throw invalidTransition(current.status, to);
-    const updated = await repo.transition(id, from, to);
-    await invalidate(id, current.slug);
-    if (!updated) {
-      const now = await loadForWrite(id);
-      throw invalidTransition(now.status, to);
-    }
-    log.info({ organizationId: id, from: current.status, to }, 'organization.status_changed');
-    return { organization: updated, previousStatus: current.status };
-  }
-
   const service = {
-    async create(input: CreateOrganizationInput): Promise<Organization> {
-      const parsed = parseInput(CreateOrganizationInput, input);
-      const fields = {
-        name: parsed.name,
-        defaultLocale: parsed.defaultLocale,
-        defaultLoginMethods: parsed.defaultLoginMethods,
-        twoFactorPolicy: parsed.twoFactorPolicy,
-        ...fullBranding(parsed.branding),
-      };
-      let organization: Organization;
-      if (parsed.slug === undefined) {
-        organization = await insertWithDerivedSlug(fields);
-      } else {
-        assertSlug(parsed.slug);
-        organization = await repo.insert({ ...fields, slug: parsed.slug });
-      }
-      await invalidate(organization.id, organization.slug);
-      log.info({ organizationId: organization.id, slug: organization.slug }, 'organization.created');
-      return organization;
-    },
-
     async findById(id: string): Promise<Organization | null> {
       if (!isUuid(id)) return null;
       return cache.getOrLoad(idKey(id), CACHE_TTL_SECONDS, () => repo.findById(id));
@@ -193,36 +105,10 @@ export function createOrganizationService({ db, kv, log }: OrganizationServiceDe
       return repo.listKeyset({ status: q.status, search: q.search || undefined, sort: q.sort }, window);
     },
 
-    async update(id: string, patch: UpdateOrganizationInput): Promise<Organization> {
-      const parsed = parseInput(UpdateOrganizationInput, patch);
-      const current = await loadForWrite(id);
-      if (parsed.slug !== undefined && parsed.slug !== current.slug) assertSlug(parsed.slug);
-      const { branding, ...fields } = parsed;
-      const updated = await repo.update(id, { ...fields, ...(branding ?? {}) });
-      await invalidate(id, current.slug, ...(updated ? [updated.slug] : []));
-      return updated ?? throwNotFound();
-    },
-
-    /** `null` clears a field; absent fields stay as they are. */
-    async updateBranding(id: string, patch: BrandingInput): Promise<Organization> {
-      const parsed = parseInput(BrandingInput, patch);
-      const current = await loadForWrite(id);
-      const updated = await repo.update(id, parsed);
-      await invalidate(id, current.slug);
-      return updated ?? throwNotFound();
-    },
-
     /** Drops the cached lookups of an organization by id and slug. */
     forget: (org: Pick<Organization, 'id' | 'slug'>): Promise<void> => invalidate(org.id, org.slug),
 
-    /** active → suspended. */
-    suspend: (id: string) => move(id, 'suspend'),
-    /** suspended → active. */
-    activate: (id: string) => move(id, 'activate'),
-    /** active | suspended → archived. */
-    archive: (id: string) => move(id, 'archive'),
-    /** archived → active. */
-    restore: (id: string) => move(id, 'restore'),
+    ...createOrganizationWrites({ db, log, repo, audit, isMailConfigured, invalidate }),
   };
   return service;
 }
@@ -231,14 +117,4 @@ export type OrganizationService = ReturnType<typeof createOrganizationService>;
 
 function throwNotFound(): never {
   throw organizationNotFound();
-}
-
-function fullBranding(input: BrandingInput): Branding {
-  return {
-    logoUrl: input.logoUrl ?? null,
-    faviconUrl: input.faviconUrl ?? null,
-    primaryColor: input.primaryColor ?? null,
-    companyName: input.companyName ?? null,
-    customCss: input.customCss ?? null,
-  };
 }

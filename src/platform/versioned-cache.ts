@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js';
 import { withTimeout } from './db/queryable.js';
 import type { Kv } from './kv/index.js';
+import { afterCommit, isInTransaction } from './db/scope.js';
 import type { Log } from './log.js';
 
 const MAX_AGE_MS = 60_000;
@@ -31,6 +32,12 @@ export function createVersionedCache<T>(deps: { kv: Kv; clock: Clock; log: Log; 
   let entry: Entry<T> | undefined;
   let inflight: Promise<Entry<T>> | undefined;
   let generation = 0;
+
+  function drop(): void {
+    generation++;
+    entry = undefined;
+    inflight = undefined;
+  }
 
   /** undefined when the store could not answer. */
   async function readCounter(): Promise<string | null | undefined> {
@@ -74,17 +81,20 @@ export function createVersionedCache<T>(deps: { kv: Kv; clock: Clock; log: Log; 
   }
 
   return {
-    read: async () => (await current()).value,
+    // Inside a transaction the copy could predate its own writes: read through.
+    read: async () => (isInTransaction() ? deps.load() : (await current()).value),
+    /** Drops the copy now and once the current transaction commits; the counter moves after the commit. */
     async invalidate() {
-      generation++;
-      entry = undefined;
-      inflight = undefined;
-      try {
-        await withTimeout(kv.increment(counterKey), KV_TIMEOUT_MS, `${name} version bump`);
-      } catch (err) {
-        // Other processes then pick the change up when their copy ages out (60 s).
-        log.warn({ err, cache: name }, 'cache.version_bump_failed');
-      }
+      drop();
+      await afterCommit(async () => {
+        drop();
+        try {
+          await withTimeout(kv.increment(counterKey), KV_TIMEOUT_MS, `${name} version bump`);
+        } catch (err) {
+          // Other processes then pick the change up when their copy ages out (60 s).
+          log.warn({ err, cache: name }, 'cache.version_bump_failed');
+        }
+      });
     },
   };
 }

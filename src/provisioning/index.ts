@@ -12,6 +12,6 @@ export {
 export { parseProvisioningText, validateProvisioningFile, validateImportManifest, type ProvisioningFormat } from './validate.js';
 export { PROVISION_MODES, ProvisioningFile, durationSeconds, type ProvisionMode } from './schema.js';
 export { ImportManifest, MANIFEST_VERSION, type ImportManifestInput } from './manifest.js';
+export { manifestOfFile, fileFieldName, type ConvertedFile } from './nested.js';
 export { formatPath } from './rules.js';
 export type { ProvisioningFailure, ProvisioningProblem } from './errors.js';
-export { transactionBoundDb, createDeferredKv } from './transaction.js';

@@ -1,3 +1,4 @@
+import { viaSource, type Actor } from '../actors/index.js';
 import { ADMIN_APPLICATION_SLUG, type Application, type ApplicationService } from '../applications/index.js';
 import type { ClientService } from '../clients/index.js';
 import type { Organization, OrganizationService } from '../organizations/index.js';
@@ -12,8 +13,6 @@ export interface ProvisioningServices {
   organizations: OrganizationService;
   applications: ApplicationService;
   clients: ClientService;
-  /** The same service without writes: checking a secret value must not record a use of it. */
-  secretChecks: Pick<ClientService, 'verifySecret'>;
   users: UserService;
   systemConfig: SystemConfigService;
   rbac: RbacService;
@@ -24,8 +23,8 @@ export interface RunOptions {
   isDryRun: boolean;
   /** ms since the epoch */
   now: number;
-  /** Recorded as `assigned_by` of role assignments; null = the system or the CLI in direct mode. */
-  actorId: string | null;
+  /** Who imports: every entry is that actor's use case (source `import`), with its permissions and protections. */
+  actor: Actor;
   /** Runs one entry's writes so that a failure undoes only them (a savepoint of the import's transaction). */
   isolate<T>(fn: () => Promise<T>): Promise<T>;
 }
@@ -59,6 +58,7 @@ export function createRunContext(s: ProvisioningServices, options: RunOptions) {
   return {
     s,
     options,
+    actor: viaSource(options.actor, 'import'),
     mode,
     isDryRun,
     entries,

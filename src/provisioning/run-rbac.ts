@@ -42,11 +42,11 @@ async function roles(run: RunContext, m: ImportManifest): Promise<void> {
     await run.step(t, async () => {
       const app = await run.application(r.application_slug);
       const current = (await rbac.listRoles(app.id)).find((x) => x.slug === r.slug);
-      if (!current) return run.created(t, (await rbac.createRole(app.id, { name: r.name, slug: r.slug, description: r.description })).id);
+      if (!current) return run.created(t, (await rbac.createRole(run.actor, app.id, { name: r.name, slug: r.slug, description: r.description })).id);
       const { patch, changes } = run.mode === 'overwrite'
         ? differences<{ name: string; description: string | null }>([['name', 'name', r.name, current.name], ['description', 'description', r.description, current.description]])
         : unchanged;
-      if (changes.length > 0) await rbac.updateRole(app.id, current.id, patch);
+      if (changes.length > 0) await rbac.updateRole(run.actor, app.id, current.id, patch);
       run.kept(t, current.id, changes);
     });
   }
@@ -67,12 +67,12 @@ async function permissions(run: RunContext, m: ImportManifest): Promise<void> {
           if (!mod) throw new AppError('not_found', 'module_not_found', `Application "${app.slug}" has no module "${p.module_slug}".`);
           moduleId = mod.id;
         }
-        return run.created(t, (await rbac.createPermission(app.id, { name: p.name, slug: p.slug, description: p.description, moduleId })).id);
+        return run.created(t, (await rbac.createPermission(run.actor, app.id, { name: p.name, slug: p.slug, description: p.description, moduleId })).id);
       }
       const { patch, changes } = run.mode === 'overwrite'
         ? differences<{ name: string; description: string | null }>([['name', 'name', p.name, current.name], ['description', 'description', p.description, current.description]])
         : unchanged;
-      if (changes.length > 0) await rbac.updatePermission(app.id, current.id, patch);
+      if (changes.length > 0) await rbac.updatePermission(run.actor, app.id, current.id, patch);
       run.kept(t, current.id, changes);
     });
   }
@@ -86,7 +86,7 @@ async function claimDefinitions(run: RunContext, m: ImportManifest): Promise<voi
       const app = await run.application(c.application_slug);
       const current = (await rbac.listClaims(app.id)).find((x) => x.claimName === c.claim_name);
       if (!current) {
-        const made = await rbac.createClaim(app.id, {
+        const made = await rbac.createClaim(run.actor, app.id, {
           claimName: c.claim_name, claimType: c.claim_type, description: c.description,
           includeInIdToken: c.include_in_id_token, includeInAccessToken: c.include_in_access_token, includeInUserinfo: c.include_in_userinfo,
         });
@@ -102,7 +102,7 @@ async function claimDefinitions(run: RunContext, m: ImportManifest): Promise<voi
         ['include_in_access_token', 'includeInAccessToken', c.include_in_access_token, current.includeInAccessToken],
         ['include_in_userinfo', 'includeInUserinfo', c.include_in_userinfo, current.includeInUserinfo],
       ]);
-      if (changes.length > 0) await rbac.updateClaim(app.id, current.id, patch);
+      if (changes.length > 0) await rbac.updateClaim(run.actor, app.id, current.id, patch);
       run.kept(t, current.id, changes);
     });
   }
@@ -124,8 +124,8 @@ async function mappings(run: RunContext, m: ImportManifest): Promise<void> {
       const held = new Set(current.map((p) => p.slug));
       const toAdd = [...wanted].filter((slug) => !held.has(slug));
       const toRemove = run.mode === 'overwrite' ? current.filter((p) => !wanted.has(p.slug)) : [];
-      if (toAdd.length > 0) await rbac.addRolePermissions(app.id, role.id, { permissionIds: toAdd.map((slug) => bySlug.get(slug) as string) });
-      if (toRemove.length > 0) await rbac.removeRolePermissions(app.id, role.id, { permissionIds: toRemove.map((p) => p.id) });
+      if (toAdd.length > 0) await rbac.addRolePermissions(run.actor, app.id, role.id, { permissionIds: toAdd.map((slug) => bySlug.get(slug) as string) });
+      if (toRemove.length > 0) await rbac.removeRolePermissions(run.actor, app.id, role.id, { permissionIds: toRemove.map((p) => p.id) });
       const target = { ...t, name: role.name };
       if (current.length === 0 && toAdd.length > 0) return run.created(target, role.id);
       run.kept(target, role.id, [...toAdd.map((slug) => `+${slug}`), ...toRemove.map((p) => `-${p.slug}`)]);
@@ -135,8 +135,6 @@ async function mappings(run: RunContext, m: ImportManifest): Promise<void> {
 
 async function userRoles(run: RunContext, m: ImportManifest): Promise<void> {
   const { rbac } = run.s;
-  // Admin-application roles are out of reach (`run.application` refuses it), so no escalation rule applies.
-  const actor = { userId: run.options.actorId, permissions: new Set<string>(), isSuperAdmin: false };
   for (const [i, a] of m.user_role_assignments.entries()) {
     const t: Target = { type: 'user_role_assignment', key: a.role_slug, name: a.email, path: `user_role_assignments[${i}]`, organizationSlug: a.organization_slug, applicationSlug: a.application_slug };
     await run.step(t, async () => {
@@ -146,7 +144,7 @@ async function userRoles(run: RunContext, m: ImportManifest): Promise<void> {
       const role = await run.role(app, a.role_slug);
       const held = await rbac.listUserRoles(org.id, user.id, { applicationId: app.id });
       if (held.some((r) => r.id === role.id)) return run.kept(t, role.id, []);
-      await rbac.assignRoles(org.id, user.id, { roleIds: [role.id] }, actor);
+      await rbac.assignRoles(run.actor, org.id, user.id, { roleIds: [role.id] });
       run.created(t, role.id);
     });
   }
@@ -162,9 +160,9 @@ async function claimValues(run: RunContext, m: ImportManifest): Promise<void> {
       const claim = (await rbac.listClaims(app.id)).find((c) => c.claimName === v.claim_name);
       if (!claim) throw new AppError('not_found', 'claim_not_found', `Application "${app.slug}" has no claim "${v.claim_name}".`);
       const current = (await rbac.listUserClaimValues(app.id, user.id)).find((x) => x.claimId === claim.id);
-      if (!current) return run.created(t, (await rbac.setClaimValue(app.id, claim.id, user.id, { value: v.value })).value.id);
+      if (!current) return run.created(t, (await rbac.setClaimValue(run.actor, app.id, claim.id, user.id, { value: v.value })).id);
       const changes = run.mode === 'overwrite' && canonical(current.value) !== canonical(v.value) ? ['value'] : [];
-      if (changes.length > 0) await rbac.setClaimValue(app.id, claim.id, user.id, { value: v.value });
+      if (changes.length > 0) await rbac.setClaimValue(run.actor, app.id, claim.id, user.id, { value: v.value });
       run.kept(t, current.id, changes);
     });
   }
@@ -177,9 +175,9 @@ async function config(run: RunContext, m: ImportManifest): Promise<void> {
     const t: Target = { type: 'config', key, name: key, path: `config.${key}` };
     await run.step(t, async () => {
       const entry = await systemConfig.getEntry(key);
-      if (entry.isReadonly) throw new AppError('forbidden', 'config_readonly', `The configuration key "${key}" is read-only.`);
-      const isSame = !entry.isSensitive && canonical(entry.value) === canonical(coerceConfigValue(entry, value));
-      if (!isSame) await systemConfig.set(key, value);
+      // A read-only key is refused by the use case whatever the value (spec 20 §3.3).
+      const isSame = !entry.isReadonly && !entry.isSensitive && canonical(entry.value) === canonical(coerceConfigValue(entry, value));
+      if (!isSame) await systemConfig.set(run.actor, key, value);
       run.kept(t, key, isSame ? [] : ['value']);
     });
   }

@@ -39,7 +39,7 @@ async function organizations({ s, mode, ...run }: RunContext, m: ImportManifest)
       const current = await s.organizations.findBySlug(o.slug);
       if (current?.isSuperAdmin) throw protectedResource('The super-admin organization is out of reach of imports.');
       if (!current) {
-        const made = await s.organizations.create({
+        const made = await s.organizations.create(run.actor, {
           name: o.name, slug: o.slug, defaultLocale: o.default_locale, defaultLoginMethods: o.default_login_methods,
           twoFactorPolicy: o.two_factor_policy, branding: brandingInput(o),
         });
@@ -47,7 +47,7 @@ async function organizations({ s, mode, ...run }: RunContext, m: ImportManifest)
         return made;
       }
       const { patch, changes } = mode === 'overwrite' ? organizationPatch(o, current) : { patch: {}, changes: [] };
-      const kept = changes.length > 0 ? await s.organizations.update(current.id, patch) : current;
+      const kept = changes.length > 0 ? await s.organizations.update(run.actor, current.id, patch) : current;
       run.kept(t, kept.id, changes);
       return kept;
     });
@@ -64,12 +64,12 @@ async function applications({ s, mode, ...run }: RunContext, m: ImportManifest):
         throw err;
       });
       if (!current) {
-        const made = await s.applications.create({ name: a.name, slug: a.slug, description: a.description });
+        const made = await s.applications.create(run.actor, { name: a.name, slug: a.slug, description: a.description });
         run.created(t, made.id);
         return made;
       }
       const { patch, changes } = mode === 'overwrite' ? applicationPatch(a, current) : { patch: {}, changes: [] };
-      const kept = changes.length > 0 ? await s.applications.update(current.id, patch) : current;
+      const kept = changes.length > 0 ? await s.applications.update(run.actor, current.id, patch) : current;
       run.kept(t, kept.id, changes);
       return kept;
     });
@@ -84,12 +84,12 @@ async function modules({ s, mode, ...run }: RunContext, m: ImportManifest): Prom
       const app = await run.application(x.application_slug);
       const current = await s.applications.findModuleBySlug(app.id, x.slug);
       if (!current) {
-        const made = await s.applications.createModule(app.id, { name: x.name, slug: x.slug, description: x.description });
-        if (x.status === 'inactive') await s.applications.updateModule(app.id, made.id, { status: 'inactive' });
+        const made = await s.applications.createModule(run.actor, app.id, { name: x.name, slug: x.slug, description: x.description });
+        if (x.status === 'inactive') await s.applications.updateModule(run.actor, app.id, made.id, { status: 'inactive' });
         return run.created(t, made.id);
       }
       const { patch, changes } = mode === 'overwrite' ? modulePatch(x, current) : { patch: {}, changes: [] };
-      if (changes.length > 0) await s.applications.updateModule(app.id, current.id, patch);
+      if (changes.length > 0) await s.applications.updateModule(run.actor, app.id, current.id, patch);
       run.kept(t, current.id, changes);
     });
   }
@@ -105,7 +105,7 @@ async function provisionClient(run: RunContext, t: Target, c: ManifestClient): P
     ? { label: c.secret_label, expiresAt: c.secret_expires_at === undefined ? undefined : new Date(c.secret_expires_at), value: c.secret_value }
     : undefined;
   if (!current) {
-    const made = await s.clients.create(org.id, { applicationId: app.id, clientType: c.client_type, clientName: c.client_name, clientId: c.client_id, ...clientSettings(c), secret });
+    const made = await s.clients.create(run.actor, org.id, { applicationId: app.id, clientType: c.client_type, clientName: c.client_name, clientId: c.client_id, ...clientSettings(c), secret });
     const isIdKnown = !isDryRun || c.client_id !== undefined;
     run.created({ ...t, key: isIdKnown ? made.client.clientId : c.client_name }, made.client.id);
     const stored = made.secret;
@@ -134,11 +134,11 @@ async function provisionClient(run: RunContext, t: Target, c: ManifestClient): P
     throw new AppError('conflict', 'client_type_fixed', `The client is ${current.clientType}; its type cannot change.`);
   }
   const { patch, changes } = clientPatch(c, current);
-  if (changes.length > 0) await s.clients.update(org.id, current.id, patch);
+  if (changes.length > 0) await s.clients.update(run.actor, org.id, current.id, patch);
   // 30-cli §7: a given value becomes an extra active secret only when no active secret has it already.
   let added: Partial<ProvisionCredential> = {};
-  if (secret?.value !== undefined && !(await s.secretChecks.verifySecret(current.id, secret.value))) {
-    const stored = await s.clients.generateSecret(org.id, current.id, secret);
+  if (secret?.value !== undefined && !(await s.clients.hasActiveSecret(current.id, secret.value))) {
+    const stored = await s.clients.generateSecret(run.actor, org.id, current.id, secret);
     changes.push('secret');
     added = { isNewSecret: true, ...(isDryRun ? {} : { secretId: stored.id }), secretLabel: stored.label, secretExpiresAt: stored.expiresAt };
   }
@@ -173,20 +173,20 @@ async function users(run: RunContext, m: ImportManifest): Promise<void> {
       const org = await run.organization(u.organization_slug);
       const current = await s.users.findByEmail(org.id, u.email);
       if (!current) {
-        const user = await s.users.create(org.id, {
+        const user = await s.users.create(run.actor, org.id, {
           email: u.email, password: u.password, status: u.status, givenName: u.given_name, familyName: u.family_name, locale: u.locale, emailVerified: u.email_verified,
         });
         return run.created(t, user.id);
       }
       const { patch, changes } = mode === 'overwrite' ? userPatch(u, current) : { patch: {}, changes: [] };
-      if (changes.length > 0) await s.users.update(org.id, current.id, patch);
+      if (changes.length > 0) await s.users.update(run.actor, org.id, current.id, patch);
       if (mode === 'overwrite' && u.status !== undefined && u.status !== current.status) {
-        await (u.status === 'active' ? s.users.activate(org.id, current.id) : s.users.deactivate(org.id, current.id));
+        await s.users.setStatus(run.actor, org.id, current.id, u.status === 'active' ? 'activate' : 'deactivate');
         changes.push('status');
       }
       // A password cannot be compared with its hash without a login attempt: overwrite always sets it.
       if (mode === 'overwrite' && u.password !== undefined) {
-        await s.users.setPassword(org.id, current.id, u.password);
+        await s.users.setPassword(run.actor, org.id, current.id, u.password);
         changes.push('password');
       }
       run.kept(t, current.id, changes);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../platform/clock.js';
 import { createMemoryKv, type Kv } from '../platform/kv/index.js';
 import { createLog } from '../platform/log.js';
-import type { AuditInput } from '../audit/index.js';
+import type { AuditEvent } from '../audit/index.js';
 import { createRateLimitService } from './service.js';
 
 const log = createLog({ env: 'test', level: 'info' });
@@ -13,12 +13,12 @@ const settings = {
 
 function setup(kv?: Kv) {
   const clock = createManualClock();
-  const audited: AuditInput[] = [];
+  const audited: AuditEvent[] = [];
   const limiter = createRateLimitService({
     kv: kv ?? createMemoryKv({ clock }),
     log,
     settings,
-    audit: { recordSafely: async (entry) => void audited.push(entry) },
+    audit: { recordSafely: async (_actor, event) => void audited.push(event) },
   });
   return { clock, audited, limiter };
 }
@@ -32,7 +32,8 @@ describe('rate limits (fixed windows, spec 50 §7)', () => {
     expect(seen[3]!.retryAfter).toBe(60);
     expect(audited).toHaveLength(1);
     expect(audited[0]).toMatchObject({ eventType: 'security.rate_limited', metadata: { scope: 'admin_write', limit: 3, window: 60 } });
-    expect(JSON.stringify(audited[0])).not.toContain('10.0.0.1"');
+    // The limited key (here an IP, elsewhere an e-mail) is only ever recorded hashed.
+    expect(JSON.stringify(audited[0])).not.toContain('10.0.0.1');
   });
 
   it('keeps keys and scopes apart, opens a new window after expiry, and resets on demand', async () => {

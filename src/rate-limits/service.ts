@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Kv } from '../platform/kv/index.js';
 import type { Log } from '../platform/log.js';
-import type { AuditInput } from '../audit/index.js';
+import { anonymousActor, type Actor } from '../actors/index.js';
+import type { AuditEvent } from '../audit/index.js';
 
 export type RateLimitScope = 'login' | 'magic_link' | 'password_reset' | '2fa_verify' | 'otp_resend' | 'token' | 'introspection' | 'admin_write';
 
@@ -18,7 +19,7 @@ export interface RateLimitServiceDeps {
   log: Log;
   /** Reads `rate_limit_<scope>_max` and `_window` (spec 40 §5). */
   settings: { getNumber(key: string): Promise<number>; getDuration(key: string): Promise<number> };
-  audit: { recordSafely(entry: AuditInput): Promise<void> };
+  audit: { recordSafely(actor: Actor, event: AuditEvent): Promise<void> };
 }
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 32);
@@ -44,11 +45,10 @@ export function createRateLimitService({ kv, log, settings, audit }: RateLimitSe
         const retryAfter = Math.max(1, Math.ceil(counter.ttlSeconds ?? window));
         const decision = { isAllowed: counter.count <= limit, limit, remaining: Math.max(0, limit - counter.count), retryAfter };
         if (counter.count === limit + 1) {
-          await audit.recordSafely({
+          await audit.recordSafely(anonymousActor({ ip: context.ipAddress }, 'system'), {
             eventType: 'security.rate_limited',
             eventCategory: 'security',
             organizationId: context.organizationId ?? null,
-            ipAddress: context.ipAddress ?? null,
             description: `Rate limit exceeded (${scope}).`,
             metadata: { scope, keyHash, limit, window },
           });

@@ -76,6 +76,14 @@ describe('rbac formats', () => {
     expect(PERMISSION_SLUG.test('a:b:')).toBe(false);
     expect(CLAIM_NAME.test('cost_center_2')).toBe(true);
     expect(CLAIM_NAME.test('_x')).toBe(false);
-    expect(RESERVED_CLAIM_NAMES.size).toBe(38);
+  });
+
+  it('reserves the protocol, introspection and Porta claims a custom claim would shadow', () => {
+    const required = 'sub iss aud exp iat nbf jti azp sid scope client_id cnf token_type active username auth_time nonce acr amr at_hash org_id org_slug roles permissions';
+    for (const name of required.split(' ')) expect(RESERVED_CLAIM_NAMES.has(name), name).toBe(true);
+    // Spec 20 §5.4 footnote 1 keeps its 38 names.
+    for (const name of ['c_hash', 'name', 'email', 'email_verified', 'address', 'updated_at', 'phone_number_verified']) expect(RESERVED_CLAIM_NAMES.has(name), name).toBe(true);
+    expect(RESERVED_CLAIM_NAMES.size).toBe(47);
+    for (const name of RESERVED_CLAIM_NAMES) expect(CLAIM_NAME.test(name), name).toBe(true);
   });
 });

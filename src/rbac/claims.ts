@@ -1,11 +1,13 @@
+import { authorize, type Actor } from '../actors/index.js';
 import { isUuid } from '../platform/ids.js';
 import { parseInput } from '../platform/validation.js';
 import type { Application } from '../applications/index.js';
 import type { RbacContext } from './context.js';
-import { claimNotFound, claimTypeMismatch, claimValueNotFound, immutableField, userNotFound } from './errors.js';
+import { claimNameReserved, claimNotFound, claimTypeMismatch, claimValueNotFound, immutableField, userNotFound } from './errors.js';
 import {
   ClaimValueInput,
   CreateClaimInput,
+  RESERVED_CLAIM_NAMES,
   UpdateClaimInput,
   type ClaimDefinition,
   type ClaimType,
@@ -22,8 +24,19 @@ export function matchesClaimType(type: ClaimType, value: unknown): boolean {
   }
 }
 
-/** Claim definition and value methods of the RBAC service; each takes the application (id or slug) first. */
+interface ClaimHolder {
+  id: string;
+  organizationId: string;
+}
+
+/**
+ * Claim definition and value methods of the RBAC service. Reads take the application (id or slug)
+ * first; writes take the actor first, then the application, and authorize, change and audit in one
+ * transaction.
+ */
 export function createClaimOperations(ctx: RbacContext) {
+  const { db } = ctx;
+
   async function claimIn(app: Application, claimId: string): Promise<ClaimDefinition> {
     const claim = isUuid(claimId) ? await ctx.claims.findById(app.id, claimId) : null;
     if (!claim) throw claimNotFound();
@@ -33,18 +46,43 @@ export function createClaimOperations(ctx: RbacContext) {
   const getClaim = async (appIdOrSlug: string, claimId: string) => claimIn(await ctx.application(appIdOrSlug), claimId);
 
   /** A user of any organization; `user_not_found` otherwise. */
-  async function assertUser(userId: string): Promise<void> {
-    if (!isUuid(userId) || (await ctx.claims.organizationOfUser(userId)) === null) throw userNotFound();
+  async function holder(userId: string): Promise<ClaimHolder> {
+    const organizationId = isUuid(userId) ? await ctx.claims.organizationOfUser(userId) : null;
+    if (organizationId === null) throw userNotFound();
+    return { id: userId, organizationId };
   }
 
+  /** The user exists and the actor may act on them (issue 9 item 7). */
+  async function manageableHolder(actor: Actor, userId: string): Promise<ClaimHolder> {
+    const user = await holder(userId);
+    await ctx.adminAccess().assertMayManageUser(actor, user);
+    return user;
+  }
+
+  // Values are user data and stay out of the audit trail.
+  const record = (actor: Actor, claim: ClaimDefinition, eventType: string, metadata: Record<string, unknown> = {}, user?: ClaimHolder) =>
+    ctx.audit.record(actor, {
+      eventType,
+      targetType: 'claim',
+      targetId: claim.id,
+      ...(user ? { userId: user.id, organizationId: user.organizationId } : {}),
+      metadata: { applicationId: claim.applicationId, claimName: claim.claimName, ...metadata },
+    });
+
   return {
-    /** The name is unique in the application and, with the type, immutable. */
-    async createClaim(appIdOrSlug: string, input: CreateClaimInput): Promise<ClaimDefinition> {
+    /** claim:create. The name is unique in the application, not reserved and, with the type, immutable. */
+    async createClaim(actor: Actor, appIdOrSlug: string, input: CreateClaimInput): Promise<ClaimDefinition> {
       const parsed = parseInput(CreateClaimInput, input);
-      const app = await ctx.writableApplication(appIdOrSlug);
-      const claim = await ctx.claims.insert(app.id, { ...parsed, description: parsed.description ?? null });
-      await ctx.claimNames.invalidate();
-      ctx.log.info({ applicationId: app.id, claimId: claim.id, claimName: claim.claimName }, 'claim.created');
+      if (RESERVED_CLAIM_NAMES.has(parsed.claimName)) throw claimNameReserved(parsed.claimName);
+      const claim = await db.transaction(async () => {
+        authorize(actor, 'admin:claim:create');
+        const app = await ctx.writableApplication(appIdOrSlug);
+        const made = await ctx.claims.insert(app.id, { ...parsed, description: parsed.description ?? null });
+        await ctx.claimNames.invalidate();
+        await record(actor, made, 'claim.created', { claimType: made.claimType });
+        return made;
+      });
+      ctx.log.info({ applicationId: claim.applicationId, claimId: claim.id, claimName: claim.claimName }, 'claim.created');
       return claim;
     },
 
@@ -54,21 +92,32 @@ export function createClaimOperations(ctx: RbacContext) {
 
     getClaim,
 
-    async updateClaim(appIdOrSlug: string, claimId: string, patch: UpdateClaimInput): Promise<{ claim: ClaimDefinition; previous: ClaimDefinition }> {
-      const { claimName, claimType, ...flags } = parseInput(UpdateClaimInput, patch);
-      const previous = await claimIn(await ctx.writableApplication(appIdOrSlug), claimId);
-      if (claimName !== undefined && claimName !== previous.claimName) throw immutableField('claimName');
-      if (claimType !== undefined && claimType !== previous.claimType) throw immutableField('claimType');
-      const claim = await ctx.claims.update(previous.applicationId, previous.id, flags);
-      if (!claim) throw claimNotFound();
-      return { claim, previous };
+    /** claim:update. Description and include flags only. */
+    async updateClaim(actor: Actor, appIdOrSlug: string, claimId: string, patch: UpdateClaimInput): Promise<ClaimDefinition> {
+      const parsed = parseInput(UpdateClaimInput, patch);
+      const { claimName, claimType, ...flags } = parsed;
+      return db.transaction(async () => {
+        authorize(actor, 'admin:claim:update');
+        const previous = await claimIn(await ctx.writableApplication(appIdOrSlug), claimId);
+        if (claimName !== undefined && claimName !== previous.claimName) throw immutableField('claimName');
+        if (claimType !== undefined && claimType !== previous.claimType) throw immutableField('claimType');
+        const claim = await ctx.claims.update(previous.applicationId, previous.id, flags);
+        if (!claim) throw claimNotFound();
+        await record(actor, claim, 'claim.updated', { fields: Object.keys(parsed) });
+        return claim;
+      });
     },
 
-    /** Every user's value goes with it. */
-    async deleteClaim(appIdOrSlug: string, claimId: string): Promise<ClaimDefinition> {
-      const claim = await claimIn(await ctx.writableApplication(appIdOrSlug), claimId);
-      if (!(await ctx.claims.delete(claim.applicationId, claim.id))) throw claimNotFound();
-      await ctx.claimNames.invalidate();
+    /** claim:archive. Every user's value goes with it. */
+    async deleteClaim(actor: Actor, appIdOrSlug: string, claimId: string): Promise<ClaimDefinition> {
+      const claim = await db.transaction(async () => {
+        authorize(actor, 'admin:claim:archive');
+        const found = await claimIn(await ctx.writableApplication(appIdOrSlug), claimId);
+        if (!(await ctx.claims.delete(found.applicationId, found.id))) throw claimNotFound();
+        await ctx.claimNames.invalidate();
+        await record(actor, found, 'claim.deleted');
+        return found;
+      });
       ctx.log.info({ claimId: claim.id, claimName: claim.claimName }, 'claim.deleted');
       return claim;
     },
@@ -76,31 +125,42 @@ export function createClaimOperations(ctx: RbacContext) {
     /** The user's values for this application's claims. */
     async listUserClaimValues(appIdOrSlug: string, userId: string): Promise<ClaimValue[]> {
       const app = await ctx.application(appIdOrSlug);
-      await assertUser(userId);
+      await holder(userId);
       return ctx.claims.listValues(app.id, userId);
     },
 
     async getClaimValue(appIdOrSlug: string, claimId: string, userId: string): Promise<ClaimValue> {
       const claim = await getClaim(appIdOrSlug, claimId);
-      await assertUser(userId);
+      await holder(userId);
       return (await ctx.claims.findValue(claim.id, userId)) ?? throwValueNotFound();
     },
 
-    /** Creates or replaces the value; it must match the claim's type. */
-    async setClaimValue(appIdOrSlug: string, claimId: string, userId: string, input: ClaimValueInput): Promise<{ value: ClaimValue; claim: ClaimDefinition }> {
+    /**
+     * claim:update. Creates or replaces the value, which must match the claim's type; only on a user
+     * holding no admin power the actor lacks.
+     */
+    async setClaimValue(actor: Actor, appIdOrSlug: string, claimId: string, userId: string, input: ClaimValueInput): Promise<ClaimValue> {
       const { value } = parseInput(ClaimValueInput, input);
-      const claim = await claimIn(await ctx.writableApplication(appIdOrSlug), claimId);
-      await assertUser(userId);
-      if (!matchesClaimType(claim.claimType, value)) throw claimTypeMismatch(claim.claimType);
-      const saved = await ctx.claims.upsertValue(claim.id, userId, value);
-      return { value: saved, claim };
+      return db.transaction(async () => {
+        authorize(actor, 'admin:claim:update');
+        const claim = await claimIn(await ctx.writableApplication(appIdOrSlug), claimId);
+        const user = await manageableHolder(actor, userId);
+        if (!matchesClaimType(claim.claimType, value)) throw claimTypeMismatch(claim.claimType);
+        const saved = await ctx.claims.upsertValue(claim.id, user.id, value);
+        await record(actor, claim, 'claim.value_set', {}, user);
+        return saved;
+      });
     },
 
-    async deleteClaimValue(appIdOrSlug: string, claimId: string, userId: string): Promise<ClaimDefinition> {
-      const claim = await claimIn(await ctx.writableApplication(appIdOrSlug), claimId);
-      await assertUser(userId);
-      if (!(await ctx.claims.deleteValue(claim.id, userId))) throw claimValueNotFound();
-      return claim;
+    /** claim:update, with the same protection as `setClaimValue`. */
+    async deleteClaimValue(actor: Actor, appIdOrSlug: string, claimId: string, userId: string): Promise<void> {
+      await db.transaction(async () => {
+        authorize(actor, 'admin:claim:update');
+        const claim = await claimIn(await ctx.writableApplication(appIdOrSlug), claimId);
+        const user = await manageableHolder(actor, userId);
+        if (!(await ctx.claims.deleteValue(claim.id, user.id))) throw claimValueNotFound();
+        await record(actor, claim, 'claim.value_deleted', {}, user);
+      });
     },
   };
 }

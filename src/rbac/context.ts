@@ -1,10 +1,11 @@
 import type { Db } from '../platform/db/index.js';
 import type { Log } from '../platform/log.js';
 import type { Application, ApplicationService } from '../applications/index.js';
+import type { AuditService } from '../audit/index.js';
 import type { OrganizationService } from '../organizations/index.js';
-import type { SystemConfigService } from '../system-config/index.js';
 import type { UserService } from '../users/index.js';
-import { ADMIN_APPLICATION_SLUG } from './admin-catalog.js';
+import { ADMIN_APPLICATION_SLUG } from '../actors/catalog.js';
+import type { AdminAccess } from './admin-access.js';
 import { adminApplicationProtected } from './errors.js';
 import { createClaimRepo, type ClaimRepo } from './claim-repo.js';
 import { createPermissionRepo, type PermissionRepo } from './permission-repo.js';
@@ -16,7 +17,10 @@ export interface RbacCollaborators {
   applications: Pick<ApplicationService, 'getByIdOrSlug' | 'findBySlug' | 'findModuleById'>;
   users: Pick<UserService, 'findById'>;
   organizations: Pick<OrganizationService, 'findById'>;
-  systemConfig: Pick<SystemConfigService, 'get'>;
+  /** Written in each use case's transaction. */
+  audit: Pick<AuditService, 'record'>;
+  /** Who holds admin powers (issue 9 item 7); lazy because it is built after this service. */
+  adminAccess: () => Pick<AdminAccess, 'assertMayManageUser' | 'isSuperAdminUser'>;
 }
 
 /** What each group of RBAC operations shares. */

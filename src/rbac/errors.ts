@@ -33,6 +33,10 @@ export const superAdminProtected = () =>
 
 export const privilegeEscalation = (message: string, details?: unknown) => new AppError('forbidden', 'privilege_escalation', message, details);
 
+/** Issue 9 item 12: a custom claim would shadow a protocol, introspection or Porta claim. */
+export const claimNameReserved = (claimName: string) =>
+  new AppError('invalid', 'claim_name_reserved', `The claim name "${claimName}" is reserved (a protocol, introspection or Porta claim).`, { claimName });
+
 /** An input rule broken by a referenced object; `field` names the offending input. */
 export const invalidReference = (code: string, field: string, message: string, value: unknown) =>
   new AppError('invalid', code, message, { [field]: value });

@@ -11,8 +11,17 @@ export {
   type AdminPermission,
   type AdminPermissionName,
   type BuiltInRole,
-} from './admin-catalog.js';
+} from '../actors/catalog.js';
 export { createAccessService, type AccessService, type UserAccess, type UserClaimValue } from './access.js';
+export {
+  SUPER_ADMIN_USER_KEY,
+  createAdminAccess,
+  privilegeEscalation,
+  protectedResource,
+  type AccessTokenFacts,
+  type AdminAccess,
+  type AdminPowers,
+} from './admin-access.js';
 export { createRbacService, type RbacService, type RbacServiceDeps } from './service.js';
 export { CLAIM_NAMES_VERSION_KEY, type ClaimNameSet } from './claim-names.js';
 export { matchesClaimType } from './claims.js';
@@ -40,7 +49,6 @@ export {
   type ClaimType,
   type ClaimValue,
   type Permission,
-  type RbacActor,
   type Role,
   type RoleAssignment,
 } from './schema.js';

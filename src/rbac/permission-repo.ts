@@ -60,18 +60,6 @@ export function createPermissionRepo(db: Queryable) {
       return rows.map(toPermission);
     },
 
-    /** Slugs of every permission of each role, keyed by role id. */
-    async slugsByRole(roleIds: readonly string[]): Promise<Map<string, string[]>> {
-      const rows = await db.many<{ role_id: string; slug: string }>(
-        `SELECT rp.role_id, p.slug FROM role_permissions rp JOIN permissions p ON p.id = rp.permission_id
-          WHERE rp.role_id = ANY($1::uuid[])`,
-        [roleIds],
-      );
-      const result = new Map<string, string[]>();
-      for (const row of rows) result.set(row.role_id, [...(result.get(row.role_id) ?? []), row.slug]);
-      return result;
-    },
-
     /** The distinct permissions the user holds through roles, in every application or in one. */
     async listForUser(userId: string, applicationId: string | null): Promise<Permission[]> {
       const rows = await db.many<PermissionRow>(

@@ -54,12 +54,17 @@ export interface RoleAssignment {
   createdAt: string;
 }
 
-/** Spec 20 §5.4 footnote 1: standard and Porta claims a custom claim may not shadow. */
+/**
+ * Claims a custom claim may not shadow: spec 20 §5.4 footnote 1 (standard and Porta claims) and, since a
+ * custom claim also reaches access tokens and introspection, the protocol and introspection claims of
+ * RFC 7519, 7662, 7800 (`cnf`) and 8693 (`act`, `may_act`).
+ */
 export const RESERVED_CLAIM_NAMES: ReadonlySet<string> = new Set([
   'sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'nonce', 'at_hash', 'c_hash', 'auth_time', 'acr', 'amr', 'azp', 'sid',
   'name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture', 'website',
   'email', 'email_verified', 'gender', 'birthdate', 'zoneinfo', 'locale', 'phone_number', 'phone_number_verified',
   'address', 'updated_at', 'roles', 'permissions', 'org_id', 'org_slug',
+  's_hash', 'scope', 'client_id', 'cnf', 'token_type', 'active', 'username', 'act', 'may_act',
 ]);
 
 export const ROLE_SLUG = /^[a-z0-9-]{1,100}$/;
@@ -94,11 +99,11 @@ export type CreatePermissionInput = z.input<typeof CreatePermissionInput>;
 export const UpdatePermissionInput = z.strictObject({ name: name.optional(), slug: z.string().optional(), description: description.optional() });
 export type UpdatePermissionInput = z.input<typeof UpdatePermissionInput>;
 
+/** A reserved name (RESERVED_CLAIM_NAMES) passes this schema; the service refuses it with `claim_name_reserved`. */
 export const CreateClaimInput = z.strictObject({
   claimName: z
     .string()
-    .regex(CLAIM_NAME, 'A claim name starts with a lowercase letter and has up to 100 lowercase letters, digits and underscores.')
-    .refine((value) => !RESERVED_CLAIM_NAMES.has(value), 'This claim name is reserved.'),
+    .regex(CLAIM_NAME, 'A claim name starts with a lowercase letter and has up to 100 lowercase letters, digits and underscores.'),
   claimType: z.enum(CLAIM_TYPES),
   description: description.optional(),
   includeInIdToken: z.boolean().default(false),
@@ -133,11 +138,3 @@ export const RoleUsersQuery = z.strictObject({
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });
 export type RoleUsersQuery = z.input<typeof RoleUsersQuery>;
-
-/** Who asks for a role change (spec 20 §3.4); `userId` null = the CLI in direct mode. */
-export interface RbacActor {
-  userId: string | null;
-  /** The actor's admin permissions (`admin:…` slugs). */
-  permissions: ReadonlySet<string>;
-  isSuperAdmin: boolean;
-}

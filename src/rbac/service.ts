@@ -19,8 +19,10 @@ export interface RbacServiceDeps extends RbacCollaborators {
 
 /**
  * Roles, permissions, claim definitions and values of applications, and users' role assignments
- * (spec 20 §5.4, §5.6). The admin application's catalog is read-only (§3.3); granting its roles
- * follows the escalation rules of §3.4.
+ * (spec 20 §5.4, §5.6). Each write takes the actor first and, in one transaction, authorizes it,
+ * applies the change and writes the audit entry. The admin application's catalog is read-only (§3.3);
+ * its roles follow the escalation rules of §3.4; roles and claim values of a user change only for an
+ * actor holding every admin power the user holds (issue 9 item 7).
  */
 export function createRbacService(deps: RbacServiceDeps) {
   const { db, kv, clock, log } = deps;

@@ -1,4 +1,4 @@
-export { createSeedService, type SeedService, type SeedServiceDeps, type SeedRunOptions } from './service.js';
+export { createSeedService, type SeedService, type SeedServiceDeps } from './service.js';
 export {
   SeedInput,
   SEED_ORG_SLUG,

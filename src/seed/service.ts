@@ -1,3 +1,4 @@
+import { systemActor } from '../actors/index.js';
 import { randomBytes } from 'node:crypto';
 import type { Log } from '../platform/log.js';
 import { parseInput } from '../platform/validation.js';
@@ -28,11 +29,6 @@ export interface SeedServiceDeps {
   log: Log;
 }
 
-export interface SeedRunOptions {
-  /** Extra audit metadata, e.g. `{ source: 'cli-direct', osUser }`. */
-  auditMetadata?: Record<string, unknown>;
-}
-
 const ORG_SLUGS = [SEED_ORG_SLUG, SEED_OTHER_ORG_SLUG] as const;
 
 const SCOPE = 'openid profile email offline_access';
@@ -55,16 +51,18 @@ export type SeedService = ReturnType<typeof createSeedService>;
  * object, re-register the redirect URIs and issue a fresh password and client secret (older secrets revoked).
  */
 export function createSeedService({ organizations, applications, clients, users, audit, log }: SeedServiceDeps) {
+  // Every seeded object goes through the same use cases as any other edge, as the system (source `seed`).
+  const actor = systemActor('seed');
   const urisFor = (redirectUris: string[]): Uris => ({ redirectUris, postLogoutRedirectUris: redirectUris.map(postLogoutUriFor) });
 
   async function ensureApplication(items: SeedItem[]): Promise<Application> {
     const existing = await applications.findBySlug(SEED_APPLICATION_SLUG);
     if (!existing) {
-      const created = await applications.create({ name: 'Demo App', slug: SEED_APPLICATION_SLUG, description: 'Created by porta seed run.' });
+      const created = await applications.create(actor, { name: 'Demo App', slug: SEED_APPLICATION_SLUG, description: 'Created by porta seed run.' });
       items.push({ type: 'application', key: created.slug, id: created.id, action: 'created' });
       return created;
     }
-    const app = existing.status === 'active' ? existing : (await applications.setStatus(existing.id, 'active')).application;
+    const app = existing.status === 'active' ? existing : (await applications.setStatus(actor, existing.id, 'active')).application;
     items.push({ type: 'application', key: app.slug, id: app.id, action: 'reused' });
     return app;
   }
@@ -72,13 +70,13 @@ export function createSeedService({ organizations, applications, clients, users,
   async function ensureOrganization(slug: string, name: string, items: SeedItem[]): Promise<Organization> {
     const existing = await organizations.findBySlug(slug);
     if (!existing) {
-      const created = await organizations.create({ name, slug });
+      const created = await organizations.create(actor, { name, slug });
       items.push({ type: 'organization', key: slug, id: created.id, action: 'created' });
       return created;
     }
     let org = existing;
-    if (org.status === 'suspended') org = (await organizations.activate(org.id)).organization;
-    if (org.status === 'archived') org = (await organizations.restore(org.id)).organization;
+    if (org.status === 'suspended') org = (await organizations.activate(actor, org.id)).organization;
+    if (org.status === 'archived') org = (await organizations.restore(actor, org.id)).organization;
     items.push({ type: 'organization', key: slug, id: org.id, action: 'reused' });
     return org;
   }
@@ -88,22 +86,22 @@ export function createSeedService({ organizations, applications, clients, users,
     const key = `${org.slug}/${input.clientId}`;
     const existing = await clients.findByClientId(org.id, input.clientId);
     if (!existing) {
-      const created = await clients.create(org.id, { ...input, ...uris });
+      const created = await clients.create(actor, org.id, { ...input, ...uris });
       items.push({ type: 'client', key, id: created.client.id, action: 'created' });
       return { client: created.client, secret: created.secret?.plaintext };
     }
     if (existing.status === 'revoked') throw seedObjectUnusable(`Client ${input.clientId} in ${org.slug}`, 'is revoked');
-    let client: Client = await clients.update(org.id, existing.id, uris);
-    if (client.status !== 'active') client = await clients.setStatus(org.id, client.id, 'active');
+    let client: Client = await clients.update(actor, org.id, existing.id, uris);
+    if (client.status !== 'active') client = await clients.setStatus(actor, org.id, client.id, 'active');
     items.push({ type: 'client', key, id: client.id, action: 'reused' });
     return { client, secret: undefined };
   }
 
   /** A new secret first, then every other one revoked, so the client is never without a working secret. */
   async function rotateSecret(org: Organization, client: Client): Promise<string> {
-    const fresh = await clients.generateSecret(org.id, client.id, { label: SECRET_LABEL });
+    const fresh = await clients.generateSecret(actor, org.id, client.id, { label: SECRET_LABEL });
     for (const old of await clients.listSecrets(org.id, client.id)) {
-      if (old.id !== fresh.id && old.status === 'active') await clients.revokeSecret(org.id, client.id, old.id);
+      if (old.id !== fresh.id && old.status === 'active') await clients.revokeSecret(actor, org.id, client.id, old.id);
     }
     return fresh.plaintext;
   }
@@ -112,15 +110,15 @@ export function createSeedService({ organizations, applications, clients, users,
     const key = `${org.slug}/${SEED_USER_EMAIL}`;
     const existing = await users.findByEmail(org.id, SEED_USER_EMAIL);
     if (!existing) {
-      const created = await users.create(org.id, { email: SEED_USER_EMAIL, password, givenName: 'Demo', familyName: 'User', emailVerified: true });
+      const created = await users.create(actor, org.id, { email: SEED_USER_EMAIL, password, givenName: 'Demo', familyName: 'User', emailVerified: true });
       items.push({ type: 'user', key, id: created.id, action: 'created' });
       return created;
     }
-    let user = await users.setPassword(org.id, existing.id, password, { clearLockout: true });
-    if (user.status === 'inactive') user = await users.activate(org.id, user.id);
-    if (user.status === 'suspended') user = await users.unsuspend(org.id, user.id);
-    if (user.status === 'locked') user = await users.unlock(org.id, user.id);
-    if (!user.emailVerified) user = await users.verifyEmail(org.id, user.id);
+    let user = await users.setPassword(actor, org.id, existing.id, password, { clearLockout: true });
+    if (user.status === 'inactive') user = await users.setStatus(actor, org.id, user.id, 'activate');
+    if (user.status === 'suspended') user = await users.setStatus(actor, org.id, user.id, 'unsuspend');
+    if (user.status === 'locked') user = await users.setStatus(actor, org.id, user.id, 'unlock');
+    if (!user.emailVerified) user = await users.verifyEmail(actor, org.id, user.id);
     items.push({ type: 'user', key, id: user.id, action: 'reused' });
     return user;
   }
@@ -136,7 +134,7 @@ export function createSeedService({ organizations, applications, clients, users,
   }
 
   return {
-    async run(input: SeedInput, options: SeedRunOptions = {}): Promise<SeedResult> {
+    async run(input: SeedInput): Promise<SeedResult> {
       const { baseUrl, redirectUris } = parseInput(SeedInput, input);
       const uris = urisFor(redirectUris);
       const password = randomBytes(18).toString('base64url');
@@ -144,12 +142,12 @@ export function createSeedService({ organizations, applications, clients, users,
       const app = await ensureApplication(items);
       const demo = await seedOrganization(SEED_ORG_SLUG, 'Demo', app, uris, password, items);
       await seedOrganization(SEED_OTHER_ORG_SLUG, 'Demo B', app, uris, password, items);
-      await audit.recordSafely({
+      await audit.record(actor, {
         eventType: 'system.seeded',
         eventCategory: 'system',
         organizationId: demo.org.id,
         description: 'Development data seeded (porta seed run).',
-        metadata: { ...options.auditMetadata, created: items.filter((i) => i.action === 'created').map((i) => i.key), redirectUris },
+        metadata: { created: items.filter((i) => i.action === 'created').map((i) => i.key), redirectUris },
       });
       log.info({ organizations: ORG_SLUGS, created: items.filter((i) => i.action === 'created').length }, 'seed.applied');
       return {
@@ -178,7 +176,7 @@ export function createSeedService({ organizations, applications, clients, users,
         for (const clientId of [spaClientId(slug), webClientId(slug)]) {
           const client = await clients.findByClientId(org.id, clientId);
           if (!client) throw seedMissing(`Client ${clientId} in ${slug}`);
-          await clients.update(org.id, client.id, uris);
+          await clients.update(actor, org.id, client.id, uris);
         }
       }
     },

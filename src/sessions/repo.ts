@@ -65,6 +65,17 @@ export function createSessionRepo(db: Queryable) {
       return result.rowCount > 0;
     },
 
+    /** Marks every active session of the user revoked; returns their ids and organizations. */
+    async markAllRevokedForUser(userId: string, now: Date): Promise<Array<{ sessionId: string; organizationId: string }>> {
+      const rows = await db.many<{ session_id: string; organization_id: string }>(
+        `UPDATE admin_sessions SET revoked_at = $2
+          WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
+          RETURNING session_id, organization_id`,
+        [userId, now],
+      );
+      return rows.map((r) => ({ sessionId: r.session_id, organizationId: r.organization_id }));
+    },
+
     async find(sessionId: string): Promise<TrackedSession | null> {
       const row = await db.maybeOne<SessionRow>(`SELECT ${COLUMNS} FROM admin_sessions WHERE session_id = $1`, [sessionId]);
       return row && toSession(row);

@@ -1,9 +1,12 @@
-import type { Db } from '../platform/db/index.js';
+import { authorize, type Actor } from '../actors/index.js';
+import type { AuditService } from '../audit/index.js';
+import { afterCommit, type Db } from '../platform/db/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Log } from '../platform/log.js';
 import { AppError } from '../platform/errors.js';
 import { parseInput } from '../platform/validation.js';
 import { createSessionRepo } from './repo.js';
+import type { SessionRevoker } from './revoker.js';
 import { ListSessionsQuery, type SessionPage, type SessionSnapshot, type TrackedSession } from './schema.js';
 
 /** Spec 10 §10: mirror rows whose expiry is more than 7 days past are deleted. */
@@ -15,28 +18,40 @@ export interface SessionServiceDeps {
   db: Db;
   clock: Clock;
   log: Log;
-  /**
-   * Destroys the live session in the ephemeral store through the OIDC adapter, with the logout cascade
-   * (its grants and tokens go too). Resolves false when no live session exists.
-   */
-  destroyLive: (organizationId: string, sessionId: string) => Promise<boolean>;
+  /** Provided by the OIDC layer; see SessionRevoker. */
+  revoker: () => SessionRevoker;
+  audit: Pick<AuditService, 'record'>;
+  /** Issue 9 item 7: ending someone's session is acting on them. */
+  adminAccess: () => { assertMayManageUser(actor: Actor, user: { id: string; organizationId: string }): Promise<void> };
+}
+
+/** What ending a user's access removed. */
+export interface EndedAccess {
+  /** Tracked sessions that were active. */
+  sessions: number;
+  /** Durable grants and tokens deleted. */
+  tokens: number;
 }
 
 export const sessionNotFound = () => new AppError('not_found', 'session_not_found', 'Session not found.');
 
 export type SessionService = ReturnType<typeof createSessionService>;
 
-export function createSessionService({ db, clock, log, destroyLive }: SessionServiceDeps) {
+export function createSessionService({ db, clock, log, revoker, audit, adminAccess }: SessionServiceDeps) {
   const repo = createSessionRepo(db);
   const now = () => new Date(clock.now());
   let lastPurge = 0;
   let isPurging = false;
 
-  /** Ends one tracked session: mark the mirror row, then destroy the live session (seed 002 order). */
-  async function end(session: TrackedSession): Promise<boolean> {
-    const wasActive = await repo.markRevoked(session.sessionId, now());
-    const wasLive = await destroyLive(session.organizationId, session.sessionId);
-    return wasActive || wasLive;
+  /** Destroys the live session once the caller's transaction has committed (seed 002: mark first, then destroy). */
+  function destroyLiveAfterCommit(organizationId: string, sessionId: string): Promise<void> {
+    return afterCommit(async () => {
+      try {
+        await revoker().destroySession(organizationId, sessionId);
+      } catch (err) {
+        log.error({ err, sessionId }, 'session.destroy_failed');
+      }
+    });
   }
 
   const service = {
@@ -66,28 +81,44 @@ export function createSessionService({ db, clock, log, destroyLive }: SessionSer
     },
 
     /**
-     * Seed 002 `DELETE /sessions/:id`: 404 only if neither the mirror row nor a live session exists.
-     * A live session without a mirror row can only be addressed through its organization.
+     * Seed 002 `DELETE /sessions/:id`, inside the caller's transaction: marks the mirror row, then
+     * destroys the live session (with its grants and tokens) once that commits. Unknown id → not found.
      */
-    async revoke(sessionId: string, organizationId?: string): Promise<void> {
+    async revoke(sessionId: string): Promise<TrackedSession> {
       const tracked = await repo.find(sessionId);
-      if (tracked) {
-        await end(tracked);
-        return;
-      }
-      if (!organizationId || !(await destroyLive(organizationId, sessionId))) throw sessionNotFound();
+      if (!tracked) throw sessionNotFound();
+      await repo.markRevoked(sessionId, now());
+      await destroyLiveAfterCommit(tracked.organizationId, sessionId);
+      return tracked;
     },
 
-    /** Ends every active session of a user; n = their tracked sessions that were active. */
-    async revokeAllForUser(userId: string): Promise<number> {
-      let revoked = 0;
-      const at = now();
-      for (;;) {
-        const { data } = await repo.list({ userId, activeAt: at }, 100, 0);
-        if (data.length === 0) return revoked;
-        for (const session of data) if (await end(session)) revoked++;
-      }
+    /** Seed 002 `DELETE /sessions/:id` as an admin use case: authorized, protected and audited with the change. */
+    async revokeTracked(actor: Actor, sessionId: string): Promise<void> {
+      await db.transaction(async () => {
+        authorize(actor, 'admin:session:revoke');
+        const tracked = await service.revoke(sessionId);
+        await adminAccess().assertMayManageUser(actor, { id: tracked.userId, organizationId: tracked.organizationId });
+        await audit.record(actor, {
+          eventType: 'session.revoked', eventCategory: 'security', targetType: 'session', targetId: sessionId,
+          organizationId: tracked.organizationId, userId: tracked.userId,
+        });
+      });
     },
+
+    /**
+     * Ends everything a user holds, inside the caller's transaction: the tracked sessions are marked
+     * revoked and every grant and token of the account is deleted with the change; the live sessions
+     * in the ephemeral store are destroyed once it commits.
+     */
+    async endAllForUser(organizationId: string, userId: string): Promise<EndedAccess> {
+      const ended = await repo.markAllRevokedForUser(userId, now());
+      const tokens = await revoker().revokeAccountTokens(organizationId, userId);
+      for (const s of ended) await destroyLiveAfterCommit(s.organizationId, s.sessionId);
+      return { sessions: ended.length, tokens };
+    },
+
+    /** Every grant and token of a client (client revocation). */
+    revokeClientTokens: (organizationId: string, clientId: string) => revoker().revokeClientTokens(organizationId, clientId),
 
     /** Deletes mirror rows whose expiry is more than 7 days past. */
     async purgeOld(): Promise<number> {

@@ -2,6 +2,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Kv } from '../platform/kv/index.js';
 import type { Log } from '../platform/log.js';
 import { withTimeout } from '../platform/db/queryable.js';
+import { afterCommit, isInTransaction } from '../platform/db/index.js';
 import type { ConfigRecord } from './schema.js';
 
 /** Spec 40 §4: config is read through a 60 s per-process cache; writes bump this counter so others refresh. */
@@ -33,6 +34,12 @@ export function createLocalConfigCache({ kv, clock, log, loadAll }: LocalCacheDe
   // Bumped by `clear` so a load that started before a write never installs its stale result.
   let generation = 0;
 
+  function drop(): void {
+    generation++;
+    snapshot = null;
+    loading = null;
+  }
+
   async function readVersion(): Promise<string | null | undefined> {
     try {
       return await withTimeout(kv.get(CONFIG_VERSION_KEY), KV_TIMEOUT_MS, 'config version read');
@@ -47,15 +54,7 @@ export function createLocalConfigCache({ kv, clock, log, loadAll }: LocalCacheDe
     const startedIn = generation;
     const pending = (async () => {
       const version = await readVersion();
-      const records = await loadAll();
-      const now = clock.now();
-      const next: Snapshot = {
-        records: new Map(records.map((r) => [r.key, r])),
-        values: Object.freeze(Object.fromEntries(records.map((r) => [r.key, r.value]))),
-        loadedAt: now,
-        checkedAt: now,
-        version,
-      };
+      const next = snapshotOf(await loadAll(), version, clock.now());
       if (startedIn === generation) snapshot = next;
       return next;
     })().finally(() => {
@@ -74,6 +73,8 @@ export function createLocalConfigCache({ kv, clock, log, loadAll }: LocalCacheDe
 
   return {
     async get(): Promise<Snapshot> {
+      // Inside a transaction the snapshot could predate its own writes: read through, install nothing.
+      if (isInTransaction()) return snapshotOf(await loadAll(), undefined, clock.now());
       const snap = snapshot;
       if (snap && clock.now() - snap.loadedAt < TTL_MS) {
         if (clock.now() - snap.checkedAt < VERSION_CHECK_MS || (await isStillCurrent(snap))) return snap;
@@ -87,19 +88,34 @@ export function createLocalConfigCache({ kv, clock, log, loadAll }: LocalCacheDe
       return snapshot;
     },
 
+    /** Drops the snapshot now and again once the current transaction commits (a read in between is stale). */
     clear(): void {
-      generation++;
-      snapshot = null;
-      loading = null;
+      drop();
+      void afterCommit(drop);
     },
 
-    /** Tells other processes to drop their snapshots; failure only delays them until their TTL ends. */
+    /**
+     * Tells other processes to drop their snapshots once the change is committed; failure only delays
+     * them until their TTL ends.
+     */
     async publishChange(): Promise<void> {
-      try {
-        await withTimeout(kv.increment(CONFIG_VERSION_KEY), KV_TIMEOUT_MS, 'config version bump');
-      } catch (err) {
-        log.warn({ err }, 'config.version_bump_failed');
-      }
+      await afterCommit(async () => {
+        try {
+          await withTimeout(kv.increment(CONFIG_VERSION_KEY), KV_TIMEOUT_MS, 'config version bump');
+        } catch (err) {
+          log.warn({ err }, 'config.version_bump_failed');
+        }
+      });
     },
+  };
+}
+
+function snapshotOf(records: ConfigRecord[], version: string | null | undefined, now: number): Snapshot {
+  return {
+    records: new Map(records.map((r) => [r.key, r])),
+    values: Object.freeze(Object.fromEntries(records.map((r) => [r.key, r.value]))),
+    loadedAt: now,
+    checkedAt: now,
+    version,
   };
 }

@@ -2,10 +2,13 @@ import type { Db } from '../platform/db/index.js';
 import type { Kv } from '../platform/kv/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Log } from '../platform/log.js';
+import { authorize, type Actor } from '../actors/index.js';
+import type { AuditService } from '../audit/index.js';
 import { createSystemConfigRepo } from './repo.js';
 import { createLocalConfigCache } from './local-cache.js';
 import { configKeyNotFound, configReadonly, configTypeMismatch } from './errors.js';
 import {
+  MASK,
   coerceConfigValue,
   maskRecord,
   type ConfigChange,
@@ -19,9 +22,11 @@ export interface SystemConfigServiceDeps {
   kv: Kv;
   clock: Clock;
   log: Log;
+  /** Writes each change's entry in the change's transaction. */
+  audit: Pick<AuditService, 'record'>;
 }
 
-export function createSystemConfigService({ db, kv, clock, log }: SystemConfigServiceDeps) {
+export function createSystemConfigService({ db, kv, clock, log, audit }: SystemConfigServiceDeps) {
   const repo = createSystemConfigRepo(db);
   const cache = createLocalConfigCache({ kv, clock, log, loadAll: () => repo.listAll() });
 
@@ -79,17 +84,32 @@ export function createSystemConfigService({ db, kv, clock, log }: SystemConfigSe
     /** All entries by key, sensitive values masked. */
     list: async (): Promise<ConfigEntry[]> => [...(await cache.get()).records.values()].map(maskRecord),
 
-    /** Validates `value` against the key's type and bounds (strings are parsed, as the API sends them). */
-    async set(key: string, value: unknown): Promise<ConfigChange> {
-      const current = await repo.findByKey(key);
-      if (!current) throw configKeyNotFound(key);
-      if (current.isReadonly) throw configReadonly(key);
-      const next = coerceConfigValue(current, value);
-      const updated = await repo.updateValue(key, next);
-      await changed();
-      if (!updated) throw configKeyNotFound(key);
+    /**
+     * Spec 20 §5.8 `PUT /config/:key`: needs `config:update`; read-only keys (`super_admin_user_id`) are
+     * refused for everyone. `value` is checked against the key's type and bounds (strings are parsed,
+     * as the API sends them). Audit `config.updated` {key, previous, value}, sensitive values as `"***"`.
+     */
+    async set(actor: Actor, key: string, value: unknown): Promise<ConfigChange> {
+      const change = await db.transaction(async () => {
+        authorize(actor, 'admin:config:update');
+        const current = await repo.findByKey(key);
+        if (!current) throw configKeyNotFound(key);
+        if (current.isReadonly) throw configReadonly(key);
+        const updated = await repo.updateValue(key, coerceConfigValue(current, value));
+        if (!updated) throw configKeyNotFound(key);
+        await changed();
+        const shown = (v: unknown) => (current.isSensitive || updated.isSensitive ? MASK : v);
+        const result: ConfigChange = { entry: maskRecord(updated), previous: shown(current.value) };
+        await audit.record(actor, {
+          eventType: 'config.updated',
+          targetType: 'config',
+          targetId: key,
+          metadata: { key, previous: result.previous, value: shown(updated.value) },
+        });
+        return result;
+      });
       log.info({ key }, 'config.updated');
-      return { entry: maskRecord(updated), previous: maskRecord(current).value };
+      return change;
     },
 
     /**

@@ -1,10 +1,12 @@
+import { ADMIN_APPLICATION_SLUG, SUPER_ADMIN_ROLE, authorize, type Actor } from '../actors/index.js';
+import type { AuditEntry, AuditService } from '../audit/index.js';
 import type { Clock } from '../platform/clock.js';
-import type { Db, Queryable } from '../platform/db/index.js';
+import type { Db } from '../platform/db/index.js';
 import type { Log } from '../platform/log.js';
 import { AppError } from '../platform/errors.js';
-import { ADMIN_APPLICATION_SLUG, SUPER_ADMIN_ROLE } from '../rbac/index.js';
-import type { AuditEntry } from '../audit/index.js';
+import type { EndedAccess } from '../sessions/index.js';
 import { userNotFound } from './errors.js';
+import { superAdminProtected } from './writes.js';
 import * as gdprRepo from './gdpr-repo.js';
 import type { ExportedClaim, ExportedGrant, ExportedRole } from './gdpr-repo.js';
 import type { User } from './repo.js';
@@ -16,18 +18,21 @@ export interface UserGdprServiceDeps {
   log: Log;
   users: Pick<UserService, 'getById'>;
   organizations: { getById(id: string): Promise<{ id: string; name: string; slug: string }> };
-  audit: {
+  audit: Pick<AuditService, 'record'> & {
     listAboutOrBy(userId: string, limit?: number): Promise<AuditEntry[]>;
-    anonymizeForUser(userId: string, tx?: Queryable): Promise<number>;
+    anonymizeForUser(userId: string): Promise<number>;
   };
-  /** `super_admin_user_id`, null before `porta init`. */
-  superAdminUserId: () => Promise<string | null>;
+  /** Spec 20 §3.3 and issue 9 item 7 (src/rbac/admin-access.ts). */
+  adminAccess: () => {
+    assertMayManageUser(actor: Actor, user: { id: string; organizationId: string }): Promise<void>;
+    isSuperAdminUser(userId: string): Promise<boolean>;
+  };
   /** Tracked sessions (spec 10 §10): listed in the export, ended with the cascade by a purge. */
   sessions: {
     list(query: { userId: string; activeOnly: boolean; pageSize: number }): Promise<{
       data: Array<{ ipAddress: string | null; userAgent: string | null; createdAt: Date; expiresAt: Date; revokedAt: Date | null }>;
     }>;
-    revokeAllForUser(userId: string): Promise<number>;
+    endAllForUser(organizationId: string, userId: string): Promise<EndedAccess>;
   };
 }
 
@@ -61,79 +66,92 @@ export interface PurgeResult {
 
 const AUDIT_EXPORT_LIMIT = 1000;
 
-export const superAdminProtected = (message: string) => new AppError('forbidden', 'super_admin_protected', message);
+const ownAccount = () => new AppError('forbidden', 'protected_resource', 'You cannot purge your own account.');
 
 export type UserGdprService = ReturnType<typeof createUserGdprService>;
 
-export function createUserGdprService({ db, clock, log, users, organizations, audit, superAdminUserId, sessions }: UserGdprServiceDeps) {
-  /** Spec 20 §3.3: the user `porta init` created. */
-  async function isSuperAdminUser(userId: string): Promise<boolean> {
-    return (await superAdminUserId()) === userId;
-  }
-
-  async function assertPurgeable(userId: string): Promise<void> {
-    if (await isSuperAdminUser(userId)) throw superAdminProtected('The super-admin user cannot be purged.');
+export function createUserGdprService({ db, clock, log, users, organizations, audit, adminAccess, sessions }: UserGdprServiceDeps) {
+  async function assertPurgeable(actor: Actor, user: { id: string; organizationId: string }): Promise<void> {
+    const userId = user.id;
+    // Issue 9 item 11: purging oneself would anonymise one's own audit trail.
+    if (actor.userId === userId) throw ownAccount();
+    if (await adminAccess().isSuperAdminUser(userId)) throw superAdminProtected('The super-admin user cannot be purged.');
     if (await gdprRepo.holdsRole(db, userId, ADMIN_APPLICATION_SLUG, SUPER_ADMIN_ROLE)) {
       throw superAdminProtected('A holder of porta-super-admin cannot be purged; remove the role first.');
     }
+    await adminAccess().assertMayManageUser(actor, user);
   }
 
   return {
-    isSuperAdminUser,
-
-    async exportData(orgId: string, userId: string): Promise<UserDataExport> {
-      const user = await users.getById(orgId, userId);
-      const now = new Date(clock.now());
-      const [organization, roles, customClaims, entries, activeGrants] = await Promise.all([
-        organizations.getById(orgId),
-        gdprRepo.listRoles(db, userId),
-        gdprRepo.listClaims(db, userId),
-        audit.listAboutOrBy(userId, AUDIT_EXPORT_LIMIT),
-        gdprRepo.listActiveGrants(db, orgId, userId, now),
-      ]);
-      return {
-        exportedAt: now.toISOString(),
-        user: exportedUser(user),
-        organization: { id: organization.id, name: organization.name, slug: organization.slug },
-        roles,
-        customClaims,
-        auditLog: entries.map((e) => ({
-          id: e.id, eventType: e.eventType, eventCategory: e.eventCategory, description: e.description, ipAddress: e.ipAddress,
-          createdAt: e.createdAt.toISOString(),
-        })),
-        // TOTP secrets and recovery codes are not stored yet.
-        twoFactor: { enabled: user.twoFactorEnabled, method: user.twoFactorMethod, totpConfigured: false, recoveryCodesRemaining: 0 },
-        sessions: (await sessions.list({ userId, activeOnly: false, pageSize: 100 })).data.map((t) => ({
-          ipAddress: t.ipAddress, userAgent: t.userAgent, createdAt: t.createdAt.toISOString(), expiresAt: t.expiresAt.toISOString(),
-          revokedAt: t.revokedAt?.toISOString() ?? null,
-        })),
-        activeGrants,
-      };
+    /** Spec 50 §11 (Art. 20) export; reading it is audited (`user.data_exported`). */
+    async exportData(actor: Actor, orgId: string, userId: string): Promise<UserDataExport> {
+      authorize(actor, 'admin:user:read');
+      const document = await buildExport(orgId, userId);
+      await audit.record(actor, {
+        eventType: 'user.data_exported', eventCategory: 'gdpr', targetType: 'user', targetId: userId, organizationId: orgId, userId,
+        metadata: { roles: document.roles.length, customClaims: document.customClaims.length, auditEntries: document.auditLog.length },
+      });
+      return document;
     },
 
     /**
-     * Spec 50 §11 purge (Art. 17), irreversible, in one transaction: the account's grants and tokens,
-     * claim values and role assignments go; the user row is anonymised; audit rows about or by the
-     * user lose metadata, IP and user agent. Refused for the super-admin user and super-admin holders.
+     * Spec 50 §11 purge (Art. 17), irreversible, in one transaction with its audit entry: the account's
+     * sessions, grants and tokens, claim values and role assignments go; the user row is anonymised;
+     * audit rows about or by the user lose metadata, IP and user agent. Refused for oneself, the
+     * super-admin user, super-admin holders and anyone holding admin permissions the actor lacks.
      */
-    async purge(orgId: string, userId: string): Promise<PurgeResult> {
-      await users.getById(orgId, userId);
-      await assertPurgeable(userId);
-      // Live sessions sit in the ephemeral store, outside the transaction: end them first, with their tokens.
-      const revokedSessions = await sessions.revokeAllForUser(userId);
-      const result = await db.transaction(async (tx): Promise<PurgeResult> => {
-        const { deletedTokens, deletedClaims, deletedRoles } = await gdprRepo.deleteAccountData(tx, orgId, userId);
-        const anonymizedEmail = await gdprRepo.anonymizeUser(tx, orgId, userId);
+    async purge(actor: Actor, orgId: string, userId: string): Promise<PurgeResult> {
+      const result = await db.transaction(async (): Promise<PurgeResult> => {
+        authorize(actor, 'admin:user:archive');
+        const user = await users.getById(orgId, userId);
+        await assertPurgeable(actor, user);
+        const ended = await sessions.endAllForUser(orgId, userId);
+        const { deletedTokens, deletedClaims, deletedRoles } = await gdprRepo.deleteAccountData(db, orgId, userId);
+        const anonymizedEmail = await gdprRepo.anonymizeUser(db, orgId, userId);
         if (anonymizedEmail === null) throw userNotFound();
-        const anonymizedAuditEntries = await audit.anonymizeForUser(userId, tx);
-        return {
-          userId, anonymizedEmail, deletedRoles, deletedClaims, deletedTwoFactor: 0, deletedTokens, revokedSessions, anonymizedAuditEntries,
+        const anonymizedAuditEntries = await audit.anonymizeForUser(userId);
+        const purged: PurgeResult = {
+          userId, anonymizedEmail, deletedRoles, deletedClaims, deletedTwoFactor: 0, deletedTokens: deletedTokens + ended.tokens,
+          revokedSessions: ended.sessions, anonymizedAuditEntries,
         };
+        const { anonymizedEmail: _email, ...counts } = purged;
+        await audit.record(actor, { eventType: 'user.purged', eventCategory: 'gdpr', targetType: 'user', targetId: userId, organizationId: orgId, userId, metadata: counts });
+        return purged;
       });
       log.info({ userId, organizationId: orgId }, 'user.purged');
       return result;
     },
   };
+
+  async function buildExport(orgId: string, userId: string): Promise<UserDataExport> {
+    const user = await users.getById(orgId, userId);
+    const now = new Date(clock.now());
+    const [organization, roles, customClaims, entries, activeGrants] = await Promise.all([
+      organizations.getById(orgId),
+      gdprRepo.listRoles(db, userId),
+      gdprRepo.listClaims(db, userId),
+      audit.listAboutOrBy(userId, AUDIT_EXPORT_LIMIT),
+      gdprRepo.listActiveGrants(db, orgId, userId, now),
+    ]);
+    return {
+      exportedAt: now.toISOString(),
+      user: exportedUser(user),
+      organization: { id: organization.id, name: organization.name, slug: organization.slug },
+      roles,
+      customClaims,
+      auditLog: entries.map((e) => ({
+        id: e.id, eventType: e.eventType, eventCategory: e.eventCategory, description: e.description, ipAddress: e.ipAddress,
+        createdAt: e.createdAt.toISOString(),
+      })),
+      // TOTP secrets and recovery codes are not stored yet.
+      twoFactor: { enabled: user.twoFactorEnabled, method: user.twoFactorMethod, totpConfigured: false, recoveryCodesRemaining: 0 },
+      sessions: (await sessions.list({ userId, activeOnly: false, pageSize: 100 })).data.map((t) => ({
+        ipAddress: t.ipAddress, userAgent: t.userAgent, createdAt: t.createdAt.toISOString(), expiresAt: t.expiresAt.toISOString(),
+        revokedAt: t.revokedAt?.toISOString() ?? null,
+      })),
+      activeGrants,
+    };
+  }
 }
 
 function exportedUser(u: User): ExportedUser {

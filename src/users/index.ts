@@ -1,4 +1,5 @@
-export { createUserService, DEFAULT_ADMIN_LOCK_REASON, type UserService, type UserServiceDeps, type UserPage, type UserStatusAction, type TwoFactorSummary } from './service.js';
+export { createUserService, type UserService, type UserServiceDeps, type UserPage, type TwoFactorSummary } from './service.js';
+export { DEFAULT_ADMIN_LOCK_REASON, profileColumns, superAdminProtected, type Precondition, type StatusInput, type UpdateUserCommand, type UserStatusAction } from './writes.js';
 export { LOCKOUT_DEFAULTS, type AuthenticateResult, type AuthFailureReason, type UserSettings } from './authenticate.js';
 export { createPasswordHasher, OWASP_ARGON2ID_PARAMS, type PasswordHasher, type PasswordHashParams } from './passwords.js';
 export { standardClaims, type ClaimsUser } from './claims.js';
@@ -14,7 +15,6 @@ export {
 } from './schema.js';
 export {
   createUserGdprService,
-  superAdminProtected,
   type PurgeResult,
   type UserDataExport,
   type UserGdprService,

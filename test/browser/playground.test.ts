@@ -1,6 +1,6 @@
 import type { Page, Request } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { rawBody } from '../../src/http/body.js';
+import { rawBody } from '../../src/pages/index.js';
 import { createSeedService, SEED_ORG_SLUG, type SeedOutput } from '../../src/seed/index.js';
 import { startPlayground, type RunningPlayground } from '../../playground/server.mjs';
 import { startBff, type RunningBff, type TokenResponse } from '../../playground-bff/server.mjs';

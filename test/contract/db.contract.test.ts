@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createEmbeddedDb, createPostgresDb, type Db } from '../../src/platform/db/index.js';
+import { afterCommit, createEmbeddedDb, createPostgresDb, isInTransaction, type Db } from '../../src/platform/db/index.js';
 import { createTestDatabase, describeWithPostgres, type TestDatabase } from '../support/services.js';
 
 /** One suite, run against every Db backend: both must behave identically. */
@@ -140,6 +140,69 @@ function dbContract(makeDb: () => Promise<{ db: Db; dispose(): Promise<void> }>)
       { name: 's2', flag: true },
       { name: 's3', flag: false },
     ]);
+  });
+
+  it('runs queries made through the Db inside a transaction on that transaction', async () => {
+    await expect(
+      db.transaction(async () => {
+        await db.query("INSERT INTO items (name) VALUES ('ambient')");
+        expect(isInTransaction()).toBe(true);
+        expect(await db.many('SELECT name FROM items')).toEqual([{ name: 'ambient' }]);
+        throw new Error('undo');
+      }),
+    ).rejects.toThrow('undo');
+    expect(isInTransaction()).toBe(false);
+    expect(await db.many('SELECT * FROM items')).toEqual([]);
+  });
+
+  it('makes a nested transaction a savepoint: its failure undoes only its own writes', async () => {
+    await db.transaction(async () => {
+      await db.query("INSERT INTO items (name) VALUES ('outer')");
+      await expect(
+        db.transaction(async () => {
+          await db.query("INSERT INTO items (name) VALUES ('inner')");
+          await db.query("INSERT INTO items (name) VALUES ('outer')");
+        }),
+      ).rejects.toMatchObject({ code: '23505' });
+      await db.transaction(() => db.query("INSERT INTO items (name) VALUES ('kept')"));
+    });
+    expect(await db.many('SELECT name FROM items ORDER BY name')).toEqual([{ name: 'kept' }, { name: 'outer' }]);
+  });
+
+  it('runs after-commit work once the outermost transaction commits, and drops it on rollback', async () => {
+    const ran: string[] = [];
+    await db.transaction(async () => {
+      await afterCommit(() => ran.push('outer'));
+      await db.transaction(async () => {
+        await afterCommit(() => ran.push('inner'));
+      });
+      await db.transaction(async () => {
+        await afterCommit(() => ran.push('rolled-back savepoint'));
+        throw new Error('no');
+      }).catch(() => undefined);
+      expect(ran).toEqual([]);
+    });
+    expect(ran).toEqual(['outer', 'inner']);
+    await db.transaction(async () => {
+      await afterCommit(() => ran.push('never'));
+      throw new Error('rollback');
+    }).catch(() => undefined);
+    await afterCommit(() => ran.push('no transaction: at once'));
+    expect(ran).toEqual(['outer', 'inner', 'no transaction: at once']);
+  });
+
+  it('keeps concurrent transactions in their own scopes', async () => {
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        db.transaction(async () => {
+          await db.query('INSERT INTO items (name) VALUES ($1)', [`c${i}`]);
+          const seen = await db.many<{ name: string }>('SELECT name FROM items WHERE name = $1', [`c${i}`]);
+          expect(seen).toEqual([{ name: `c${i}` }]);
+          if (i % 2 === 1) throw new Error('odd');
+        }).catch(() => undefined),
+      ),
+    );
+    expect((await db.many<{ name: string }>('SELECT name FROM items ORDER BY name')).map((r) => r.name)).toEqual(['c0', 'c2', 'c4']);
   });
 
   it('keeps concurrent transactions isolated and loses no update', async () => {

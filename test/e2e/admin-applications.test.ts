@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAdminServer, type AdminClient, type AdminServer } from '../support/admin.js';
 import { expectCursorRefusals, walkCursorList } from '../support/cursor-lists.js';
+import { systemActor } from '../../src/actors/index.js';
+
+const sys = systemActor();
 
 describe('admin API: applications and modules (spec 20 §5.3)', () => {
   let s: AdminServer;
@@ -10,6 +13,8 @@ describe('admin API: applications and modules (spec 20 §5.3)', () => {
 
   beforeAll(async () => {
     s = await startAdminServer();
+    // More writes than one window of the admin write limit allows (spec 50 §7).
+    await s.porta.services.systemConfig.set(systemActor(), 'rate_limit_admin_write_max', '100000');
     appAdmin = await s.clientWithRoles(['porta-app-admin']);
     auditor = await s.clientWithRoles(['porta-auditor']);
     adminAppId = (await s.porta.services.applications.findBySlug('porta-admin'))!.id;
@@ -31,6 +36,9 @@ describe('admin API: applications and modules (spec 20 §5.3)', () => {
     expect(history.status).toBe(200);
     expect(history.body.data).toHaveLength(1);
     expect(history.body.data[0]).toMatchObject({ eventType: 'application.created', actorId: appAdmin.userId });
+    const [entry] = (await s.porta.services.audit.list({ targetType: 'application', targetId: res.body.data.id })).data;
+    expect(entry).toMatchObject({ actorType: 'admin', source: 'api', actorId: appAdmin.userId });
+    expect(entry!.metadata).toEqual({ name: 'Customer Portal', slug: 'customer-portal' });
   });
 
   it('refuses a taken slug (409) and invalid input (400)', async () => {
@@ -61,8 +69,8 @@ describe('admin API: applications and modules (spec 20 §5.3)', () => {
   it('lists by cursor forwards and backwards without gaps or duplicates, equal names included, honouring filters', async () => {
     const { applications } = s.porta.services;
     const made = [];
-    for (let n = 1; n <= 6; n += 1) made.push(await applications.create({ name: n <= 3 ? 'Cursor Same' : `Cursor ${n}`, slug: `cursor-app-${n}` }));
-    for (const app of made.slice(1, 4)) await applications.setStatus(app.id, 'inactive');
+    for (let n = 1; n <= 6; n += 1) made.push(await applications.create(sys, { name: n <= 3 ? 'Cursor Same' : `Cursor ${n}`, slug: `cursor-app-${n}` }));
+    for (const app of made.slice(1, 4)) await applications.setStatus(sys, app.id, 'inactive');
 
     for (const [sortBy, sortOrder] of [['name', 'asc'], ['name', 'desc'], ['created_at', 'asc']] as const) {
       const offset = await auditor.get(`/applications?search=cursor-app&sortBy=${sortBy}&sortOrder=${sortOrder}`);
@@ -119,7 +127,7 @@ describe('admin API: applications and modules (spec 20 §5.3)', () => {
 
   it('makes the clients of a deactivated application fail with invalid_client until it is active again', async () => {
     const app = await create({ name: 'Batch jobs' });
-    const org = await s.porta.services.organizations.create({ name: 'Batch org', slug: 'batch-org' });
+    const org = await s.porta.services.organizations.create(sys, { name: 'Batch org', slug: 'batch-org' });
     const made = await s.superAdmin.post('/clients', {
       organizationId: org.id, applicationId: app.id, clientName: 'Worker', clientType: 'confidential', redirectUris: ['https://worker.example/cb'],
     });
@@ -178,12 +186,13 @@ describe('admin API: applications and modules (spec 20 §5.3)', () => {
     expect((await appAdmin.post(`/applications/${app.id}/modules/${moduleId}/deactivate`)).body.error).toBe('invalid_transition');
     expect((await auditor.get(`/applications/${app.id}/modules`)).body.data[0].status).toBe('inactive');
 
-    const entries = await s.porta.services.audit.history('module', moduleId);
+    const entries = await s.porta.services.audit.list({ targetType: 'module', targetId: moduleId });
     expect(entries.data.map((e) => e.eventType)).toEqual(['module.deactivated', 'module.updated', 'module.created']);
-    expect(entries.data[0]!.metadata).toMatchObject({ applicationId: app.id });
+    expect(entries.data[0]!.metadata).toEqual({ applicationId: app.id });
+    for (const entry of entries.data) expect(entry).toMatchObject({ actorType: 'admin', source: 'api', actorId: appAdmin.userId });
   });
 
-  it('answers 401 without a token and 403 for roles lacking the permission', async () => {
+  it('answers 401 without a token and 403 with details.missing for roles lacking the permission, changing nothing', async () => {
     expect((await s.anonymous().get('/applications')).status).toBe(401);
     const denied = await auditor.post('/applications', { name: 'Nope' });
     expect(denied.status).toBe(403);
@@ -191,7 +200,57 @@ describe('admin API: applications and modules (spec 20 §5.3)', () => {
     const orgAdmin = await s.clientWithRoles(['porta-org-admin']);
     expect((await orgAdmin.get('/applications')).status).toBe(403);
     const app = await create({ name: 'Guarded', slug: 'guarded-app' });
-    expect((await auditor.post(`/applications/${app.id}/archive`)).status).toBe(403);
-    expect((await auditor.post(`/applications/${app.id}/modules`, { name: 'M' })).status).toBe(403);
+    const mod = (await appAdmin.post(`/applications/${app.id}/modules`, { name: 'Kept' })).body.data as { id: string };
+    const read = async () => ({
+      app: (await auditor.get(`/applications/${app.id}`)).body.data,
+      modules: (await auditor.get(`/applications/${app.id}/modules`)).body.data,
+      history: (await auditor.get(`/applications/${app.id}/history`)).body.data.length,
+    });
+    const before = await read();
+    const writes: [string, string, unknown, string][] = [
+      ['PUT', `/applications/${app.id}`, { name: 'Nope' }, 'admin:app:update'],
+      ['POST', `/applications/${app.id}/archive`, undefined, 'admin:app:archive'],
+      ['POST', `/applications/${app.id}/deactivate`, undefined, 'admin:app:update'],
+      ['POST', `/applications/${app.id}/activate`, undefined, 'admin:app:update'],
+      ['POST', `/applications/${app.id}/modules`, { name: 'M' }, 'admin:app:update'],
+      ['PUT', `/applications/${app.id}/modules/${mod.id}`, { name: 'Nope' }, 'admin:app:update'],
+      ['POST', `/applications/${app.id}/modules/${mod.id}/deactivate`, undefined, 'admin:app:update'],
+    ];
+    for (const [method, path, body, permission] of writes) {
+      const res = await auditor.request(method, path, body);
+      expect(res.status, `${method} ${path}`).toBe(403);
+      expect(res.body, `${method} ${path}`).toMatchObject({ error: 'forbidden', details: { missing: [permission] } });
+    }
+    expect(await read()).toEqual(before);
+  });
+
+  it('lets only a super admin change porta-admin and its modules', async () => {
+    const before = (await auditor.get('/applications/porta-admin')).body.data;
+    const historyBefore = (await auditor.get(`/applications/${adminAppId}/history`)).body.data.length;
+    const refused: [string, string, unknown][] = [
+      ['PUT', `/applications/${adminAppId}`, { name: 'Hijacked' }],
+      ['PUT', '/applications/porta-admin', { description: 'Hijacked' }],
+      ['POST', `/applications/${adminAppId}/activate`, undefined],
+      ['POST', `/applications/${adminAppId}/deactivate`, undefined],
+      ['POST', `/applications/${adminAppId}/modules`, { name: 'Backdoor' }],
+    ];
+    for (const [method, path, body] of refused) {
+      const res = await appAdmin.request(method, path, body);
+      expect(res.status, `${method} ${path}`).toBe(403);
+      expect(res.body.error, `${method} ${path}`).toBe('protected_resource');
+    }
+    expect((await auditor.get('/applications/porta-admin')).body.data).toEqual(before);
+    expect((await auditor.get(`/applications/${adminAppId}/history`)).body.data.length).toBe(historyBefore);
+
+    const renamed = await s.superAdmin.put(`/applications/${adminAppId}`, { name: 'Porta Administration' });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.data).toMatchObject({ slug: 'porta-admin', name: 'Porta Administration' });
+    const made = await s.superAdmin.post(`/applications/${adminAppId}/modules`, { name: 'Console' });
+    expect(made.status).toBe(201);
+    const modulePath = `/applications/${adminAppId}/modules/${made.body.data.id}`;
+    expect((await appAdmin.put(modulePath, { name: 'Hijacked' })).body.error).toBe('protected_resource');
+    expect((await appAdmin.post(`${modulePath}/deactivate`)).body.error).toBe('protected_resource');
+    expect((await s.superAdmin.put(modulePath, { description: 'The admin console' })).status).toBe(200);
+    expect((await s.superAdmin.put(`/applications/${adminAppId}`, { name: before.name })).status).toBe(200);
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemActor } from '../../src/actors/index.js';
 import { startAdminServer, mintAccessToken, type AdminServer } from '../support/admin.js';
 import { createTenant } from '../support/oidc-fixtures.js';
 
@@ -54,7 +55,7 @@ describe('admin API authentication and authorization (spec 20 §2)', () => {
     const admin = await s.clientWithRoles(['porta-super-admin']);
     expect((await admin.get('/audit')).status).toBe(200);
     const org = await s.porta.services.organizations.getSuperAdmin();
-    await s.porta.services.users.lock(org.id, admin.userId!, 'admin_lock');
+    await s.porta.services.users.setStatus(systemActor(), org.id, admin.userId!, 'lock', { reason: 'admin_lock' });
     const res = await admin.get('/audit');
     expect(res.status).toBe(401);
   });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemActor } from '../../src/actors/index.js';
 import { startAdminServer, type AdminClient, type AdminServer } from '../support/admin.js';
 import { HttpBrowser } from '../support/http-browser.js';
 import { createTenant, REDIRECT_URI, type Tenant } from '../support/oidc-fixtures.js';
@@ -18,6 +19,8 @@ describe('admin API: branding assets (spec 20 §5.2) and their public route', ()
 
   beforeAll(async () => {
     s = await startAdminServer();
+    // More writes than one window of the admin write limit allows (spec 50 §7).
+    await s.porta.services.systemConfig.set(systemActor(), 'rate_limit_admin_write_max', '100000');
     t = await createTenant(s.porta.services, 'brand-co');
     orgAdmin = await s.clientWithRoles(['porta-org-admin']);
     auditor = await s.clientWithRoles(['porta-auditor']);
@@ -66,9 +69,10 @@ describe('admin API: branding assets (spec 20 §5.2) and their public route', ()
     expect(binary.headers.get('etag')).toBe(`"${sha256(PNG)}"`);
     expect(Buffer.from(await binary.arrayBuffer())).toEqual(PNG);
 
-    const history = await s.porta.services.audit.history('organization', t.orgId);
-    const entry = history.data.find((e) => e.eventType === 'organization.branding_asset_uploaded');
-    expect(entry).toMatchObject({ actorId: orgAdmin.userId, metadata: { assetType: 'logo', contentType: 'image/png', fileSize: PNG.length } });
+    const history = await s.porta.services.audit.list({ targetType: 'organization', targetId: t.orgId, event: 'organization.branding_asset_uploaded' });
+    expect(history.data).toHaveLength(1);
+    expect(history.data[0]).toMatchObject({ actorId: orgAdmin.userId, actorType: 'admin', source: 'api', organizationId: t.orgId });
+    expect(history.data[0]!.metadata).toEqual({ assetType: 'logo', contentType: 'image/png', fileSize: PNG.length });
   });
 
   it('accepts JSON { data: base64, contentType } and replaces an existing asset', async () => {
@@ -175,22 +179,52 @@ describe('admin API: branding assets (spec 20 §5.2) and their public route', ()
     const page = await loginPage(t.slug, t.spa.clientId);
     expect(page).toContain('<img src="https://cdn.example/logo.png"');
     expect(page).toContain('/brand-co/branding/favicon?v=');
-    const history = await s.porta.services.audit.history('organization', t.orgId);
-    expect(history.data.find((e) => e.eventType === 'organization.branding_asset_deleted')).toMatchObject({ actorId: orgAdmin.userId, metadata: { assetType: 'logo' } });
+    const history = await s.porta.services.audit.list({ targetType: 'organization', targetId: t.orgId, event: 'organization.branding_asset_deleted' });
+    expect(history.data).toHaveLength(1);
+    expect(history.data[0]).toMatchObject({ actorId: orgAdmin.userId, actorType: 'admin', source: 'api', metadata: { assetType: 'logo' } });
   });
 
   it('checks authentication, permissions and addressing', async () => {
+    const before = (await auditor.get(`/organizations/${t.orgId}/branding`)).body.data;
+    const entries = async () => (await s.porta.services.audit.list({ targetType: 'organization', targetId: t.orgId })).total;
+    const entriesBefore = await entries();
     expect((await s.anonymous().get(`/organizations/${t.orgId}/branding`)).status).toBe(401);
     expect((await putRaw(s.anonymous(), t.orgId, 'logo', PNG, 'image/png')).status).toBe(401);
-    const denied = await putRaw(auditor, t.orgId, 'logo', PNG, 'image/png');
+    const denied = await putRaw(auditor, t.orgId, 'logo', JPEG, 'image/jpeg');
     expect(denied.status).toBe(403);
-    expect(denied.body.details).toEqual({ missing: ['admin:org:update'] });
-    expect((await auditor.delete(`/organizations/${t.orgId}/branding/favicon`)).status).toBe(403);
+    expect(denied.body).toMatchObject({ error: 'forbidden', details: { missing: ['admin:org:update'] } });
+    const deleteDenied = await auditor.delete(`/organizations/${t.orgId}/branding/favicon`);
+    expect(deleteDenied.status).toBe(403);
+    expect(deleteDenied.body.details).toEqual({ missing: ['admin:org:update'] });
+    expect((await auditor.get(`/organizations/${t.orgId}/branding`)).body.data).toEqual(before);
+    expect(await entries()).toBe(entriesBefore);
     const userAdmin = await s.clientWithRoles(['porta-user-admin']);
     expect((await userAdmin.get(`/organizations/${t.orgId}/branding`)).status).toBe(403);
     expect((await s.superAdmin.get('/organizations/no-such-org/branding')).status).toBe(404);
     expect((await putRaw(orgAdmin, '00000000-0000-4000-8000-000000000000', 'logo', PNG, 'image/png')).status).toBe(404);
     expect((await putRaw(orgAdmin, t.orgId, 'banner', PNG, 'image/png')).status).toBe(404);
     expect((await s.superAdmin.get(`/organizations/${t.orgId}/branding/banner`)).status).toBe(404);
+  });
+
+  it('lets only a super admin upload or delete the super-admin organization’s assets', async () => {
+    const admin = await s.porta.services.organizations.getSuperAdmin();
+    const list = async () => (await auditor.get(`/organizations/${admin.id}/branding`)).body.data;
+    expect(await list()).toEqual([]);
+    const refused = await putRaw(orgAdmin, admin.id, 'logo', PNG, 'image/png');
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toBe('protected_resource');
+    expect(await list()).toEqual([]);
+
+    expect((await putRaw(s.superAdmin, admin.slug, 'logo', PNG, 'image/png')).status).toBe(200);
+    const kept = await list();
+    expect(kept.map((a: { assetType: string }) => a.assetType)).toEqual(['logo']);
+    expect((await orgAdmin.delete(`/organizations/${admin.id}/branding/logo`)).body.error).toBe('protected_resource');
+    expect(await list()).toEqual(kept);
+    expect((await s.superAdmin.delete(`/organizations/${admin.id}/branding/logo`)).status).toBe(204);
+    const entries = (await s.porta.services.audit.list({ targetType: 'organization', targetId: admin.id })).data.filter((e) => e.eventType.startsWith('organization.branding_asset_'));
+    expect(entries.map((e) => [e.eventType, e.actorId])).toEqual([
+      ['organization.branding_asset_deleted', s.superAdminUserId],
+      ['organization.branding_asset_uploaded', s.superAdminUserId],
+    ]);
   });
 });

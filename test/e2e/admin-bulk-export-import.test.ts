@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startAdminServer, type AdminClient, type AdminServer } from '../support/admin.js';
+import { systemActor } from '../../src/actors/index.js';
 
 const USER_COLUMNS = [
   'id', 'email', 'status', 'given_name', 'family_name', 'nickname', 'locale', 'email_verified', 'phone_number',
@@ -17,7 +18,7 @@ describe('admin API: bulk status, exports and import (spec 20 §5.9)', () => {
 
   beforeAll(async () => {
     s = await startAdminServer();
-    await s.porta.services.systemConfig.set('rate_limit_admin_write_max', '100000');
+    await s.porta.services.systemConfig.set(systemActor(), 'rate_limit_admin_write_max', '100000');
     orgAdmin = await s.clientWithRoles(['porta-org-admin']);
     userAdmin = await s.clientWithRoles(['porta-user-admin']);
     auditor = await s.clientWithRoles(['porta-auditor']);
@@ -25,16 +26,16 @@ describe('admin API: bulk status, exports and import (spec 20 §5.9)', () => {
   afterAll(() => s?.stop());
 
   const services = () => s.porta.services;
-  const newOrg = (prefix: string) => services().organizations.create({ name: `Org ${prefix}`, slug: `${prefix}-${++seq}` });
+  const newOrg = (prefix: string) => services().organizations.create(systemActor(), { name: `Org ${prefix}`, slug: `${prefix}-${++seq}` });
   const newUser = async (orgId: string, extra: Record<string, unknown> = {}) =>
-    services().users.create(orgId, { email: `person-${++seq}@example.com`, ...extra });
+    services().users.create(systemActor(), orgId, { email: `person-${++seq}@example.com`, ...extra });
   const events = async (event: string, targetId?: string) =>
     (await services().audit.list({ event, ...(targetId ? { targetId } : {}), limit: 500 })).data;
 
   describe('POST /bulk/organizations/status', () => {
     it('changes each organization on its own, with the single-endpoint rules, protections and audit entries', async () => {
       const [a, b, archived] = [await newOrg('bulk-a'), await newOrg('bulk-b'), await newOrg('bulk-c')];
-      await services().organizations.archive(archived.id);
+      await services().organizations.archive(systemActor(), archived.id);
       const superOrg = await services().organizations.getSuperAdmin();
       const unknown = randomUUID();
       const res = await s.superAdmin.post('/bulk/organizations/status', { ids: [a.id, b.id, archived.id, superOrg.id, unknown], action: 'suspend', reason: 'unpaid' });
@@ -54,7 +55,9 @@ describe('admin API: bulk status, exports and import (spec 20 §5.9)', () => {
       expect((await services().organizations.getById(a.id)).status).toBe('suspended');
       expect((await services().organizations.getById(superOrg.id)).status).toBe('active');
       const [entry] = await events('organization.suspended', a.id);
-      expect(entry).toMatchObject({ actorId: s.superAdminUserId, targetType: 'organization', organizationId: a.id, metadata: { previousStatus: 'active', status: 'suspended', reason: 'unpaid', bulk: true } });
+      // The same event as the single endpoint; only the actor columns say it came through bulk.
+      expect(entry).toMatchObject({ actorId: s.superAdminUserId, source: 'bulk', targetType: 'organization', organizationId: a.id });
+      expect(entry!.metadata).toEqual({ previousStatus: 'active', status: 'suspended', reason: 'unpaid' });
       expect(await events('organization.suspended', archived.id)).toHaveLength(0);
 
       const back = await orgAdmin.post('/bulk/organizations/status', { ids: [a.id, b.id], action: 'activate' });
@@ -90,7 +93,7 @@ describe('admin API: bulk status, exports and import (spec 20 §5.9)', () => {
       const org = await newOrg('bulk-users');
       const other = await newOrg('bulk-users-other');
       const [u1, u2, locked] = [await newUser(org.id), await newUser(org.id), await newUser(org.id)];
-      await services().users.lock(org.id, locked.id, 'admin_lock');
+      await services().users.setStatus(systemActor(), org.id, locked.id, 'lock', { reason: 'admin_lock' });
       const stranger = await newUser(other.id);
       const res = await userAdmin.post('/bulk/users/status', { organizationId: org.id, ids: [u1.id, u2.id, locked.id, stranger.id], action: 'lock', reason: 'incident 42' });
       expect(res.status).toBe(200);
@@ -108,7 +111,10 @@ describe('admin API: bulk status, exports and import (spec 20 §5.9)', () => {
       expect(await services().users.getById(org.id, u1.id)).toMatchObject({ status: 'locked', lockedReason: 'incident 42' });
       expect((await services().users.getById(other.id, stranger.id)).status).toBe('active');
       expect(await events('user.locked', u1.id)).toEqual([
-        expect.objectContaining({ organizationId: org.id, userId: u1.id, metadata: { previousStatus: 'active', status: 'locked', trigger: 'admin', reason: 'incident 42', bulk: true } }),
+        expect.objectContaining({
+          organizationId: org.id, userId: u1.id, source: 'bulk',
+          metadata: { previousStatus: 'active', status: 'locked', trigger: 'admin', reason: 'incident 42', endedSessions: 0, revokedTokens: 0 },
+        }),
       ]);
 
       const superOrg = await services().organizations.getSuperAdmin();
@@ -119,7 +125,7 @@ describe('admin API: bulk status, exports and import (spec 20 §5.9)', () => {
     it('activates inactive users (reactivate) and suspended users (unsuspend) with their own audit events', async () => {
       const org = await newOrg('bulk-activate');
       const [inactive, suspended, active] = [await newUser(org.id, { status: 'inactive' }), await newUser(org.id), await newUser(org.id)];
-      await services().users.suspend(org.id, suspended.id);
+      await services().users.setStatus(systemActor(), org.id, suspended.id, 'suspend');
       const res = await userAdmin.post('/bulk/users/status', { organizationId: org.id, ids: [inactive.id, suspended.id, active.id], action: 'activate' });
       expect(res.body.data.results).toEqual([
         { id: inactive.id, success: true, previousStatus: 'inactive', newStatus: 'active' },
@@ -171,8 +177,8 @@ describe('admin API: bulk status, exports and import (spec 20 §5.9)', () => {
       expect(lines[1]).toContain(`,"'=HYPERLINK(""http://evil"")","Smith, Jr.",'@home,`);
       expect(lines[2]).toBe('');
 
-      const app = await services().applications.create({ name: 'Export app', slug: `export-app-${++seq}` });
-      await services().clients.create(org.id, {
+      const app = await services().applications.create(systemActor(), { name: 'Export app', slug: `export-app-${++seq}` });
+      await services().clients.create(systemActor(), org.id, {
         applicationId: app.id, clientName: 'Web', clientType: 'confidential', redirectUris: ['https://a.test/cb', 'https://b.test/cb'],
       });
       const clients = await s.superAdmin.get(`/export/clients?organizationId=${org.id}&format=csv`);
@@ -193,9 +199,13 @@ describe('admin API: bulk status, exports and import (spec 20 §5.9)', () => {
       expect((permissions.body as string).split('\r\n')[0]).toBe('id,application_id,module_id,name,slug,description,created_at');
 
       const org = await newOrg('export-audit');
-      await s.superAdmin.post('/bulk/organizations/status', { ids: [org.id], action: 'suspend' });
+      await auditor.get(`/export/users?organizationId=${org.id}`);
+      // A snapshot: the entry recording this very download is not part of it.
       const audit = await auditor.get(`/export/audit?organizationId=${org.id}`);
-      expect(audit.body.data.map((e: { event_type: string }) => e.event_type)).toEqual(['organization.suspended']);
+      expect(audit.body.data.map((e: { event_type: string }) => e.event_type)).toEqual(['export.downloaded', 'organization.created']);
+      expect(await events('export.downloaded')).toEqual(expect.arrayContaining([
+        expect.objectContaining({ organizationId: org.id, metadata: expect.objectContaining({ entityType: 'audit', total: 2 }) }),
+      ]));
       const future = await auditor.get(`/export/audit?organizationId=${org.id}&startDate=2999-01-01`);
       expect(future.body).toMatchObject({ data: [], total: 0 });
     });
@@ -211,8 +221,20 @@ describe('admin API: bulk status, exports and import (spec 20 §5.9)', () => {
       expect((await s.superAdmin.get('/export/users?organizationId=x')).status).toBe(400);
       expect((await s.superAdmin.get('/export/users?organizationId=1d4c1b7e-9f44-4b65-8a3a-7b5f0b7a1c11&format=xml')).status).toBe(400);
       expect((await s.superAdmin.get(`/export/users?organizationId=${randomUUID()}`)).status).toBe(404);
-      expect((await userAdmin.get('/export/organizations')).status).toBe(403);
       expect((await s.anonymous().get('/export/organizations')).status).toBe(401);
+    });
+
+    it('requires export:read plus the type’s read permission, before any 400 or 404', async () => {
+      const before = (await events('export.downloaded')).length;
+      const noExport = await userAdmin.get('/export/organizations');
+      expect(noExport.status).toBe(403);
+      expect(noExport.body).toMatchObject({ error: 'forbidden', details: { missing: ['admin:export:read', 'admin:org:read'] } });
+      const audit = await orgAdmin.get(`/export/audit?organizationId=${randomUUID()}`);
+      expect(audit.status).toBe(403);
+      expect(audit.body.details).toEqual({ missing: ['admin:export:read', 'admin:audit:read'] });
+      expect((await userAdmin.get(`/export/users?organizationId=${randomUUID()}`)).body.details).toEqual({ missing: ['admin:export:read'] });
+      expect((await userAdmin.get('/export/secrets')).status).toBe(403);
+      expect(await events('export.downloaded')).toHaveLength(before);
     });
 
     it('records export.downloaded', async () => {
@@ -220,7 +242,10 @@ describe('admin API: bulk status, exports and import (spec 20 §5.9)', () => {
       await auditor.get(`/export/users?organizationId=${org.id}&format=csv`);
       const entries = (await services().audit.list({ event: 'export.downloaded', org: org.id })).data;
       expect(entries).toHaveLength(1);
-      expect(entries[0]).toMatchObject({ actorId: auditor.userId, metadata: { entityType: 'users', format: 'csv', total: 0, organizationId: org.id } });
+      expect(entries[0]).toMatchObject({
+        actorId: auditor.userId, actorType: 'admin', source: 'api', requestId: expect.any(String), organizationId: org.id,
+        metadata: { entityType: 'users', format: 'csv', total: 0, organizationId: org.id },
+      });
     });
   });
 
@@ -265,7 +290,7 @@ describe('admin API: bulk status, exports and import (spec 20 §5.9)', () => {
       const res = await s.superAdmin.post('/import', { mode: 'merge', manifest: manifest('imp', { config: { access_token_ttl: '1800' } }) });
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       expect(res.body.data.created).toHaveLength(12);
-      expect(res.body.data.updated).toEqual([{ type: 'config', slug: 'access_token_ttl', name: 'access_token_ttl', changes: ['value'] }]);
+      expect(res.body.data.updated).toEqual([{ type: 'config', slug: 'access_token_ttl', name: 'access_token_ttl', id: 'access_token_ttl', changes: ['value'] }]);
       const [web, spa] = res.body.data.credentials;
       expect(web).toMatchObject({ clientId: 'imp-web', secretPlaintext: SECRET, secretId: expect.any(String), secretLabel: 'imported' });
       expect(spa.clientId).toMatch(/^[\w-]{20,}$/);
@@ -287,7 +312,7 @@ describe('admin API: bulk status, exports and import (spec 20 §5.9)', () => {
       const again = await s.superAdmin.post('/import', { mode: 'merge', manifest: manifest('imp', { config: { access_token_ttl: 1800 } }) });
       expect(again.body.data).toMatchObject({ created: [], updated: [] });
       expect(again.body.data.skipped).toHaveLength(13);
-      expect(again.body.data.skipped[0]).toEqual({ type: 'organization', slug: 'imp-acme', reason: 'exists' });
+      expect(again.body.data.skipped[0]).toEqual({ type: 'organization', slug: 'imp-acme', name: expect.any(String), id: expect.any(String), reason: 'exists' });
       // A secret is shown only when this run created it.
       expect(again.body.data.credentials[0]).toEqual({ organizationSlug: 'imp-acme', applicationSlug: 'imp-portal', clientName: 'Web', clientId: 'imp-web', clientType: 'confidential' });
     });
@@ -306,10 +331,10 @@ describe('admin API: bulk status, exports and import (spec 20 §5.9)', () => {
       });
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       expect(res.body.data.updated).toEqual([
-        { type: 'organization', slug: 'imp-acme', name: 'Acme renamed', changes: ['name'] },
-        { type: 'role', slug: 'editor', name: 'Editor', changes: ['description'] },
-        { type: 'role_permission_mapping', slug: 'editor', name: 'Editor', changes: ['-portal:doc:edit'] },
-        { type: 'user_claim_value', slug: 'tier', name: 'ada@imp.test', changes: ['value'] },
+        { type: 'organization', slug: 'imp-acme', name: 'Acme renamed', id: expect.any(String), changes: ['name'] },
+        { type: 'role', slug: 'editor', name: 'Editor', id: expect.any(String), changes: ['description'] },
+        { type: 'role_permission_mapping', slug: 'editor', name: 'Editor', id: expect.any(String), changes: ['-portal:doc:edit'] },
+        { type: 'user_claim_value', slug: 'tier', name: 'ada@imp.test', id: expect.any(String), changes: ['value'] },
       ]);
       expect(res.body.data.skipped.every((e: { reason: string }) => e.reason === 'unchanged')).toBe(true);
       expect((await services().organizations.getBySlug('imp-acme')).name).toBe('Acme renamed');
@@ -331,19 +356,20 @@ describe('admin API: bulk status, exports and import (spec 20 §5.9)', () => {
       });
       expect(res.status).toBe(422);
       expect(res.body.error).toBe('import_failed');
+      // Every refused entry, with the reason in words as well as its code.
       expect(res.body.details).toEqual([
-        { type: 'client', slug: 'imp-web', error: 'client_id_taken' },
-        { type: 'client', slug: 'Sneaky', error: 'protected_resource' },
-        { type: 'role', slug: 'mine', error: 'protected_resource' },
-        { type: 'user', slug: 'a@b.test', error: 'organization_not_found' },
+        { type: 'client', slug: 'imp-web', error: 'client_id_taken', message: expect.stringContaining('imp-web') },
+        { type: 'client', slug: 'Sneaky', error: 'protected_resource', message: expect.any(String) },
+        { type: 'role', slug: 'mine', error: 'protected_resource', message: expect.any(String) },
+        { type: 'user', slug: 'a@b.test', error: 'organization_not_found', message: expect.stringContaining('nowhere') },
       ]);
       expect(await services().organizations.findBySlug('fail-acme')).toBeNull();
 
       const dry = await s.superAdmin.post('/import', { manifest: { version: '1.0', config: { super_admin_user_id: 'x', no_such_key: 1 } } });
       expect(dry.status).toBe(422);
       expect(dry.body.details).toEqual([
-        { type: 'config', slug: 'super_admin_user_id', error: 'protected_resource' },
-        { type: 'config', slug: 'no_such_key', error: 'config_key_not_found' },
+        { type: 'config', slug: 'super_admin_user_id', error: 'protected_resource', message: expect.any(String) },
+        { type: 'config', slug: 'no_such_key', error: 'config_key_not_found', message: expect.any(String) },
       ]);
     });
 

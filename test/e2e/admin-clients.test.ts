@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemActor } from '../../src/actors/index.js';
 import { mintAccessToken, startAdminServer, type AdminClient, type AdminServer } from '../support/admin.js';
 import { expectCursorRefusals, walkCursorList } from '../support/cursor-lists.js';
 
@@ -18,9 +19,9 @@ describe('admin API: clients and secrets (spec 20 §5.5)', () => {
     appAdmin = await s.clientWithRoles(['porta-app-admin']);
     auditor = await s.clientWithRoles(['porta-auditor']);
     const { organizations, applications } = s.porta.services;
-    org = await organizations.create({ name: 'Client Org', slug: 'client-org', defaultLoginMethods: ['password'] });
-    otherOrg = await organizations.create({ name: 'Other Client Org', slug: 'other-client-org' });
-    appId = (await applications.create({ name: 'Client App', slug: 'client-app' })).id;
+    org = await organizations.create(systemActor(), { name: 'Client Org', slug: 'client-org', defaultLoginMethods: ['password'] });
+    otherOrg = await organizations.create(systemActor(), { name: 'Other Client Org', slug: 'other-client-org' });
+    appId = (await applications.create(systemActor(), { name: 'Client App', slug: 'client-app' })).id;
   });
   afterAll(() => s?.stop());
 
@@ -101,16 +102,16 @@ describe('admin API: clients and secrets (spec 20 §5.5)', () => {
 
   it('accepts no new clients for a suspended organization or an inactive or archived application', async () => {
     const { organizations, applications } = s.porta.services;
-    const suspended = await organizations.create({ name: 'Suspended Org', slug: 'suspended-client-org' });
-    await organizations.suspend(suspended.id);
+    const suspended = await organizations.create(systemActor(), { name: 'Suspended Org', slug: 'suspended-client-org' });
+    await organizations.suspend(systemActor(), suspended.id);
     const res = await appAdmin.post('/clients', { ...base(), organizationId: suspended.id });
     expect(res.status).toBe(400);
     expect(res.body.details[0]).toMatchObject({ path: 'organizationId', reason: 'organization_inactive' });
 
-    const inactive = await applications.create({ name: 'Inactive App', slug: 'inactive-client-app' });
-    await applications.setStatus(inactive.id, 'inactive');
-    const archived = await applications.create({ name: 'Archived App', slug: 'archived-client-app' });
-    await applications.setStatus(archived.id, 'archived');
+    const inactive = await applications.create(systemActor(), { name: 'Inactive App', slug: 'inactive-client-app' });
+    await applications.setStatus(systemActor(), inactive.id, 'inactive');
+    const archived = await applications.create(systemActor(), { name: 'Archived App', slug: 'archived-client-app' });
+    await applications.setStatus(systemActor(), archived.id, 'archived');
     for (const [id, reason] of [[inactive.id, 'application_inactive'], [archived.id, 'application_not_found']]) {
       const refused = await appAdmin.post('/clients', { ...base(), applicationId: id });
       expect(refused.status).toBe(400);
@@ -137,13 +138,13 @@ describe('admin API: clients and secrets (spec 20 §5.5)', () => {
 
   it('lists by cursor forwards and backwards without gaps or duplicates, equal names included, honouring filters', async () => {
     const { organizations, clients } = s.porta.services;
-    const cursorOrg = await organizations.create({ name: 'Cursor Client Org', slug: 'cursor-client-org' });
+    const cursorOrg = await organizations.create(systemActor(), { name: 'Cursor Client Org', slug: 'cursor-client-org' });
     const made: Array<{ id: string }> = [];
     for (let n = 1; n <= 7; n += 1) {
       const draft = { applicationId: appId, clientName: n % 2 === 0 ? 'Twin' : `Client ${n}`, clientType: 'public' as const, applicationType: 'spa' as const, redirectUris: [REDIRECT] };
-      made.push((await clients.create(cursorOrg.id, draft)).client);
+      made.push((await clients.create(systemActor(), cursorOrg.id, draft)).client);
     }
-    for (const client of made.slice(0, 2)) await clients.setStatus(cursorOrg.id, client.id, 'inactive');
+    for (const client of made.slice(0, 2)) await clients.setStatus(systemActor(), cursorOrg.id, client.id, 'inactive');
 
     for (const [sortBy, sortOrder] of [['client_name', 'asc'], ['client_name', 'desc'], ['created_at', 'desc']] as const) {
       const path = `/clients?organizationId=${cursorOrg.id}&sortBy=${sortBy}&sortOrder=${sortOrder}`;
@@ -203,7 +204,7 @@ describe('admin API: clients and secrets (spec 20 §5.5)', () => {
 
   it('revokes permanently, deleting grants and tokens; revoking again is 409', async () => {
     const { client, secret } = await create({ clientName: 'Doomed' });
-    const user = await s.porta.services.users.create(org.id, { email: 'doomed@example.com', password: 'Doomed-password-123', emailVerified: true });
+    const user = await s.porta.services.users.create(systemActor(), org.id, { email: 'doomed@example.com', password: 'Doomed-password-123', emailVerified: true });
     const accessToken = await mintAccessToken(s.porta, org.id, client.clientId, user.id);
     const rowsOf = async () =>
       (await s.porta.db.one<{ n: number }>(`SELECT count(*)::int AS n FROM oidc_payloads WHERE payload->>'clientId' = $1`, [client.clientId])).n;

@@ -1,4 +1,5 @@
 import * as oidc from 'openid-client';
+import { systemActor } from '../../src/actors/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startAdminServer, type AdminServer } from '../support/admin.js';
 import { HttpBrowser, formAction, hiddenInput } from '../support/http-browser.js';
@@ -60,7 +61,7 @@ describe('admin sign-in through the super-admin organization, and its security e
   });
 
   it('audits failed attempts without the e-mail, and rate-limits password attempts per org, IP and e-mail', async () => {
-    await s.porta.services.systemConfig.set('rate_limit_login_max', '3');
+    await s.porta.services.systemConfig.set(systemActor(), 'rate_limit_login_max', '3');
     try {
       const browser = new HttpBrowser(s.url);
       const { page } = await openLogin(browser);
@@ -83,7 +84,7 @@ describe('admin sign-in through the super-admin organization, and its security e
       expect(rateLimited.data[0]!.metadata).toMatchObject({ scope: 'login', limit: 3 });
       expect(JSON.stringify(rateLimited.data[0])).not.toContain(ADMIN_EMAIL);
     } finally {
-      await s.porta.services.systemConfig.set('rate_limit_login_max', '10');
+      await s.porta.services.systemConfig.set(systemActor(), 'rate_limit_login_max', '10');
     }
   });
 });

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAdminServer, type AdminClient, type AdminServer } from '../support/admin.js';
 import { createTenant, type Tenant } from '../support/oidc-fixtures.js';
+import { systemActor } from '../../src/actors/index.js';
+
+const system = systemActor();
 
 interface KeyBody {
   id: string;
@@ -16,7 +19,7 @@ describe('admin API: config, keys, audit, stats (spec 20 §5.8)', () => {
 
   beforeAll(async () => {
     s = await startAdminServer();
-    await s.porta.services.systemConfig.set('rate_limit_admin_write_max', '100000');
+    await s.porta.services.systemConfig.set(system, 'rate_limit_admin_write_max', '100000');
     auditor = await s.clientWithRoles(['porta-auditor']);
     orgAdmin = await s.clientWithRoles(['porta-org-admin']);
     acme = await createTenant(s.porta.services, 'acme-ops');
@@ -46,7 +49,10 @@ describe('admin API: config, keys, audit, stats (spec 20 §5.8)', () => {
       expect(res.body.data).toMatchObject({ key: 'account_lockout_threshold', value: 10 });
       expect(await s.porta.services.systemConfig.getNumber('account_lockout_threshold')).toBe(10);
       const [entry] = (await s.porta.services.audit.list({ event: 'config.updated', targetId: 'account_lockout_threshold' })).data;
-      expect(entry).toMatchObject({ targetType: 'config', actorId: s.superAdminUserId, metadata: { key: 'account_lockout_threshold', previous: 5, value: 10 } });
+      expect(entry).toMatchObject({
+        targetType: 'config', actorId: s.superAdminUserId, actorType: 'admin', actorName: null, source: 'api',
+        requestId: expect.any(String), metadata: { key: 'account_lockout_threshold', previous: 5, value: 10 },
+      });
 
       for (const value of ['0', '101', 'ten', '1.5', true]) {
         const bad = await s.superAdmin.put('/config/account_lockout_threshold', { value });
@@ -58,7 +64,14 @@ describe('admin API: config, keys, audit, stats (spec 20 §5.8)', () => {
       expect(readonly.status).toBe(403);
       expect(readonly.body.error).toBe('protected_resource');
       expect((await s.superAdmin.put('/config/no_such_key', { value: '1' })).status).toBe(404);
-      expect((await auditor.put('/config/account_lockout_threshold', { value: '7' })).status).toBe(403);
+      const before = (await s.porta.services.audit.list({ event: 'config.updated' })).total;
+      const denied = await auditor.put('/config/account_lockout_threshold', { value: '7' });
+      expect(denied.status).toBe(403);
+      expect(denied.body).toMatchObject({ error: 'forbidden', details: { missing: ['admin:config:update'] } });
+      expect((await auditor.put('/config/no_such_key', { value: '7' })).status).toBe(403);
+      expect((await auditor.put('/config/super_admin_user_id', { value: acme.userId })).body.error).toBe('forbidden');
+      expect(await s.porta.services.systemConfig.getNumber('account_lockout_threshold')).toBe(10);
+      expect((await s.porta.services.audit.list({ event: 'config.updated' })).total).toBe(before);
     });
 
     it('masks sensitive values in the response and in the audit entry', async () => {
@@ -101,15 +114,33 @@ describe('admin API: config, keys, audit, stats (spec 20 §5.8)', () => {
       expect((await list()).filter((k) => k.status === 'active').map((k) => k.kid)).toEqual([next.kid]);
       expect((await s.superAdmin.post('/keys/no-such-kid/revoke')).status).toBe(404);
 
-      const events = (await s.porta.services.audit.list({ event: 'signing_key.' })).data.map((e) => e.eventType);
-      expect(events).toEqual(['signing_key.revoked', 'signing_key.generated', 'signing_key.rotated', 'signing_key.rotated', 'signing_key.generated']);
+      const entries = (await s.porta.services.audit.list({ event: 'signing_key.' })).data;
+      expect(entries.map((e) => e.eventType)).toEqual(['signing_key.revoked', 'signing_key.generated', 'signing_key.rotated', 'signing_key.rotated', 'signing_key.generated']);
+      expect(entries.every((e) => e.actorType === 'admin' && e.source === 'api' && e.actorId === s.superAdminUserId)).toBe(true);
+      expect(entries[0]).toMatchObject({ targetType: 'signing_key', targetId: generated.body.data.id, metadata: { kid: generated.body.data.kid } });
+      expect(entries[2]).toMatchObject({ metadata: { activeKid: generated.body.data.kid, retiredKids: [] } });
       const jwks = (await (await fetch(`${s.url}/${acme.slug}/auth/jwks`)).json()) as { keys: { kid: string }[] };
       expect(jwks.keys.map((k) => k.kid)).toEqual([next.kid]);
     });
 
-    it('requires key:generate / key:rotate', async () => {
-      expect((await auditor.post('/keys/generate')).status).toBe(403);
-      expect((await auditor.post('/keys/rotate')).status).toBe(403);
+    it('requires key:generate / key:rotate (403 details.missing), changing and recording nothing', async () => {
+      await s.superAdmin.post('/keys/generate');
+      const before = await list();
+      const events = (await s.porta.services.audit.list({ event: 'signing_key.' })).total;
+      const active = before.filter((k) => k.status === 'active');
+      expect(active.length).toBeGreaterThan(1);
+      const denied = await auditor.post('/keys/generate');
+      expect(denied.status).toBe(403);
+      expect(denied.body).toMatchObject({ error: 'forbidden', details: { missing: ['admin:key:generate'] } });
+      const rotate = await auditor.post('/keys/rotate');
+      expect(rotate.status).toBe(403);
+      expect(rotate.body.details).toEqual({ missing: ['admin:key:rotate'] });
+      const revoke = await auditor.post(`/keys/${active[1]!.kid}/revoke`);
+      expect(revoke.status).toBe(403);
+      expect(revoke.body.details).toEqual({ missing: ['admin:key:rotate'] });
+      expect((await orgAdmin.post('/keys/rotate')).status).toBe(403);
+      expect(await list()).toEqual(before);
+      expect((await s.porta.services.audit.list({ event: 'signing_key.' })).total).toBe(events);
       expect((await s.anonymous().get('/keys')).status).toBe(401);
     });
   });
@@ -117,7 +148,7 @@ describe('admin API: config, keys, audit, stats (spec 20 §5.8)', () => {
   describe('audit log', () => {
     it('lists newest first with filters and an opaque cursor; a bad cursor is 400 invalid_cursor', async () => {
       for (const n of [1, 2, 3]) {
-        await s.porta.services.audit.record({ eventType: `test.paging.${n}`, eventCategory: 'system', organizationId: acme.orgId });
+        await s.porta.services.audit.record(system, { eventType: `test.paging.${n}`, eventCategory: 'system', organizationId: acme.orgId });
       }
       const first = await auditor.get('/audit?event=test.paging.&limit=2');
       expect(first.status).toBe(200);
@@ -138,6 +169,20 @@ describe('admin API: config, keys, audit, stats (spec 20 §5.8)', () => {
       expect((await orgAdmin.get('/audit')).status).toBe(403);
     });
 
+    it('shows who acted through which edge, and filters by source and acting service account', async () => {
+      await s.superAdmin.put('/config/otp_code_ttl', { value: '900' });
+      const res = await auditor.get('/audit?event=config.updated&source=api&limit=1');
+      expect(res.status).toBe(200);
+      expect(res.body.data[0]).toMatchObject({
+        eventType: 'config.updated', targetId: 'otp_code_ttl', actorId: s.superAdminUserId, actorType: 'admin', actorName: null,
+        actorClientId: null, source: 'api', requestId: expect.any(String), ipAddress: expect.any(String),
+      });
+      expect((await auditor.get('/audit?event=test.paging.&source=system')).body.total).toBe(3);
+      expect((await auditor.get('/audit?event=test.paging.&source=api')).body.total).toBe(0);
+      expect((await auditor.get('/audit?actorClient=00000000-0000-4000-8000-000000000000')).body).toMatchObject({ data: [], total: 0 });
+      expect((await auditor.get('/audit?actorClient=robot')).status).toBe(400);
+    });
+
     it('cleans up entries past the retention period (dry run first) with config:update and audits audit.cleanup', async () => {
       await s.porta.db.query(
         "INSERT INTO audit_log (event_type, event_category, created_at) VALUES ('test.ancient', 'system', now() - interval '200 days')",
@@ -149,17 +194,25 @@ describe('admin API: config, keys, audit, stats (spec 20 §5.8)', () => {
       expect(real.body.data).toMatchObject({ dryRun: false, retentionDays: 100, entriesFound: 1, deleted: 1 });
       expect((await s.porta.services.audit.list({ event: 'test.ancient' })).total).toBe(0);
       const [entry] = (await s.porta.services.audit.list({ event: 'audit.cleanup' })).data;
-      expect(entry).toMatchObject({ actorId: s.superAdminUserId, metadata: { deleted: 1, retentionDays: 100 } });
+      expect(entry).toMatchObject({ actorId: s.superAdminUserId, actorType: 'admin', source: 'api', metadata: { deleted: 1, retentionDays: 100 } });
 
       expect((await s.superAdmin.post('/audit/cleanup', { retentionDays: 0 })).status).toBe(400);
-      expect((await auditor.post('/audit/cleanup', { dryRun: true })).status).toBe(403);
+      await s.porta.db.query(
+        "INSERT INTO audit_log (event_type, event_category, created_at) VALUES ('test.ancient', 'system', now() - interval '200 days')",
+      );
+      const cleanups = (await s.porta.services.audit.list({ event: 'audit.cleanup' })).total;
+      const denied = await auditor.post('/audit/cleanup', { dryRun: false, retentionDays: 1 });
+      expect(denied.status).toBe(403);
+      expect(denied.body.details).toEqual({ missing: ['admin:config:update'] });
+      expect((await s.porta.services.audit.list({ event: 'test.ancient' })).total).toBe(1);
+      expect((await s.porta.services.audit.list({ event: 'audit.cleanup' })).total).toBe(cleanups);
     });
   });
 
   describe('stats', () => {
     it('answers the overview with counts by status, login activity and system health, cacheable privately for 60 s', async () => {
-      await s.porta.services.audit.record({ eventType: 'user.login.password.success', eventCategory: 'authentication', organizationId: acme.orgId });
-      await s.porta.services.audit.record({ eventType: 'user.login.password.failed', eventCategory: 'authentication', organizationId: acme.orgId });
+      await s.porta.services.audit.record(system, { eventType: 'user.login.password.success', eventCategory: 'authentication', organizationId: acme.orgId });
+      await s.porta.services.audit.record(system, { eventType: 'user.login.password.failed', eventCategory: 'authentication', organizationId: acme.orgId });
       const res = await orgAdmin.get('/stats/overview');
       expect(res.status).toBe(200);
       expect(res.headers.get('cache-control')).toBe('private, max-age=60');

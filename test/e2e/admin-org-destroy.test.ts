@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintAccessToken, startAdminServer, type AdminClient, type AdminServer } from '../support/admin.js';
 import { HttpBrowser, formAction, hiddenInput } from '../support/http-browser.js';
 import { createTenant, PASSWORD, REDIRECT_URI, type Tenant } from '../support/oidc-fixtures.js';
+import { systemActor } from '../../src/actors/index.js';
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
 
@@ -14,6 +15,8 @@ describe('admin API: destroying an organization (spec 20 §5.1 DELETE) and its 2
 
   beforeAll(async () => {
     s = await startAdminServer();
+    // More writes than one window of the admin write limit allows (spec 50 §7).
+    await s.porta.services.systemConfig.set(systemActor(), 'rate_limit_admin_write_max', '100000');
     orgAdmin = await s.clientWithRoles(['porta-org-admin']);
     auditor = await s.clientWithRoles(['porta-auditor']);
     t = await createTenant(s.porta.services, 'doomed-co');
@@ -106,13 +109,12 @@ describe('admin API: destroying an organization (spec 20 §5.1 DELETE) and its 2
     expect((await fetch(`${s.url}/${t.slug}/branding/favicon`)).status).toBe(404);
 
     // The record survives, written first, with name and slug; audit rows lose the organization id.
-    const entry = await s.porta.db.one<{ organization_id: string | null; actor_id: string; metadata: Record<string, unknown> }>(
-      "SELECT organization_id, actor_id, metadata FROM audit_log WHERE event_type = 'org.destroyed' AND target_id = $1",
+    const entry = await s.porta.db.one<{ organization_id: string | null; actor_id: string; actor_type: string; source: string; metadata: Record<string, unknown> }>(
+      "SELECT organization_id, actor_id, actor_type, source, metadata FROM audit_log WHERE event_type = 'org.destroyed' AND target_id = $1",
       [t.orgId],
     );
-    expect(entry.organization_id).toBeNull();
-    expect(entry.actor_id).toBe(orgAdmin.userId);
-    expect(entry.metadata).toMatchObject({ name: 'Org doomed-co', slug: 'doomed-co' });
+    expect(entry).toMatchObject({ organization_id: null, actor_id: orgAdmin.userId, actor_type: 'admin', source: 'api' });
+    expect(entry.metadata).toEqual({ name: 'Org doomed-co', slug: 'doomed-co', cascadeCounts: res.body.data.cascadeCounts });
     expect(await count('audit_log WHERE organization_id = $1', [t.orgId])).toBe(0);
     expect(await count("audit_log WHERE event_type = 'organization.branding_asset_uploaded' AND target_id = $1", [t.orgId])).toBe(1);
 
@@ -137,6 +139,11 @@ describe('admin API: destroying an organization (spec 20 §5.1 DELETE) and its 2
     const forbidden = await auditor.delete(`/organizations/${tenant.orgId}?dry-run=true`);
     expect(forbidden.status).toBe(403);
     expect(forbidden.body).toMatchObject({ error: 'forbidden', details: { missing: ['admin:org:archive'] } });
+    const refused = await auditor.delete(`/organizations/${tenant.orgId}`);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ error: 'forbidden', details: { missing: ['admin:org:archive'] } });
+    expect(await count('clients WHERE organization_id = $1', [tenant.orgId])).toBe(2);
+    expect(await count("audit_log WHERE event_type = 'org.destroyed' AND target_id = $1", [tenant.orgId])).toBe(0);
     expect((await s.superAdmin.delete('/organizations/00000000-0000-4000-8000-000000000000')).status).toBe(404);
     expect((await s.superAdmin.delete('/organizations/no-such-org')).status).toBe(404);
     expect((await s.superAdmin.delete(`/organizations/${tenant.orgId}?dry-run=maybe`)).status).toBe(400);
@@ -147,7 +154,7 @@ describe('admin API: destroying an organization (spec 20 §5.1 DELETE) and its 2
     it('counts enrolment per method with a 4-decimal compliance rate, cacheable for 30 s', async () => {
       const tenant = await createTenant(s.porta.services, 'twofa-co');
       const users = [tenant.userId];
-      for (const n of [1, 2]) users.push((await s.porta.services.users.create(tenant.orgId, { email: `u${n}@twofa.test` })).id);
+      for (const n of [1, 2]) users.push((await s.porta.services.users.create(systemActor(), tenant.orgId, { email: `u${n}@twofa.test` })).id);
       await s.porta.db.query("UPDATE users SET two_factor_enabled = true, two_factor_method = 'totp' WHERE id = $1", [users[0]]);
 
       const res = await auditor.get(`/organizations/${tenant.orgId}/two-factor/summary`);

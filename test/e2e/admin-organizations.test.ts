@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemActor } from '../../src/actors/index.js';
 import { startAdminServer, type AdminClient, type AdminServer } from '../support/admin.js';
 import { expectCursorRefusals, walkCursorList } from '../support/cursor-lists.js';
 
@@ -10,6 +11,8 @@ describe('admin API: organizations (spec 20 §5.1, §5.2 2FA policy)', () => {
 
   beforeAll(async () => {
     s = await startAdminServer();
+    // More writes than one window of the admin write limit allows (spec 50 §7).
+    await s.porta.services.systemConfig.set(systemActor(), 'rate_limit_admin_write_max', '100000');
     orgAdmin = await s.clientWithRoles(['porta-org-admin']);
     auditor = await s.clientWithRoles(['porta-auditor']);
     superAdminOrgId = (await s.porta.services.organizations.getSuperAdmin()).id;
@@ -35,9 +38,10 @@ describe('admin API: organizations (spec 20 §5.1, §5.2 2FA policy)', () => {
       twoFactorPolicy: 'optional',
       branding: { logoUrl: null, faviconUrl: null, primaryColor: null, companyName: null, customCss: null },
     });
-    const entries = await s.porta.services.audit.history('organization', res.body.data.id);
+    const entries = await s.porta.services.audit.list({ targetType: 'organization', targetId: res.body.data.id });
     expect(entries.data.map((e) => e.eventType)).toEqual(['organization.created']);
-    expect(entries.data[0]!.actorId).toBe(s.superAdminUserId);
+    expect(entries.data[0]).toMatchObject({ actorId: s.superAdminUserId, actorType: 'admin', source: 'api', actorName: null, organizationId: res.body.data.id });
+    expect(entries.data[0]!.metadata).toEqual({ name: 'Acme Widgets', slug: 'acme-widgets' });
   });
 
   it('refuses a taken, reserved or malformed slug and unsafe CSS', async () => {
@@ -232,8 +236,79 @@ describe('admin API: organizations (spec 20 §5.1, §5.2 2FA policy)', () => {
     expect(denied.body).toMatchObject({ error: 'forbidden', details: { missing: ['admin:org:create'] } });
     const appAdmin = await s.clientWithRoles(['porta-app-admin']);
     expect((await appAdmin.get('/organizations')).status).toBe(403);
+    expect((await auditor.get('/organizations?search=Nope')).body.total).toBe(0);
+  });
+
+  it('refuses every write to an actor lacking its permission with details.missing, changing nothing', async () => {
     const org = await create({ name: 'Guarded', slug: 'guarded-org' });
-    expect((await auditor.post(`/organizations/${org.id}/suspend`)).status).toBe(403);
-    expect((await auditor.put(`/organizations/${org.id}/two-factor/policy`, { twoFactorPolicy: 'optional' })).status).toBe(403);
+    const read = async () => ({
+      org: (await auditor.get(`/organizations/${org.id}`)).body.data,
+      history: (await auditor.get(`/organizations/${org.id}/history`)).body.data.length,
+    });
+    const before = await read();
+    const writes: [string, string, unknown, string][] = [
+      ['PUT', `/organizations/${org.id}`, { name: 'Nope' }, 'admin:org:update'],
+      ['PUT', `/organizations/${org.id}/branding`, { companyName: 'Nope' }, 'admin:org:update'],
+      ['PUT', `/organizations/${org.id}/two-factor/policy`, { twoFactorPolicy: 'required_any' }, 'admin:org:update'],
+      ['POST', `/organizations/${org.id}/suspend`, { reason: 'nope' }, 'admin:org:suspend'],
+      ['POST', `/organizations/${org.id}/activate`, undefined, 'admin:org:suspend'],
+      ['POST', `/organizations/${org.id}/archive`, undefined, 'admin:org:archive'],
+      ['POST', `/organizations/${org.id}/restore`, undefined, 'admin:org:archive'],
+    ];
+    for (const [method, path, body, permission] of writes) {
+      const res = await auditor.request(method, path, body);
+      expect(res.status, `${method} ${path}`).toBe(403);
+      expect(res.body, `${method} ${path}`).toMatchObject({ error: 'forbidden', details: { missing: [permission] } });
+    }
+    // A 403 does not tell whether the target exists.
+    const unknown = await auditor.put('/organizations/00000000-0000-4000-8000-000000000000', { name: 'Nope' });
+    expect([unknown.status, unknown.body.error]).toEqual([403, 'forbidden']);
+    expect(await read()).toEqual(before);
+  });
+
+  it('lets an org admin change other organizations but only a super admin the super-admin organization', async () => {
+    const path = `/organizations/${superAdminOrgId}`;
+    const before = (await auditor.get(path)).body.data;
+    const historyBefore = (await auditor.get(`${path}/history`)).body.data.length;
+    const refused: [string, string, unknown][] = [
+      ['PUT', path, { name: 'Taken over' }],
+      ['PUT', path, { defaultLoginMethods: ['password'] }],
+      ['PUT', `${path}/branding`, { primaryColor: '#ff0000' }],
+      ['PUT', `${path}/two-factor/policy`, { twoFactorPolicy: 'required_any' }],
+      ['POST', `${path}/activate`, undefined],
+      ['POST', `${path}/suspend`, undefined],
+      ['POST', `${path}/archive`, undefined],
+    ];
+    for (const [method, url, body] of refused) {
+      const res = await orgAdmin.request(method, url, body);
+      expect(res.status, `${method} ${url}`).toBe(403);
+      expect(res.body.error, `${method} ${url}`).toBe('protected_resource');
+    }
+    expect((await auditor.get(path)).body.data).toEqual(before);
+    expect((await auditor.get(`${path}/history`)).body.data.length).toBe(historyBefore);
+
+    const renamed = await s.superAdmin.put(path, { name: 'Porta Admin (renamed)' });
+    expect(renamed.status).toBe(200);
+    expect((await s.superAdmin.put(`${path}/branding`, { primaryColor: '#123456' })).status).toBe(200);
+    const history = await auditor.get(`${path}/history`);
+    expect(history.body.data.slice(0, 2).map((e: { eventType: string; actorId: string }) => [e.eventType, e.actorId])).toEqual([
+      ['organization.branding_updated', s.superAdminUserId],
+      ['organization.updated', s.superAdminUserId],
+    ]);
+    expect((await s.superAdmin.put(path, { name: before.name, branding: before.branding })).status).toBe(200);
+  });
+
+  it('refuses to leave the super-admin organization with only magic links while no mail transport is configured', async () => {
+    const path = `/organizations/${superAdminOrgId}`;
+    const before = (await auditor.get(path)).body.data;
+    const res = await s.superAdmin.put(path, { defaultLoginMethods: ['magic_link'] });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: 'validation_failed', details: [{ path: 'defaultLoginMethods', reason: 'no_usable_login_method' }] });
+    expect(res.body.message).toMatch(/SMTP/);
+    expect((await auditor.get(path)).body.data).toEqual(before);
+    expect((await s.superAdmin.put(path, { defaultLoginMethods: ['password'] })).status).toBe(200);
+    const tenant = await create({ name: 'Links Only', slug: 'links-only-org' });
+    expect((await orgAdmin.put(`/organizations/${tenant.id}`, { defaultLoginMethods: ['magic_link'] })).status).toBe(200);
+    expect((await s.superAdmin.put(path, { defaultLoginMethods: before.defaultLoginMethods })).status).toBe(200);
   });
 });

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAdminServer, type AdminClient, type AdminServer } from '../support/admin.js';
+import { startAdminServer, type AdminClient, type AdminResponse, type AdminServer } from '../support/admin.js';
+import { systemActor } from '../../src/actors/index.js';
 
 const MISSING = '00000000-0000-4000-8000-000000000000';
 const tag = () => randomBytes(3).toString('hex');
+const SYSTEM = systemActor();
 
 interface Entity {
   id: string;
@@ -23,12 +25,12 @@ describe('admin API: roles, permissions, claims and user roles (spec 20 §5.4, �
   beforeAll(async () => {
     s = await startAdminServer();
     // This file makes far more writes than the default admin write limit allows per minute.
-    await s.porta.services.systemConfig.set('rate_limit_admin_write_max', '100000');
+    await s.porta.services.systemConfig.set(SYSTEM, 'rate_limit_admin_write_max', '100000');
     appAdmin = await s.clientWithRoles(['porta-app-admin']);
     userAdmin = await s.clientWithRoles(['porta-user-admin']);
     auditor = await s.clientWithRoles(['porta-auditor']);
     adminOrgId = (await s.porta.services.organizations.getSuperAdmin()).id;
-    tenantOrgId = (await s.porta.services.organizations.create({ name: 'Tenant', slug: `tenant-${tag()}` })).id;
+    tenantOrgId = (await s.porta.services.organizations.create(SYSTEM, { name: 'Tenant', slug: `tenant-${tag()}` })).id;
     const roles = await s.superAdmin.get('/applications/porta-admin/roles');
     adminRoles = new Map((roles.body.data as Entity[]).map((r) => [r.slug, r]));
   });
@@ -39,7 +41,7 @@ describe('admin API: roles, permissions, claims and user roles (spec 20 §5.4, �
     expect(res.status).toBe(201);
     return res.body.data as Entity;
   };
-  const newUser = async (orgId: string) => s.porta.services.users.create(orgId, { email: `u-${tag()}@example.com` });
+  const newUser = async (orgId: string) => s.porta.services.users.create(SYSTEM, orgId, { email: `u-${tag()}@example.com` });
   const created = async (client: AdminClient, path: string, body: unknown) => {
     const res = await client.post(path, body);
     expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -284,6 +286,117 @@ describe('admin API: roles, permissions, claims and user roles (spec 20 §5.4, �
       expect(res.status).toBe(403);
       expect(res.body.error).toBe('protected_resource');
       expect((await auditor.get(`/organizations/${adminOrgId}/users/${s.superAdminUserId}/roles`)).body.data.map((r: Entity) => r.slug)).toEqual(['porta-super-admin']);
+    });
+  });
+
+  describe('an attacker with admin powers (issue 9 items 7 and 12, spec 20 §3.3–§3.4)', () => {
+    const id = (slug: string) => adminRoles.get(slug)!.id;
+    const rolesOf = async (orgId: string, userId: string) =>
+      ((await auditor.get(`/organizations/${orgId}/users/${userId}/roles`)).body.data as Entity[]).map((r) => r.slug).sort();
+    const entriesBy = async (actor: AdminClient) => (await s.porta.services.audit.list({ actor: actor.userId! })).total;
+
+    /** 403 with this code; the target's state and the attacker's audit trail are unchanged. */
+    async function expectDenied(attacker: AdminClient, send: () => Promise<AdminResponse>, error: string, state: () => Promise<unknown>) {
+      const before = await state();
+      const entries = await entriesBy(attacker);
+      const res = await send();
+      expect(res.status, JSON.stringify(res.body)).toBe(403);
+      expect(res.body.error).toBe(error);
+      expect(await state()).toEqual(before);
+      expect(await entriesBy(attacker)).toBe(entries);
+      return res;
+    }
+
+    it('a user admin cannot grant application-admin roles it does not fully hold', async () => {
+      const attacker = await s.clientWithRoles(['porta-user-admin']);
+      const target = await newUser(adminOrgId);
+      const path = `/organizations/${adminOrgId}/users/${target.id}/roles`;
+      const state = () => rolesOf(adminOrgId, target.id);
+      const res = await expectDenied(attacker, () => attacker.put(path, { roleIds: [id('porta-app-admin')] }), 'privilege_escalation', state);
+      expect(res.body.details.missing).toEqual(expect.arrayContaining(['admin:app:create', 'admin:client:create', 'admin:claim:update']));
+      // Smuggled in beside a role it may grant, or onto itself: nothing is granted.
+      await expectDenied(attacker, () => attacker.put(path, { roleIds: [id('porta-user-admin'), id('porta-app-admin')] }), 'privilege_escalation', state);
+      await expectDenied(attacker, () => attacker.put(`/organizations/${adminOrgId}/users/${attacker.userId}/roles`, { roleIds: [id('porta-app-admin')] }), 'privilege_escalation', () => rolesOf(adminOrgId, attacker.userId!));
+      await expectDenied(attacker, () => attacker.put(path, { roleIds: [id('porta-super-admin')] }), 'privilege_escalation', state);
+      expect(await state()).toEqual([]);
+    });
+
+    it('a user admin cannot change the roles of a super admin, nor an application admin their claim values', async () => {
+      const userAdminAttacker = await s.clientWithRoles(['porta-user-admin']);
+      const appAdminAttacker = await s.clientWithRoles(['porta-app-admin']);
+      const second = await s.clientWithRoles(['porta-super-admin']);
+      const app = await newApp();
+      const plain = await created(appAdmin, `/applications/${app.id}/roles`, { name: 'Plain' });
+      const claim = await created(appAdmin, `/applications/${app.id}/claims`, { claimName: 'clearance', claimType: 'string' });
+      for (const victim of [s.superAdminUserId, second.userId!]) {
+        const roles = () => rolesOf(adminOrgId, victim);
+        const rolesPath = `/organizations/${adminOrgId}/users/${victim}/roles`;
+        await expectDenied(userAdminAttacker, () => userAdminAttacker.delete(rolesPath, { roleIds: [id('porta-super-admin')] }), 'protected_resource', roles);
+        await expectDenied(userAdminAttacker, () => userAdminAttacker.put(rolesPath, { roleIds: [plain.id] }), 'protected_resource', roles);
+
+        expect((await s.superAdmin.put(`/applications/${app.id}/claims/${claim.id}/users/${victim}`, { value: 'top' })).status).toBe(200);
+        const valuePath = `/applications/${app.id}/claims/${claim.id}/users/${victim}`;
+        const value = async () => (await auditor.get(valuePath)).body.data.value;
+        // The user admin lacks claim:update; the application admin holds it, but super admins are protected.
+        await expectDenied(userAdminAttacker, () => userAdminAttacker.put(valuePath, { value: 'none' }), 'forbidden', value);
+        await expectDenied(appAdminAttacker, () => appAdminAttacker.put(valuePath, { value: 'none' }), 'protected_resource', value);
+        await expectDenied(appAdminAttacker, () => appAdminAttacker.delete(valuePath), 'protected_resource', value);
+      }
+    });
+
+    it("an application admin cannot rewrite the admin application's roles (read-only catalog)", async () => {
+      const attacker = await s.clientWithRoles(['porta-app-admin']);
+      const assign = ((await auditor.get('/applications/porta-admin/permissions')).body.data as Entity[]).find((p) => p.slug === 'admin:role:assign')!;
+      const perms = (roleSlug: string) => async () => (await auditor.get(`/applications/porta-admin/roles/${id(roleSlug)}/permissions`)).body.data.map((p: Entity) => p.slug);
+      const writes: [() => Promise<AdminResponse>, string][] = [
+        [() => attacker.put(`/applications/porta-admin/roles/${id('porta-app-admin')}/permissions`, { permissionIds: [assign.id] }), 'porta-app-admin'],
+        [() => attacker.delete(`/applications/porta-admin/roles/${id('porta-super-admin')}/permissions`, { permissionIds: [assign.id] }), 'porta-super-admin'],
+        [() => attacker.put(`/applications/porta-admin/roles/${id('porta-auditor')}`, { name: 'Everything' }), 'porta-auditor'],
+        [() => attacker.delete(`/applications/porta-admin/roles/${id('porta-user-admin')}?force=true`), 'porta-user-admin'],
+        [() => attacker.post('/applications/porta-admin/roles', { name: 'Shadow admin' }), 'porta-app-admin'],
+        [() => attacker.put(`/applications/porta-admin/permissions/${assign.id}`, { name: 'Nothing to see' }), 'porta-app-admin'],
+      ];
+      for (const [write, role] of writes) await expectDenied(attacker, write, 'protected_resource', perms(role));
+      expect(adminRoles.size).toBe(5);
+      expect((await auditor.get('/applications/porta-admin/roles')).body.data).toHaveLength(5);
+    });
+
+    it('nobody changes their own admin roles, not even a super admin', async () => {
+      const userAdminAttacker = await s.clientWithRoles(['porta-user-admin']);
+      const own = (c: AdminClient) => () => rolesOf(adminOrgId, c.userId!);
+      const self = (c: AdminClient) => `/organizations/${adminOrgId}/users/${c.userId}/roles`;
+      await expectDenied(userAdminAttacker, () => userAdminAttacker.delete(self(userAdminAttacker), { roleIds: [id('porta-user-admin')] }), 'privilege_escalation', own(userAdminAttacker));
+      await expectDenied(userAdminAttacker, () => userAdminAttacker.put(self(userAdminAttacker), { roleIds: [id('porta-user-admin')] }), 'privilege_escalation', own(userAdminAttacker));
+      await expectDenied(s.superAdmin, () => s.superAdmin.put(self(s.superAdmin), { roleIds: [id('porta-auditor')] }), 'privilege_escalation', own(s.superAdmin));
+      await expectDenied(s.superAdmin, () => s.superAdmin.delete(self(s.superAdmin), { roleIds: [id('porta-super-admin')] }), 'protected_resource', own(s.superAdmin));
+    });
+
+    const reserved = ['sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'azp', 'sid', 'scope', 'client_id', 'cnf', 'token_type', 'active',
+      'username', 'auth_time', 'nonce', 'acr', 'amr', 'at_hash', 'org_id', 'org_slug', 'roles', 'permissions', 'email', 'c_hash'];
+    it.each(reserved)('refuses the reserved claim name %s with a message naming it', async (claimName) => {
+      const app = await newApp();
+      const entries = await entriesBy(appAdmin);
+      const res = await appAdmin.post(`/applications/${app.id}/claims`, { claimName, claimType: 'string', includeInAccessToken: true });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('validation_failed');
+      expect(res.body.message).toBe(`The claim name "${claimName}" is reserved (a protocol, introspection or Porta claim).`);
+      expect(res.body.details).toEqual([expect.objectContaining({ path: 'claimName', reason: 'claim_name_reserved' })]);
+      expect((await auditor.get(`/applications/${app.id}/claims`)).body.data).toEqual([]);
+      expect(await entriesBy(appAdmin)).toBe(entries);
+    });
+
+    it("records each write with the actor's type, source and request", async () => {
+      const app = await newApp();
+      const role = await created(appAdmin, `/applications/${app.id}/roles`, { name: 'Traced' });
+      const user = await newUser(tenantOrgId);
+      expect((await userAdmin.put(`/organizations/${tenantOrgId}/users/${user.id}/roles`, { roleIds: [role.id] })).status).toBe(204);
+      const [createdEntry] = (await s.porta.services.audit.list({ targetId: role.id, event: 'role.created' })).data;
+      expect(createdEntry).toMatchObject({ actorType: 'admin', source: 'api', actorId: appAdmin.userId, actorClientId: null, metadata: { applicationId: app.id, slug: 'traced', name: 'Traced' } });
+      // Audit rows name users by id only, never by e-mail (spec 50 §6).
+      expect(createdEntry!.actorName).toBeNull();
+      expect(createdEntry!.ipAddress).not.toBeNull();
+      const [assigned] = (await s.porta.services.audit.list({ targetId: user.id, event: 'user.roles_assigned' })).data;
+      expect(assigned).toMatchObject({ actorType: 'admin', source: 'api', actorId: userAdmin.userId, organizationId: tenantOrgId, userId: user.id });
     });
   });
 });

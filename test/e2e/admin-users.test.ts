@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemActor } from '../../src/actors/index.js';
 import { expectCursorRefusals, walkCursorList } from '../support/cursor-lists.js';
 import { mintAccessToken, startAdminServer, type AdminClient, type AdminServer } from '../support/admin.js';
 import { createTenant, type Tenant } from '../support/oidc-fixtures.js';
@@ -28,7 +29,7 @@ describe('admin API: users (spec 20 §5.6, GDPR 50 §11)', () => {
   beforeAll(async () => {
     s = await startAdminServer();
     // This file makes far more writes than the per-minute admin write limit allows.
-    await s.porta.services.systemConfig.set('rate_limit_admin_write_max', '100000');
+    await s.porta.services.systemConfig.set(systemActor(), 'rate_limit_admin_write_max', '100000');
     userAdmin = await s.clientWithRoles(['porta-user-admin']);
     auditor = await s.clientWithRoles(['porta-auditor']);
     acme = await createTenant(s.porta.services, 'acme-users');
@@ -85,7 +86,7 @@ describe('admin API: users (spec 20 §5.6, GDPR 50 §11)', () => {
   });
 
   it('lists users of one organization with search, status filter and allow-listed sorting', async () => {
-    const org = (await s.porta.services.organizations.create({ name: 'Listing Org', slug: 'listing-users' })).id;
+    const org = (await s.porta.services.organizations.create(systemActor(), { name: 'Listing Org', slug: 'listing-users' })).id;
     await createUser(org, { email: 'zed@example.com', givenName: 'Zed' });
     await createUser(org, { email: 'amy@example.com', givenName: 'Amy', familyName: 'Searchable' });
     const inactive = await createUser(org, { email: 'bob@example.com', givenName: 'Bob' });
@@ -104,7 +105,7 @@ describe('admin API: users (spec 20 §5.6, GDPR 50 §11)', () => {
   });
 
   it('lists users by cursor forwards and backwards, with equal and missing given names, filters and tenant scope', async () => {
-    const org = (await s.porta.services.organizations.create({ name: 'Cursor Users', slug: 'cursor-users' })).id;
+    const org = (await s.porta.services.organizations.create(systemActor(), { name: 'Cursor Users', slug: 'cursor-users' })).id;
     const names = ['Amy', 'Amy', undefined, 'Bob', undefined, 'Amy', 'Cy', undefined];
     const made: UserBody[] = [];
     for (const [i, givenName] of names.entries()) made.push(await createUser(org, { email: `cursor-${i}@example.com`, ...(givenName ? { givenName } : {}) }));
@@ -305,7 +306,11 @@ describe('admin API: users (spec 20 §5.6, GDPR 50 §11)', () => {
     const path = `${usersOf(acme.orgId)}/${user.id}`;
     await seedRbac(acme, user.id);
     await mintAccessToken(s.porta, acme.orgId, acme.spa.clientId, user.id);
+    const tokens = () => s.porta.db.one<{ n: number }>('SELECT count(*)::int AS n FROM oidc_payloads WHERE account_id = $1', [user.id]);
+    expect((await tokens()).n).toBe(2);
+    // Suspending already ends every grant and token (issue 9 item 13): the purge finds none left.
     await userAdmin.post(`${path}/suspend`, { reason: 'asked to be forgotten' });
+    expect((await tokens()).n).toBe(0);
 
     const unconfirmed = await userAdmin.post(`${path}/purge`);
     expect(unconfirmed.status).toBe(400);
@@ -321,7 +326,7 @@ describe('admin API: users (spec 20 §5.6, GDPR 50 §11)', () => {
       deletedRoles: 1,
       deletedClaims: 1,
       deletedTwoFactor: 0,
-      deletedTokens: 2,
+      deletedTokens: 0,
       revokedSessions: 0,
       anonymizedAuditEntries: 2,
     });
@@ -332,7 +337,7 @@ describe('admin API: users (spec 20 §5.6, GDPR 50 §11)', () => {
 
     const entries = await eventsOf(user.id);
     expect(entries[0]).toMatchObject({ eventType: 'user.purged', actorId: userAdmin.userId });
-    expect(entries[0]!.metadata).toMatchObject({ deletedRoles: 1, deletedTokens: 2 });
+    expect(entries[0]!.metadata).toMatchObject({ deletedRoles: 1, deletedTokens: 0 });
     expect(JSON.stringify(entries[0]!.metadata)).not.toContain('@');
     for (const older of entries.slice(1)) expect(older.metadata).toEqual({ purged: true });
     const [raw] = (await s.porta.services.audit.list({ event: 'user.suspended', targetId: user.id })).data;

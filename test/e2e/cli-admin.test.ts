@@ -311,7 +311,7 @@ describe('porta CLI direct mode (in-process Admin API)', { timeout: 240_000 }, (
     }, 120_000);
     afterAll(() => database?.drop());
 
-    it('answers with the same bodies as the API and audits with a null actor and source cli-direct', async () => {
+    it('answers with the same bodies as the API and audits the CLI as the actor, source cli-direct', async () => {
       const created = await run(['org', 'create', '--name', 'Direct Co', '--json'], direct);
       expect(created.status, created.stderr).toBe(0);
       const org = json(created).data;
@@ -322,7 +322,7 @@ describe('porta CLI direct mode (in-process Admin API)', { timeout: 240_000 }, (
 
       const audit = json(await run(['audit', 'list', '--event', 'organization.created', '--json'], direct));
       expect(audit.data).toHaveLength(1);
-      expect(audit.data[0]).toMatchObject({ actorId: null, targetId: org.id, metadata: { source: 'cli-direct', osUser: os.userInfo().username } });
+      expect(audit.data[0]).toMatchObject({ actorId: null, actorType: 'cli_direct', actorName: os.userInfo().username, source: 'cli-direct', targetId: org.id });
     });
   });
 });

@@ -28,7 +28,8 @@ interface KeyJson {
   revokedAt: string | null;
 }
 
-const listKeys = async () => JSON.parse((await cli('keys', 'list', '--json')).stdout) as KeyJson[];
+/** `--json` prints the Admin API body, in both modes. */
+const listKeys = async () => (JSON.parse((await cli('keys', 'list', '--json')).stdout) as { data: KeyJson[] }).data;
 
 beforeAll(async () => {
   const migrated = await cli('migrate', 'up');
@@ -39,7 +40,7 @@ afterAll(() => {
 });
 
 // Each invocation starts tsx and opens PGlite (about a second or more): allow for a loaded machine.
-describe('porta keys (direct mode, embedded database)', { timeout: 120_000 }, () => {
+describe('porta keys (direct mode: the Admin API served in-process on the embedded database)', { timeout: 120_000 }, () => {
   it('lists nothing before the first key, then generates keys that list newest first', async () => {
     const empty = await cli('keys', 'list');
     expect(empty.status).toBe(0);
@@ -51,10 +52,10 @@ describe('porta keys (direct mode, embedded database)', { timeout: 120_000 }, ()
 
     const second = await cli('keys', 'generate', '--json');
     expect(second.status).toBe(0);
-    const body = JSON.parse(second.stdout) as { id: string; kid: string; message: string };
+    const body = (JSON.parse(second.stdout) as { data: { id: string; kid: string; message: string } }).data;
     expect(body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), kid: expect.stringMatching(/^[0-9a-f]{16}$/), message: expect.any(String) });
 
-    const keys = (await listKeys());
+    const keys = await listKeys();
     expect(keys.map((k) => [k.kid, k.status])).toEqual([
       [body.kid, 'active'],
       [expect.any(String), 'active'],
@@ -67,7 +68,7 @@ describe('porta keys (direct mode, embedded database)', { timeout: 120_000 }, ()
   });
 
   it('asks before rotating, names the longest token TTL, and refuses without a terminal unless --force', async () => {
-    const [newest, older] = (await listKeys());
+    const [newest, older] = await listKeys();
     const refused = await cli('keys', 'rotate');
     expect(refused.status).toBe(2);
     expect(refused.stderr).toContain(`retires 1 active key(s): ${older!.kid}; ${newest!.kid} keeps signing`);
@@ -76,7 +77,7 @@ describe('porta keys (direct mode, embedded database)', { timeout: 120_000 }, ()
 
     const rotated = await cli('keys', 'rotate', '--force', '--json');
     expect(rotated.status, rotated.stderr).toBe(0);
-    expect(JSON.parse(rotated.stdout)).toMatchObject({ activeKid: newest!.kid, retiredCount: 1, retiredKids: [older!.kid] });
+    expect(JSON.parse(rotated.stdout)).toMatchObject({ data: { activeKid: newest!.kid, retiredCount: 1, retiredKids: [older!.kid] } });
     expect((await listKeys()).map((k) => k.status)).toEqual(['active', 'retired']);
 
     const nothing = await cli('keys', 'rotate');
@@ -85,14 +86,14 @@ describe('porta keys (direct mode, embedded database)', { timeout: 120_000 }, ()
   });
 
   it('revokes after confirmation, never the last active key, and reports unknown kids', async () => {
-    const [active, retired] = (await listKeys());
+    const [active, retired] = await listKeys();
     const unknown = await cli('keys', 'revoke', '0000000000000000');
     expect(unknown.status).toBe(5);
     expect(unknown.stderr).toBe('porta: No signing key 0000000000000000.\n');
 
     const last = await cli('keys', 'revoke', active!.kid, '--json');
     expect(last.status).toBe(6);
-    expect(JSON.parse(last.stderr)).toEqual({ error: 'last_active_key', message: expect.stringContaining(active!.kid) });
+    expect(JSON.parse(last.stderr)).toEqual({ error: 'in_use', message: expect.stringContaining(active!.kid) });
 
     const unconfirmed = await cli('keys', 'revoke', retired!.kid);
     expect(unconfirmed.status).toBe(2);
@@ -101,7 +102,7 @@ describe('porta keys (direct mode, embedded database)', { timeout: 120_000 }, ()
     const revoked = await cli('keys', 'revoke', retired!.kid, '--force');
     expect(revoked.status, revoked.stderr).toBe(0);
     expect(revoked.stdout).toBe(`Revoked signing key ${retired!.kid}.\n`);
-    const after = (await listKeys());
+    const after = await listKeys();
     expect(after[1]).toMatchObject({ kid: retired!.kid, status: 'revoked', revokedAt: expect.any(String) });
   });
 });

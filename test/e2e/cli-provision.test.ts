@@ -61,7 +61,7 @@ interface ProvisionJson {
   updated: number;
   skipped: number;
   clients: Array<{ organizationSlug: string; applicationSlug: string; clientName: string; clientId: string | null; clientSecret?: string }>;
-  items: Array<{ action: string; type: string; key: string; id: string | null }>;
+  items: Array<{ action: string; type: string; key: string; path: string; organizationSlug?: string }>;
 }
 
 beforeAll(async () => {
@@ -73,7 +73,7 @@ afterAll(() => {
 });
 
 // Each invocation starts tsx and opens PGlite (a second or two): allow for a loaded machine.
-describe('porta provision and porta client secret (direct mode, embedded database)', { timeout: 180_000 }, () => {
+describe('porta provision and porta client secret (direct mode: the Admin API in-process, embedded database)', { timeout: 180_000 }, () => {
   let workerClientId = '';
 
   it('rejects an invalid file with every problem and its path, exit 2, before touching the database', async () => {
@@ -94,7 +94,11 @@ describe('porta provision and porta client secret (direct mode, embedded databas
       ['created', 'organization'], ['created', 'organization'], ['created', 'application'],
       ['created', 'client'], ['created', 'client'], ['created', 'client'], ['created', 'user'],
     ]);
-    expect(body.items.every((i) => /^[0-9a-f-]{36}$/.test(i.id ?? ''))).toBe(true);
+    expect(body.items.map((i) => i.path)).toEqual([
+      'organizations[0]', 'organizations[1]', 'organizations[0].applications[0]', 'organizations[0].applications[0].clients[0]',
+      'organizations[0].applications[0].clients[1]', 'organizations[1].applications[0].clients[0]', 'organizations[0].users[0]',
+    ]);
+    expect(body.items[3]).toMatchObject({ key: 'acme-portal-web', organizationSlug: 'acme' });
     const [web, worker, spa] = body.clients;
     expect(web).toEqual({ organizationSlug: 'acme', applicationSlug: 'portal', clientName: 'Portal web', clientId: 'acme-portal-web', clientSecret: SECRET });
     expect(worker?.clientSecret).toMatch(/^[\w-]{64}$/);
@@ -110,23 +114,43 @@ describe('porta provision and porta client secret (direct mode, embedded databas
     ]);
   });
 
-  it('prints a readable summary table for a dry run', async () => {
-    const dry = await cli(['provision', '-f', yamlFile, '--mode', 'overwrite', '--dry-run']);
+  it('prints a readable summary table for a dry run, of a merge or an overwrite', async () => {
+    const overwrite = await cli(['provision', '-f', yamlFile, '--mode', 'overwrite', '--dry-run']);
+    expect(overwrite.status, overwrite.stderr).toBe(0);
+    expect(overwrite.stdout).toMatch(/^Dry run \(overwrite\): would create 0, update \d+, keep \d+\. Nothing was changed\.\n/);
+    const dry = await cli(['provision', '-f', yamlFile, '--dry-run']);
     expect(dry.status, dry.stderr).toBe(0);
-    expect(dry.stdout).toMatch(/^Dry run \(overwrite\): would create 0, update 0, keep 7\. Nothing was changed\.\n\nACTION\s+TYPE\s+KEY\s+NAME\s+ID\s+CHANGES\n/);
-    expect(dry.stdout).toMatch(/\nkeep\s+client\s+acme\/acme-portal-web\s+Portal web\s+[0-9a-f-]{36}\n/);
+    expect(dry.stdout).toMatch(/^Dry run \(merge\): would create 0, update 0, keep 7\. Nothing was changed\.\n\nACTION\s+TYPE\s+KEY\s+NAME\s+CHANGES\n/);
+    expect(dry.stdout).toMatch(/\nkeep\s+client\s+acme\/acme-portal-web\s+Portal web\s+exists, kept\n/);
     expect(dry.stdout).toMatch(/\nORGANIZATION\s+APPLICATION\s+NAME\s+CLIENT_ID\s+SECRET\nacme\s+portal\s+Portal web\s+acme-portal-web\s+e2e-provisioned-secret/);
+  });
+
+  it('reports a rejected import at its place in the file, exit 1, nothing changed', async () => {
+    const taken = JSON.stringify({
+      organizations: [{ name: 'Gamma', slug: 'gamma', applications: [{ name: 'Portal', slug: 'portal', clients: [{ client_name: 'Copy', client_type: 'public', application_type: 'spa', client_id: 'acme-portal-web', redirect_uris: ['http://localhost:5173/callback'] }] }] }],
+    });
+    const refused = await cli(['provision', '-f', '-'], taken);
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/^porta: organizations\[0\]\.applications\[0\]\.clients\[0\]: .*nothing was changed\.\n {2}organizations\[0\]\.applications\[0\]\.clients\[0\]: client_id "acme-portal-web" belongs to a client of another organization or application\.\n$/);
+
+    const json = await cli(['provision', '-f', '-', '--json'], taken);
+    expect(json.status).toBe(1);
+    expect(JSON.parse(json.stderr)).toMatchObject({ error: 'import_failed', details: [{ path: 'organizations[0].applications[0].clients[0]', type: 'client', error: 'client_id_taken' }] });
+    const orgs = await cli(['org', 'list', '--json']);
+    expect((JSON.parse(orgs.stdout) as { data: Array<{ slug: string }> }).data.map((o) => o.slug)).not.toContain('gamma');
   });
 
   it('generates, lists and revokes client secrets by client_id, in any organization', async () => {
     const generated = await cli(['client', 'secret', 'generate', workerClientId, '--label', 'rotation', '--json']);
     expect(generated.status, generated.stderr).toBe(0);
-    const secret = JSON.parse(generated.stdout) as { id: string; plaintext: string; label: string; status: string; warning: string };
-    expect(secret).toMatchObject({ label: 'rotation', status: 'active', plaintext: expect.stringMatching(/^[\w-]{64}$/), warning: expect.stringContaining('not be shown again') });
+    const { data: secret, warning } = JSON.parse(generated.stdout) as { data: { id: string; plaintext: string; label: string; status: string }; warning: string };
+    expect(secret).toMatchObject({ label: 'rotation', status: 'active', plaintext: expect.stringMatching(/^[\w-]{64}$/) });
+    expect(warning).toContain('not be shown again');
 
     const listed = await cli(['client', 'secret', 'list', workerClientId, '--json']);
     expect(listed.status, listed.stderr).toBe(0);
-    const secrets = JSON.parse(listed.stdout) as Array<{ id: string; label: string | null; status: string }>;
+    const secrets = (JSON.parse(listed.stdout) as { data: Array<{ id: string; label: string | null; status: string }> }).data;
     expect(secrets.map((s) => [s.label, s.status])).toEqual([['rotation', 'active'], [null, 'active']]);
     expect(listed.stdout).not.toContain(secret.plaintext);
     const old = secrets[1]!;
@@ -145,6 +169,6 @@ describe('porta provision and porta client secret (direct mode, embedded databas
 
     const missing = await cli(['client', 'secret', 'list', 'no-such-client', '--json']);
     expect(missing.status).toBe(5);
-    expect(JSON.parse(missing.stderr)).toEqual({ error: 'client_not_found', message: 'No client no-such-client.' });
+    expect(JSON.parse(missing.stderr)).toEqual({ error: 'not_found', message: 'Client not found.' });
   });
 });

@@ -139,8 +139,9 @@ describe('porta seed run (direct mode, embedded database)', { timeout: 180_000 }
       { org: 'demo', org_status: 'active', status: 'active', email_verified: true },
       { org: 'demo-b', org_status: 'active', status: 'active', email_verified: true },
     ]);
-    const audit = await withDb((db) => db.many<{ metadata: { source: string } }>(`SELECT metadata FROM audit_log WHERE event_type = 'system.seeded'`));
-    expect(audit.map((a) => a.metadata.source)).toEqual(['cli-direct']);
+    // The seed acts as the system, source `seed` (the actor columns of migration 006).
+    const audit = await withDb((db) => db.many<{ actor_type: string; source: string }>(`SELECT actor_type, source FROM audit_log WHERE event_type = 'system.seeded'`));
+    expect(audit).toEqual([{ actor_type: 'system', source: 'seed' }]);
 
     await credentialsWork(first);
   });

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { rawBody } from '../../src/http/body.js';
+import { rawBody } from '../../src/pages/index.js';
 
 /** Sends a request with a chunked body (no Content-Length). */
 function postChunked(url: string, size: number): Promise<{ status: number; body: string }> {

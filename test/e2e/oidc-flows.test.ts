@@ -1,4 +1,5 @@
 import * as oidc from 'openid-client';
+import { systemActor } from '../../src/actors/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { describeWithServices } from '../support/services.js';
@@ -153,7 +154,7 @@ function oidcFlows(backends: 'embedded' | 'services') {
       });
       expect(res.status).toBe(200);
       expect((await oidc.tokenIntrospection(await rp(a), tokens.access_token)).active).toBe(true);
-      const other = await s.porta.services.clients.create(a.orgId, {
+      const other = await s.porta.services.clients.create(systemActor(), a.orgId, {
         applicationId: a.appId, clientName: 'Other', clientType: 'confidential', applicationType: 'web',
         redirectUris: [REDIRECT_URI], grantTypes: ['authorization_code', 'client_credentials'],
       });
@@ -235,7 +236,7 @@ function oidcFlows(backends: 'embedded' | 'services') {
 
   describe('login page', () => {
     it('gives one identical answer for a wrong password, an unknown e-mail and an inactive account', async () => {
-      await s.porta.services.users.create(a.orgId, { email: 'gone@example.com', password: PASSWORD, status: 'inactive' });
+      await s.porta.services.users.create(systemActor(), a.orgId, { email: 'gone@example.com', password: PASSWORD, status: 'inactive' });
       const config = await rp(a);
       const bodies: string[] = [];
       for (const creds of [
@@ -310,11 +311,11 @@ function oidcFlows(backends: 'embedded' | 'services') {
     });
 
     it('accepts every active secret of the client and refuses wrong or revoked ones', async () => {
-      const extra = await s.porta.services.clients.generateSecret(a.orgId, a.confidential.id, { label: 'rotation' });
+      const extra = await s.porta.services.clients.generateSecret(systemActor(), a.orgId, a.confidential.id, { label: 'rotation' });
       const withNew = await oidc.discovery(new URL(issuerOf(a)), a.confidential.clientId, undefined, oidc.ClientSecretBasic(extra.plaintext), { execute: [oidc.allowInsecureRequests] });
       expect((await oidc.clientCredentialsGrant(withNew, {})).access_token).toBeTruthy();
       expect((await oidc.clientCredentialsGrant(await rp(a), {})).access_token).toBeTruthy();
-      await s.porta.services.clients.revokeSecret(a.orgId, a.confidential.id, extra.id);
+      await s.porta.services.clients.revokeSecret(systemActor(), a.orgId, a.confidential.id, extra.id);
       expect(await oauthError(oidc.clientCredentialsGrant(withNew, {}))).toBe('invalid_client');
       const wrong = await oidc.discovery(new URL(issuerOf(a)), a.confidential.clientId, undefined, oidc.ClientSecretBasic('x'.repeat(64)), { execute: [oidc.allowInsecureRequests] });
       expect(await oauthError(oidc.clientCredentialsGrant(wrong, {}))).toBe('invalid_client');
@@ -416,7 +417,7 @@ function oidcFlows(backends: 'embedded' | 'services') {
     it('rejects everything while suspended, and 404s once archived', async () => {
       const c = await createTenant(s.porta.services, 'umbrella');
       const { config, tokens } = await codeFlow(c);
-      await s.porta.services.organizations.suspend(c.orgId);
+      await s.porta.services.organizations.suspend(systemActor(), c.orgId);
       const disc = await fetch(`${issuerOf(c)}/.well-known/openid-configuration`);
       expect(disc.status).toBe(403);
       expect(await disc.json()).toMatchObject({ error: 'organization_suspended' });
@@ -424,9 +425,9 @@ function oidcFlows(backends: 'embedded' | 'services') {
       const page = await new HttpBrowser(s.url).request(`${issuerOf(c)}/auth/authorize?client_id=x`);
       expect(page.status).toBe(403);
       expect(page.body).toContain('This organization is currently unavailable.');
-      await s.porta.services.organizations.activate(c.orgId);
+      await s.porta.services.organizations.activate(systemActor(), c.orgId);
       expect((await oidc.fetchUserInfo(config, tokens.access_token, c.userId)).sub).toBe(c.userId);
-      await s.porta.services.organizations.archive(c.orgId);
+      await s.porta.services.organizations.archive(systemActor(), c.orgId);
       expect((await fetch(`${issuerOf(c)}/.well-known/openid-configuration`)).status).toBe(404);
     });
   });

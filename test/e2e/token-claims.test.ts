@@ -4,10 +4,10 @@ import { startTestServer, type TestServer } from '../support/server.js';
 import { hasPostgres, hasRedis } from '../support/services.js';
 import { HttpBrowser, formAction, hiddenInput } from '../support/http-browser.js';
 import { createTenant, PASSWORD, REDIRECT_URI, type Tenant } from '../support/oidc-fixtures.js';
-import type { RbacActor, RbacService } from '../../src/rbac/index.js';
+import { systemActor } from '../../src/actors/index.js';
+import type { RbacService } from '../../src/rbac/index.js';
 
-/** Test set-up assigns only non-admin roles, which need no escalation checks. */
-const SYSTEM: RbacActor = { userId: null, permissions: new Set(), isSuperAdmin: true };
+const SYSTEM = systemActor();
 
 describe('roles, permissions and custom claims in tokens (spec 10 §4)', () => {
   let s: TestServer;
@@ -20,33 +20,33 @@ describe('roles, permissions and custom claims in tokens (spec 10 §4)', () => {
     t = await createTenant(s.porta.services, 'claims-acme');
     rbac = s.porta.services.rbac;
 
-    const read = await rbac.createPermission(t.appId, { name: 'Read', slug: 'docs:doc:read' });
-    const write = await rbac.createPermission(t.appId, { name: 'Write', slug: 'docs:doc:write' });
-    const editor = await rbac.createRole(t.appId, { name: 'Editor' });
-    const viewer = await rbac.createRole(t.appId, { name: 'Viewer' });
-    ids.reviewer = (await rbac.createRole(t.appId, { name: 'Reviewer' })).id;
-    await rbac.addRolePermissions(t.appId, editor.id, { permissionIds: [read.id, write.id] });
-    await rbac.addRolePermissions(t.appId, viewer.id, { permissionIds: [read.id] });
-    await rbac.assignRoles(t.orgId, t.userId, { roleIds: [editor.id, viewer.id] }, SYSTEM);
+    const read = await rbac.createPermission(SYSTEM, t.appId, { name: 'Read', slug: 'docs:doc:read' });
+    const write = await rbac.createPermission(SYSTEM, t.appId, { name: 'Write', slug: 'docs:doc:write' });
+    const editor = await rbac.createRole(SYSTEM, t.appId, { name: 'Editor' });
+    const viewer = await rbac.createRole(SYSTEM, t.appId, { name: 'Viewer' });
+    ids.reviewer = (await rbac.createRole(SYSTEM, t.appId, { name: 'Reviewer' })).id;
+    await rbac.addRolePermissions(SYSTEM, t.appId, editor.id, { permissionIds: [read.id, write.id] });
+    await rbac.addRolePermissions(SYSTEM, t.appId, viewer.id, { permissionIds: [read.id] });
+    await rbac.assignRoles(SYSTEM, t.orgId, t.userId, { roleIds: [editor.id, viewer.id] });
 
-    const department = await rbac.createClaim(t.appId, { claimName: 'department', claimType: 'string', includeInIdToken: true });
-    const tier = await rbac.createClaim(t.appId, { claimName: 'tier', claimType: 'json', includeInAccessToken: false });
-    const seats = await rbac.createClaim(t.appId, { claimName: 'seats', claimType: 'number', includeInUserinfo: false });
+    const department = await rbac.createClaim(SYSTEM, t.appId, { claimName: 'department', claimType: 'string', includeInIdToken: true });
+    const tier = await rbac.createClaim(SYSTEM, t.appId, { claimName: 'tier', claimType: 'json', includeInAccessToken: false });
+    const seats = await rbac.createClaim(SYSTEM, t.appId, { claimName: 'seats', claimType: 'number', includeInUserinfo: false });
     ids.department = department.id;
-    await rbac.setClaimValue(t.appId, department.id, t.userId, { value: 'sales' });
-    await rbac.setClaimValue(t.appId, tier.id, t.userId, { value: { level: 'gold', regions: ['eu'] } });
-    await rbac.setClaimValue(t.appId, seats.id, t.userId, { value: 5 });
+    await rbac.setClaimValue(SYSTEM, t.appId, department.id, t.userId, { value: 'sales' });
+    await rbac.setClaimValue(SYSTEM, t.appId, tier.id, t.userId, { value: { level: 'gold', regions: ['eu'] } });
+    await rbac.setClaimValue(SYSTEM, t.appId, seats.id, t.userId, { value: 5 });
 
     // Another application: its roles, permissions and claim values must never reach this client's tokens.
-    const other = await s.porta.services.applications.create({ name: 'Other', slug: 'claims-other' });
-    const otherPerm = await rbac.createPermission(other.id, { name: 'Admin', slug: 'other:all:admin' });
-    const otherRole = await rbac.createRole(other.id, { name: 'Other Admin' });
-    await rbac.addRolePermissions(other.id, otherRole.id, { permissionIds: [otherPerm.id] });
-    await rbac.assignRoles(t.orgId, t.userId, { roleIds: [otherRole.id] }, SYSTEM);
-    const otherClaim = await rbac.createClaim(other.id, { claimName: 'clearance', claimType: 'string', includeInIdToken: true });
-    await rbac.setClaimValue(other.id, otherClaim.id, t.userId, { value: 'top-secret' });
-    const otherDepartment = await rbac.createClaim(other.id, { claimName: 'department', claimType: 'string', includeInIdToken: true });
-    await rbac.setClaimValue(other.id, otherDepartment.id, t.userId, { value: 'other-app' });
+    const other = await s.porta.services.applications.create(SYSTEM, { name: 'Other', slug: 'claims-other' });
+    const otherPerm = await rbac.createPermission(SYSTEM, other.id, { name: 'Admin', slug: 'other:all:admin' });
+    const otherRole = await rbac.createRole(SYSTEM, other.id, { name: 'Other Admin' });
+    await rbac.addRolePermissions(SYSTEM, other.id, otherRole.id, { permissionIds: [otherPerm.id] });
+    await rbac.assignRoles(SYSTEM, t.orgId, t.userId, { roleIds: [otherRole.id] });
+    const otherClaim = await rbac.createClaim(SYSTEM, other.id, { claimName: 'clearance', claimType: 'string', includeInIdToken: true });
+    await rbac.setClaimValue(SYSTEM, other.id, otherClaim.id, t.userId, { value: 'top-secret' });
+    const otherDepartment = await rbac.createClaim(SYSTEM, other.id, { claimName: 'department', claimType: 'string', includeInIdToken: true });
+    await rbac.setClaimValue(SYSTEM, other.id, otherDepartment.id, t.userId, { value: 'other-app' });
   });
   afterAll(() => s?.stop());
 
@@ -110,8 +110,8 @@ describe('roles, permissions and custom claims in tokens (spec 10 §4)', () => {
   });
 
   it('gives a client of an application without roles or claims empty lists', async () => {
-    const bare = await s.porta.services.applications.create({ name: 'Bare', slug: 'claims-bare' });
-    const client = await s.porta.services.clients.create(t.orgId, {
+    const bare = await s.porta.services.applications.create(SYSTEM, { name: 'Bare', slug: 'claims-bare' });
+    const client = await s.porta.services.clients.create(SYSTEM, t.orgId, {
       applicationId: bare.id, clientName: 'Bare', clientType: 'confidential', applicationType: 'web',
       redirectUris: [REDIRECT_URI], grantTypes: ['authorization_code'], scope: 'openid profile email',
     });
@@ -129,10 +129,10 @@ describe('roles, permissions and custom claims in tokens (spec 10 §4)', () => {
     const first = await codeFlow(config);
     expect(first.claims()!.roles).toEqual(['editor', 'viewer']);
 
-    await rbac.assignRoles(t.orgId, t.userId, { roleIds: [ids.reviewer!] }, SYSTEM);
-    await rbac.setClaimValue(t.appId, ids.department!, t.userId, { value: 'marketing' });
-    const region = await rbac.createClaim(t.appId, { claimName: 'region', claimType: 'string', includeInIdToken: true });
-    await rbac.setClaimValue(t.appId, region.id, t.userId, { value: 'emea' });
+    await rbac.assignRoles(SYSTEM, t.orgId, t.userId, { roleIds: [ids.reviewer!] });
+    await rbac.setClaimValue(SYSTEM, t.appId, ids.department!, t.userId, { value: 'marketing' });
+    const region = await rbac.createClaim(SYSTEM, t.appId, { claimName: 'region', claimType: 'string', includeInIdToken: true });
+    await rbac.setClaimValue(SYSTEM, t.appId, region.id, t.userId, { value: 'emea' });
 
     const next = await oidc.refreshTokenGrant(config, first.refresh_token!);
     expect(next.claims()).toMatchObject({ roles: ['editor', 'reviewer', 'viewer'], department: 'marketing', region: 'emea' });
@@ -141,8 +141,8 @@ describe('roles, permissions and custom claims in tokens (spec 10 §4)', () => {
     expect(await oidc.tokenIntrospection(config, first.access_token)).toMatchObject({ department: 'sales' });
     expect(await oidc.tokenIntrospection(config, first.access_token)).not.toHaveProperty('region');
 
-    await rbac.deleteClaim(t.appId, region.id);
-    await rbac.removeRoles(t.orgId, t.userId, { roleIds: [ids.reviewer!] }, SYSTEM);
+    await rbac.deleteClaim(SYSTEM, t.appId, region.id);
+    await rbac.removeRoles(SYSTEM, t.orgId, t.userId, { roleIds: [ids.reviewer!] });
     const last = await oidc.refreshTokenGrant(config, next.refresh_token!);
     expect(last.claims()!.roles).toEqual(['editor', 'viewer']);
     expect(last.claims()).not.toHaveProperty('region');

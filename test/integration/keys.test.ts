@@ -1,14 +1,19 @@
 import { expectAppError } from '../support/errors.js';
-import { createHash, createPublicKey, createPrivateKey, sign, verify } from 'node:crypto';
+import { createHash, randomUUID, createPublicKey, createPrivateKey, sign, verify } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSigningKeyService, CONFIG_VERSION_KEY, type SigningKeyService } from '../../src/keys/index.js';
 import { createManualClock, type ManualClock } from '../../src/platform/clock.js';
 import { createEmbeddedDb, createMigrator, createPostgresDb, type Db } from '../../src/platform/db/index.js';
 import { createMemoryKv, type Kv } from '../../src/platform/kv/index.js';
 import { createLog } from '../../src/platform/log.js';
+import { createAuditService, type AuditService } from '../../src/audit/index.js';
+import { adminActor, adminPermissionsOf, cliDirectActor, systemActor, type Actor } from '../../src/actors/index.js';
 import { createTestDatabase, describeWithPostgres, type TestDatabase } from '../support/services.js';
 
 const log = createLog({ env: 'test', level: 'silent' });
+const system = systemActor();
+const adminWith = (roles: string[], userId: string = randomUUID()): Actor =>
+  adminActor({ userId, organizationId: randomUUID(), permissions: adminPermissionsOf(roles), isSuperAdmin: roles.includes('porta-super-admin') });
 
 interface Backend {
   db: Db;
@@ -28,8 +33,12 @@ function keysSuite(open: () => Promise<Backend>) {
   let clock: ManualClock;
   let kv: Kv;
   let keys: SigningKeyService;
-  const make = (overrides: { db?: Db; kv?: Kv } = {}) =>
-    createSigningKeyService({ db: overrides.db ?? db, kv: overrides.kv ?? kv, clock, log });
+  let audit: AuditService;
+  const make = (overrides: { db?: Db; kv?: Kv } = {}) => {
+    const on = overrides.db ?? db;
+    return createSigningKeyService({ db: on, kv: overrides.kv ?? kv, clock, log, audit: createAuditService({ db: on, clock, log, retentionDays: async () => 90 }) });
+  };
+  const keyEvents = async () => (await audit.list({ event: 'signing_key.', limit: 100 })).data;
 
   beforeAll(async () => {
     backend = await open();
@@ -41,8 +50,10 @@ function keysSuite(open: () => Promise<Backend>) {
   });
   beforeEach(async () => {
     await db.query('DELETE FROM signing_keys');
+    await db.query('DELETE FROM audit_log');
     clock = createManualClock();
     kv = createMemoryKv({ clock });
+    audit = createAuditService({ db, clock, log, retentionDays: async () => 90 });
     keys = make();
   });
 
@@ -72,18 +83,18 @@ function keysSuite(open: () => Promise<Backend>) {
   });
 
   it('lists keys newest first, without key material', async () => {
-    const first = await keys.generate();
+    const first = await keys.generate(system);
     clock.advance(1000);
-    const second = await keys.generate();
+    const second = await keys.generate(system);
     const list = await keys.list();
     expect(list.map((k) => k.kid)).toEqual([second.kid, first.kid]);
     expect(Object.keys(list[0]!).sort()).toEqual(['activatedAt', 'algorithm', 'createdAt', 'id', 'kid', 'retiredAt', 'revokedAt', 'status']);
   });
 
   it('serves the active keys newest first: private JWKs to the engine, public members to the world', async () => {
-    const old = await keys.generate();
+    const old = await keys.generate(system);
     clock.advance(1000);
-    const signer = await keys.generate();
+    const signer = await keys.generate(system);
     const signing = await keys.getSigningJwks();
     expect(signing.keys.map((k) => k.kid)).toEqual([signer.kid, old.kid]);
     expect(signing.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
@@ -101,14 +112,14 @@ function keysSuite(open: () => Promise<Backend>) {
   });
 
   it('rotates: retires every active key but the newest, which keeps signing', async () => {
-    expect(await keys.rotate()).toEqual([]);
-    const a = await keys.generate();
+    expect(await keys.rotate(system)).toEqual({ activeKid: null, retiredKids: [] });
+    const a = await keys.generate(system);
     clock.advance(1000);
-    const b = await keys.generate();
+    const b = await keys.generate(system);
     clock.advance(1000);
-    const c = await keys.generate();
-    expect(await keys.rotate()).toEqual([a.kid, b.kid].sort());
-    expect(await keys.rotate()).toEqual([]);
+    const c = await keys.generate(system);
+    expect(await keys.rotate(system)).toEqual({ activeKid: c.kid, retiredKids: [a.kid, b.kid].sort() });
+    expect(await keys.rotate(system)).toEqual({ activeKid: c.kid, retiredKids: [] });
     const list = await keys.list();
     expect(list.map((k) => [k.kid, k.status])).toEqual([
       [c.kid, 'active'],
@@ -120,21 +131,78 @@ function keysSuite(open: () => Promise<Backend>) {
   });
 
   it('revokes by kid or id, but never the only active key', async () => {
-    await expectAppError(keys.revoke('0123456789abcdef'), 'not_found', 'signing_key_not_found');
-    const a = await keys.generate();
-    await expectAppError(keys.revoke(a.kid), 'conflict', 'last_active_key');
+    await expectAppError(keys.revoke(system, '0123456789abcdef'), 'not_found', 'signing_key_not_found');
+    const a = await keys.generate(system);
+    await expectAppError(keys.revoke(system, a.kid), 'conflict', 'last_active_key');
     clock.advance(1000);
-    const b = await keys.generate();
-    const revoked = await keys.revoke(b.id);
+    const b = await keys.generate(system);
+    const revoked = await keys.revoke(system, b.id);
     expect(revoked).toMatchObject({ kid: b.kid, status: 'revoked', revokedAt: new Date(clock.now()).toISOString() });
-    expect(await keys.revoke(b.kid)).toEqual(revoked);
+    expect(await keys.revoke(system, b.kid)).toEqual(revoked);
     expect((await keys.getSigningJwks()).keys.map((k) => k.kid)).toEqual([a.kid]);
 
     clock.advance(1000);
-    const c = await keys.generate();
-    await keys.rotate();
-    expect((await keys.revoke(a.kid)).status).toBe('revoked');
-    await expectAppError(keys.revoke(c.kid), 'conflict', 'last_active_key');
+    const c = await keys.generate(system);
+    await keys.rotate(system);
+    expect((await keys.revoke(system, a.kid)).status).toBe('revoked');
+    await expectAppError(keys.revoke(system, c.kid), 'conflict', 'last_active_key');
+  });
+
+  it('records each change with the actor’s type, name and source', async () => {
+    const ops = cliDirectActor('ops', { requestId: 'req-keys-1' });
+    const a = await keys.generate(ops);
+    clock.advance(1000);
+    const b = await keys.generate(ops);
+    const rotation = await keys.rotate(ops);
+    clock.advance(1000);
+    const c = await keys.generate(system);
+    await keys.revoke(ops, b.kid);
+    const events = await keyEvents();
+    expect(events.map((e) => [e.eventType, e.targetId, e.metadata, e.actorType, e.source])).toEqual([
+      ['signing_key.revoked', b.id, { kid: b.kid }, 'cli_direct', 'cli-direct'],
+      ['signing_key.generated', c.id, { kid: c.kid }, 'system', 'system'],
+      ['signing_key.rotated', b.id, { activeKid: b.kid, retiredKids: [a.kid] }, 'cli_direct', 'cli-direct'],
+      ['signing_key.generated', b.id, { kid: b.kid }, 'cli_direct', 'cli-direct'],
+      ['signing_key.generated', a.id, { kid: a.kid }, 'cli_direct', 'cli-direct'],
+    ]);
+    expect(rotation).toEqual({ activeKid: b.kid, retiredKids: [a.kid] });
+    expect(events[0]).toMatchObject({ targetType: 'signing_key', actorName: 'ops', requestId: 'req-keys-1', actorId: null, eventCategory: 'admin' });
+  });
+
+  it('refuses actors without key:generate / key:rotate (403 details.missing), changing and recording nothing', async () => {
+    const a = await keys.generate(system);
+    clock.advance(1000);
+    const b = await keys.generate(system);
+    const before = await keys.list();
+    const version = await kv.get(CONFIG_VERSION_KEY);
+    for (const actor of [adminWith(['porta-auditor']), adminWith(['porta-app-admin'])]) {
+      expect((await expectAppError(keys.generate(actor), 'forbidden', 'forbidden')).details).toEqual({ missing: ['admin:key:generate'] });
+      expect((await expectAppError(keys.rotate(actor), 'forbidden', 'forbidden')).details).toEqual({ missing: ['admin:key:rotate'] });
+      expect((await expectAppError(keys.revoke(actor, a.kid), 'forbidden', 'forbidden')).details).toEqual({ missing: ['admin:key:rotate'] });
+      // A 403 never reveals whether the key exists.
+      await expectAppError(keys.revoke(actor, '0123456789abcdef'), 'forbidden', 'forbidden');
+    }
+    expect(await keys.list()).toEqual(before);
+    expect(await kv.get(CONFIG_VERSION_KEY)).toBe(version);
+    expect((await keys.getSigningJwks()).keys.map((k) => k.kid)).toEqual([b.kid, a.kid]);
+    expect((await keyEvents()).map((e) => e.eventType)).toEqual(['signing_key.generated', 'signing_key.generated']);
+  });
+
+  it('rolls a change back when its audit entry cannot be written', async () => {
+    // actor_id references users: an admin unknown to the database makes the audit insert fail.
+    const ghost = adminWith(['porta-super-admin']);
+    const a = await keys.generate(system);
+    clock.advance(1000);
+    const b = await keys.generate(system);
+    const before = await keys.list();
+    const version = await kv.get(CONFIG_VERSION_KEY);
+    await expect(keys.generate(ghost)).rejects.toThrow();
+    await expect(keys.rotate(ghost)).rejects.toThrow();
+    await expect(keys.revoke(ghost, a.kid)).rejects.toThrow();
+    expect(await keys.list()).toEqual(before);
+    expect(await kv.get(CONFIG_VERSION_KEY)).toBe(version);
+    expect((await keys.getSigningJwks()).keys.map((k) => k.kid)).toEqual([b.kid, a.kid]);
+    expect(await keyEvents()).toHaveLength(2);
   });
 
   it('bumps the shared config version on every write, and changes its own version with the active set', async () => {
@@ -142,11 +210,11 @@ function keysSuite(open: () => Promise<Backend>) {
     const v1 = await keys.version();
     expect(await kv.get(CONFIG_VERSION_KEY)).toBe('1');
     clock.advance(1000);
-    await keys.generate();
+    await keys.generate(system);
     const v2 = await keys.version();
     expect(v2).not.toBe(v1);
     expect(await keys.version()).toBe(v2);
-    await keys.rotate();
+    await keys.rotate(system);
     expect(await keys.version()).not.toBe(v2);
     expect(await kv.get(CONFIG_VERSION_KEY)).toBe('3');
   });
@@ -156,7 +224,7 @@ function keysSuite(open: () => Promise<Backend>) {
     const elsewhere = make({ db: backend.other });
     const before = await elsewhere.getSigningJwks();
     const version = await elsewhere.version();
-    const added = await keys.generate();
+    const added = await keys.generate(system);
     expect(await elsewhere.getSigningJwks()).toEqual(before);
     clock.advance(999);
     expect(await elsewhere.version()).toBe(version);
@@ -169,14 +237,14 @@ function keysSuite(open: () => Promise<Backend>) {
     await keys.ensureActiveKey();
     const blind = make({ kv: failingKv(kv) });
     const before = await blind.getPublicJwks();
-    const added = await keys.generate();
+    const added = await keys.generate(system);
     clock.advance(59_999);
     expect(await blind.getPublicJwks()).toEqual(before);
     clock.advance(1);
     expect((await blind.getPublicJwks()).keys[0]!.kid).toBe(added.kid);
     // Its own writes succeed without the store, and show at once in its own cache.
     clock.advance(1000);
-    const own = await blind.generate();
+    const own = await blind.generate(system);
     expect((await blind.getSigningJwks()).keys[0]!.kid).toBe(own.kid);
   });
 }

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type AdapterPayload, type Configuration } from 'oidc-provider';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createAuditService } from '../../src/audit/index.js';
 import { createSigningKeyService } from '../../src/keys/index.js';
 import { createAdapterFactory, type PortaAdapterFactory } from '../../src/oidc/adapter.js';
 import { createManualClock, systemClock, type Clock, type ManualClock } from '../../src/platform/clock.js';
@@ -332,7 +333,8 @@ describe('hybrid OIDC adapter under oidc-provider', () => {
     db = await createEmbeddedDb({ dataDir: 'memory://' });
     await createMigrator(db).up();
     kv = createMemoryKv({ clock: systemClock });
-    const keys = createSigningKeyService({ db, kv, clock: systemClock, log });
+    const audit = createAuditService({ db, clock: systemClock, log, retentionDays: async () => 90 });
+    const keys = createSigningKeyService({ db, kv, clock: systemClock, log, audit });
     await keys.ensureActiveKey();
     const jwks = await keys.getSigningJwks();
 

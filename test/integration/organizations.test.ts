@@ -7,6 +7,8 @@ import { createManualClock } from '../../src/platform/clock.js';
 import { createLog } from '../../src/platform/log.js';
 import { AppError } from '../../src/platform/errors.js';
 import { createOrganizationService, type OrganizationService } from '../../src/organizations/index.js';
+import { createAuditService, type AuditService } from '../../src/audit/index.js';
+import { systemActor } from '../../src/actors/index.js';
 
 type Open = () => Promise<{ db: Db; dispose(): Promise<void> }>;
 
@@ -22,10 +24,13 @@ async function errorOf(promise: Promise<unknown>): Promise<AppError> {
 
 const token = () => randomBytes(4).toString('hex');
 
+const sys = systemActor();
+
 function organizationSuite(open: Open) {
   let db: Db;
   let dispose: () => Promise<void>;
   let kv: Kv;
+  let audit: AuditService;
   let orgs: OrganizationService;
   let other: OrganizationService;
 
@@ -35,8 +40,9 @@ function organizationSuite(open: Open) {
     const clock = createManualClock();
     const log = createLog({ env: 'test', level: 'silent' });
     kv = createMemoryKv({ clock });
-    orgs = createOrganizationService({ db, kv, clock, log });
-    other = createOrganizationService({ db, kv, clock, log });
+    audit = createAuditService({ db, clock, log, retentionDays: async () => 90 });
+    orgs = createOrganizationService({ db, kv, clock, log, audit });
+    other = createOrganizationService({ db, kv, clock, log, audit });
   });
   afterAll(async () => {
     await dispose?.();
@@ -45,7 +51,7 @@ function organizationSuite(open: Open) {
   describe('create', () => {
     it('derives the slug from the name and fills the defaults', async () => {
       const t = token();
-      const org = await orgs.create({ name: `Acme Corp ${t}` });
+      const org = await orgs.create(sys, { name: `Acme Corp ${t}` });
       expect(org).toMatchObject({
         name: `Acme Corp ${t}`,
         slug: `acme-corp-${t}`,
@@ -63,31 +69,31 @@ function organizationSuite(open: Open) {
     it('appends -2, -3 when the derived slug is taken', async () => {
       const name = `Dup Name ${token()}`;
       const slugs = [];
-      for (let i = 0; i < 3; i++) slugs.push((await orgs.create({ name })).slug);
+      for (let i = 0; i < 3; i++) slugs.push((await orgs.create(sys, { name })).slug);
       const base = slugs[0];
       expect(slugs).toEqual([base, `${base}-2`, `${base}-3`]);
     });
 
     it('steps over a reserved or too-short derived slug', async () => {
-      const admin = await orgs.create({ name: 'Admin' });
+      const admin = await orgs.create(sys, { name: 'Admin' });
       expect(admin.slug).toMatch(/^admin-\d+$/);
-      expect((await orgs.create({ name: 'Q' })).slug).toMatch(/^q-\d+$/);
+      expect((await orgs.create(sys, { name: 'Q' })).slug).toMatch(/^q-\d+$/);
     });
 
     it('takes an explicit slug and refuses a duplicate with organization_slug_taken', async () => {
       const slug = `explicit-${token()}`;
-      expect((await orgs.create({ name: 'Explicit', slug })).slug).toBe(slug);
-      const err = await errorOf(orgs.create({ name: 'Again', slug }));
+      expect((await orgs.create(sys, { name: 'Explicit', slug })).slug).toBe(slug);
+      const err = await errorOf(orgs.create(sys, { name: 'Again', slug }));
       expect([err.kind, err.code]).toEqual(['conflict', 'organization_slug_taken']);
     });
 
     it('refuses badly formed slugs with invalid_slug and reserved ones with slug_reserved', async () => {
       for (const slug of ['ab', '-abc', 'abc-', 'Upper', 'has space', 'x'.repeat(101)]) {
-        const err = await errorOf(orgs.create({ name: 'Bad', slug }));
+        const err = await errorOf(orgs.create(sys, { name: 'Bad', slug }));
         expect([err.kind, err.code], slug).toEqual(['invalid', 'invalid_slug']);
       }
       for (const slug of ['admin', 'api', 'jwks', 'interaction']) {
-        const err = await errorOf(orgs.create({ name: 'Reserved', slug }));
+        const err = await errorOf(orgs.create(sys, { name: 'Reserved', slug }));
         expect([err.kind, err.code], slug).toEqual(['invalid', 'slug_reserved']);
       }
     });
@@ -110,16 +116,16 @@ function organizationSuite(open: Open) {
         [{ name: 'N', unknownField: 1 }, ''],
       ];
       for (const [input, path] of cases) {
-        const err = await errorOf(orgs.create(input as never));
+        const err = await errorOf(orgs.create(sys, input as never));
         expect([err.kind, err.code], JSON.stringify(input).slice(0, 80)).toEqual(['invalid', 'validation_failed']);
         expect(err.details, path).toEqual(expect.arrayContaining([expect.objectContaining({ path })]));
       }
-      const reserved = await errorOf(orgs.create({ name: 'N', defaultLoginMethods: ['sso'] }));
+      const reserved = await errorOf(orgs.create(sys, { name: 'N', defaultLoginMethods: ['sso'] }));
       expect(reserved.message).toContain('not available');
     });
 
     it('stores valid branding and options', async () => {
-      const org = await orgs.create({
+      const org = await orgs.create(sys, {
         name: `Branded ${token()}`,
         defaultLocale: 'pt-BR',
         defaultLoginMethods: ['magic_link'],
@@ -149,7 +155,7 @@ function organizationSuite(open: Open) {
 
   describe('lookups', () => {
     it('finds by id, slug or either, and throws organization_not_found from get*', async () => {
-      const org = await orgs.create({ name: `Lookup ${token()}` });
+      const org = await orgs.create(sys, { name: `Lookup ${token()}` });
       expect(await orgs.findById(org.id)).toEqual(org);
       expect(await orgs.findBySlug(org.slug)).toEqual(org);
       expect(await orgs.findByIdOrSlug(org.id)).toEqual(org);
@@ -172,7 +178,7 @@ function organizationSuite(open: Open) {
     });
 
     it('reports slug availability with a reason', async () => {
-      const org = await orgs.create({ name: `Avail ${token()}` });
+      const org = await orgs.create(sys, { name: `Avail ${token()}` });
       expect(await orgs.checkSlug(org.slug)).toEqual({ slug: org.slug, isValid: false, reason: 'taken' });
       expect(await orgs.checkSlug('ab')).toEqual({ slug: 'ab', isValid: false, reason: 'format' });
       expect(await orgs.checkSlug('admin')).toEqual({ slug: 'admin', isValid: false, reason: 'reserved' });
@@ -185,10 +191,10 @@ function organizationSuite(open: Open) {
     beforeAll(async () => {
       tag = `lst${token()}`;
       for (const name of ['Delta', 'Alpha', 'Charlie', 'Bravo', 'Echo']) {
-        await orgs.create({ name: `${name} ${tag}` });
+        await orgs.create(sys, { name: `${name} ${tag}` });
       }
       const charlie = await orgs.getBySlug(`charlie-${tag}`);
-      await orgs.suspend(charlie.id);
+      await orgs.suspend(sys, charlie.id);
     });
 
     it('searches name and slug, pages and counts', async () => {
@@ -234,9 +240,9 @@ function organizationSuite(open: Open) {
 
   describe('update', () => {
     it('changes settings and the slug under the same rules', async () => {
-      const org = await orgs.create({ name: `Upd ${token()}` });
+      const org = await orgs.create(sys, { name: `Upd ${token()}` });
       const newSlug = `renamed-${token()}`;
-      const updated = await orgs.update(org.id, {
+      const updated = await orgs.update(sys, org.id, {
         name: 'Renamed',
         slug: newSlug,
         defaultLocale: 'de',
@@ -252,18 +258,18 @@ function organizationSuite(open: Open) {
         twoFactorPolicy: 'required_any',
       });
       expect(await orgs.findBySlug(org.slug)).toBeNull();
-      expect((await errorOf(orgs.update(org.id, { slug: 'login' }))).code).toBe('slug_reserved');
-      expect((await errorOf(orgs.update(org.id, { slug: 'x' }))).code).toBe('invalid_slug');
-      expect((await errorOf(orgs.update(org.id, { slug: 'porta-admin' }))).code).toBe('organization_slug_taken');
-      expect((await errorOf(orgs.update(org.id, { defaultLoginMethods: [] }))).code).toBe('validation_failed');
-      expect(await orgs.update(org.id, {})).toMatchObject({ slug: newSlug });
-      const missing = await errorOf(orgs.update('00000000-0000-4000-8000-000000000000', { name: 'X' }));
+      expect((await errorOf(orgs.update(sys, org.id, { slug: 'login' }))).code).toBe('slug_reserved');
+      expect((await errorOf(orgs.update(sys, org.id, { slug: 'x' }))).code).toBe('invalid_slug');
+      expect((await errorOf(orgs.update(sys, org.id, { slug: 'porta-admin' }))).code).toBe('organization_slug_taken');
+      expect((await errorOf(orgs.update(sys, org.id, { defaultLoginMethods: [] }))).code).toBe('validation_failed');
+      expect(await orgs.update(sys, org.id, {})).toMatchObject({ slug: newSlug });
+      const missing = await errorOf(orgs.update(sys, '00000000-0000-4000-8000-000000000000', { name: 'X' }));
       expect(missing.code).toBe('organization_not_found');
     });
 
     it('sets and clears branding fields, leaving absent ones alone', async () => {
-      const org = await orgs.create({ name: `Brand ${token()}`, branding: { companyName: 'Old Co', primaryColor: '#000000' } });
-      const set = await orgs.updateBranding(org.id, { logoUrl: 'https://x.example/logo.svg', primaryColor: '#FFFFFF' });
+      const org = await orgs.create(sys, { name: `Brand ${token()}`, branding: { companyName: 'Old Co', primaryColor: '#000000' } });
+      const set = await orgs.updateBranding(sys, org.id, { logoUrl: 'https://x.example/logo.svg', primaryColor: '#FFFFFF' });
       expect(set.branding).toEqual({
         logoUrl: 'https://x.example/logo.svg',
         faviconUrl: null,
@@ -271,52 +277,52 @@ function organizationSuite(open: Open) {
         companyName: 'Old Co',
         customCss: null,
       });
-      const cleared = await orgs.updateBranding(org.id, { companyName: null, logoUrl: null });
+      const cleared = await orgs.updateBranding(sys, org.id, { companyName: null, logoUrl: null });
       expect(cleared.branding).toMatchObject({ logoUrl: null, companyName: null, primaryColor: '#FFFFFF' });
-      expect((await errorOf(orgs.updateBranding(org.id, { customCss: 'x<y' }))).code).toBe('validation_failed');
-      const viaUpdate = await orgs.update(org.id, { branding: { companyName: 'New Co' } });
+      expect((await errorOf(orgs.updateBranding(sys, org.id, { customCss: 'x<y' }))).code).toBe('validation_failed');
+      const viaUpdate = await orgs.update(sys, org.id, { branding: { companyName: 'New Co' } });
       expect(viaUpdate.branding.companyName).toBe('New Co');
     });
   });
 
   describe('status transitions', () => {
     it('moves through suspend, activate, archive and restore, refusing the state already held', async () => {
-      const org = await orgs.create({ name: `Trans ${token()}` });
-      const suspended = await orgs.suspend(org.id);
+      const org = await orgs.create(sys, { name: `Trans ${token()}` });
+      const suspended = await orgs.suspend(sys, org.id);
       expect(suspended).toMatchObject({ previousStatus: 'active', organization: { status: 'suspended' } });
-      const again = await errorOf(orgs.suspend(org.id));
+      const again = await errorOf(orgs.suspend(sys, org.id));
       expect([again.kind, again.code]).toEqual(['conflict', 'invalid_transition']);
       expect(again.details).toEqual({ from: 'suspended', to: 'suspended' });
-      expect((await orgs.activate(org.id)).organization.status).toBe('active');
-      expect((await errorOf(orgs.activate(org.id))).code).toBe('invalid_transition');
-      expect((await orgs.archive(org.id)).previousStatus).toBe('active');
-      expect((await errorOf(orgs.archive(org.id))).code).toBe('invalid_transition');
-      expect((await errorOf(orgs.activate(org.id))).code).toBe('invalid_transition');
-      expect((await errorOf(orgs.suspend(org.id))).code).toBe('invalid_transition');
-      expect((await orgs.restore(org.id)).organization.status).toBe('active');
-      expect((await errorOf(orgs.restore(org.id))).code).toBe('invalid_transition');
-      await orgs.suspend(org.id);
-      expect((await orgs.archive(org.id)).previousStatus).toBe('suspended');
+      expect((await orgs.activate(sys, org.id)).organization.status).toBe('active');
+      expect((await errorOf(orgs.activate(sys, org.id))).code).toBe('invalid_transition');
+      expect((await orgs.archive(sys, org.id)).previousStatus).toBe('active');
+      expect((await errorOf(orgs.archive(sys, org.id))).code).toBe('invalid_transition');
+      expect((await errorOf(orgs.activate(sys, org.id))).code).toBe('invalid_transition');
+      expect((await errorOf(orgs.suspend(sys, org.id))).code).toBe('invalid_transition');
+      expect((await orgs.restore(sys, org.id)).organization.status).toBe('active');
+      expect((await errorOf(orgs.restore(sys, org.id))).code).toBe('invalid_transition');
+      await orgs.suspend(sys, org.id);
+      expect((await orgs.archive(sys, org.id)).previousStatus).toBe('suspended');
     });
 
     it('never suspends or archives the super-admin organization', async () => {
       const admin = await orgs.getSuperAdmin();
       for (const action of [orgs.suspend, orgs.archive, orgs.restore]) {
-        const err = await errorOf(action(admin.id));
+        const err = await errorOf(action(sys, admin.id));
         expect([err.kind, err.code]).toEqual(['forbidden', 'super_admin_protected']);
       }
       expect((await orgs.getById(admin.id)).status).toBe('active');
     });
 
     it('answers organization_not_found for unknown ids', async () => {
-      expect((await errorOf(orgs.suspend('00000000-0000-4000-8000-000000000000'))).code).toBe('organization_not_found');
-      expect((await errorOf(orgs.archive('nope'))).code).toBe('organization_not_found');
+      expect((await errorOf(orgs.suspend(sys, '00000000-0000-4000-8000-000000000000'))).code).toBe('organization_not_found');
+      expect((await errorOf(orgs.archive(sys, 'nope'))).code).toBe('organization_not_found');
     });
   });
 
   describe('cache', () => {
     it('serves reads from the shared cache', async () => {
-      const org = await orgs.create({ name: `Cached ${token()}` });
+      const org = await orgs.create(sys, { name: `Cached ${token()}` });
       expect((await other.findBySlug(org.slug))?.name).toBe(org.name);
       expect(await kv.get(`porta:cache:org:slug:${org.slug}`)).not.toBeNull();
       await db.query('UPDATE organizations SET name = $2 WHERE id = $1', [org.id, 'Changed behind the back']);
@@ -324,19 +330,19 @@ function organizationSuite(open: Open) {
     });
 
     it('shows a write through one instance to another at once', async () => {
-      const org = await orgs.create({ name: `Shared ${token()}` });
+      const org = await orgs.create(sys, { name: `Shared ${token()}` });
       await other.findBySlug(org.slug);
       await other.findById(org.id);
 
-      await orgs.suspend(org.id);
+      await orgs.suspend(sys, org.id);
       expect((await other.findBySlug(org.slug))?.status).toBe('suspended');
       expect((await other.findById(org.id))?.status).toBe('suspended');
 
-      await orgs.updateBranding(org.id, { primaryColor: '#123456' });
+      await orgs.updateBranding(sys, org.id, { primaryColor: '#123456' });
       expect((await other.findById(org.id))?.branding.primaryColor).toBe('#123456');
 
       const newSlug = `moved-${token()}`;
-      await orgs.update(org.id, { slug: newSlug, name: 'Moved' });
+      await orgs.update(sys, org.id, { slug: newSlug, name: 'Moved' });
       expect(await other.findBySlug(org.slug)).toBeNull();
       expect((await other.findBySlug(newSlug))?.name).toBe('Moved');
       expect((await other.findById(org.id))?.slug).toBe(newSlug);
@@ -345,7 +351,7 @@ function organizationSuite(open: Open) {
     it('does not cache misses', async () => {
       const slug = `later-${token()}`;
       expect(await other.findBySlug(slug)).toBeNull();
-      await orgs.create({ name: 'Later', slug });
+      await orgs.create(sys, { name: 'Later', slug });
       expect((await other.findBySlug(slug))?.slug).toBe(slug);
     });
   });

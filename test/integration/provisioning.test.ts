@@ -1,15 +1,17 @@
-import { onEachDatabase } from '../support/databases.js';
+import { onEachDatabase, type OpenDb } from '../support/databases.js';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createMigrator, type Db } from '../../src/platform/db/index.js';
 import { createMemoryKv, type MemoryKv } from '../../src/platform/kv/index.js';
 import { createManualClock, type ManualClock } from '../../src/platform/clock.js';
 import { createLog } from '../../src/platform/log.js';
 import { isAppError } from '../../src/platform/errors.js';
-import { createPasswordHasher, createUserService, type UserService } from '../../src/users/index.js';
-import { createClientService, type ClientService } from '../../src/clients/index.js';
-import { createOrganizationService, type OrganizationService } from '../../src/organizations/index.js';
+import { cliDirectActor } from '../../src/actors/index.js';
+import type { Services } from '../../src/services.js';
+import { servicesFor } from '../support/domain.js';
+import type { UserService } from '../../src/users/index.js';
+import type { ClientService } from '../../src/clients/index.js';
+import type { OrganizationService } from '../../src/organizations/index.js';
 import {
-  createProvisioningService,
   parseProvisioningText,
   type ProvisioningService,
   type ProvisionMode,
@@ -17,12 +19,20 @@ import {
 } from '../../src/provisioning/index.js';
 
 const SECRET = 'provisioned-secret-0123456789abcdefghijkl';
+/** `porta provision` in direct mode. */
+const OPERATOR = cliDirectActor('ops');
 
 async function failure(promise: Promise<unknown>) {
   const err = await promise.then(() => undefined, (e: unknown) => e);
   expect(isAppError(err), `expected an AppError, got ${String(err)}`).toBe(true);
   return err as { kind: string; code: string; message: string; details: Array<{ path: string; message: string; error?: string }> };
 }
+
+/** What the full file's first run records through the import edge, one entry per object created. */
+const IMPORTED_EVENTS = [
+  'application.created', 'client.created', 'client.created', 'client.created', 'client.created', 'module.created',
+  'organization.created', 'organization.created', 'user.created', 'user.created',
+];
 
 const byAction = (r: ProvisionResult, action: string) => r.entries.filter((e) => e.action === action).map((e) => `${e.type}:${e.key}`);
 
@@ -86,20 +96,20 @@ organizations:
 `;
 }
 
-function provisioningSuite(open: () => Promise<{ db: Db; dispose(): Promise<void> }>) {
+function provisioningSuite(open: OpenDb) {
   let db: Db;
   let dispose: () => Promise<void>;
   let kv: MemoryKv;
   let clock: ManualClock;
+  let svc: Services;
   let provisioning: ProvisioningService;
   let clients: ClientService;
   let users: UserService;
   let organizations: OrganizationService;
   const log = createLog({ env: 'test', level: 'silent' });
-  const passwords = createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
 
   const run = (text: string, mode: ProvisionMode = 'merge', isDryRun = false) =>
-    provisioning.apply(provisioning.validate(parseProvisioningText(text)), { mode, isDryRun });
+    provisioning.apply(OPERATOR, provisioning.validate(parseProvisioningText(text)), { mode, isDryRun });
   const orgId = async (slug: string) => (await db.maybeOne<{ id: string }>('SELECT id FROM organizations WHERE slug = $1', [slug]))?.id;
   /** Every row's update stamp, to prove a run changed nothing. */
   const snapshot = async () =>
@@ -114,12 +124,11 @@ function provisioningSuite(open: () => Promise<{ db: Db; dispose(): Promise<void
     await createMigrator(db).up();
     clock = createManualClock(Date.UTC(2026, 0, 1));
     kv = createMemoryKv({ clock });
-    provisioning = createProvisioningService({ db, kv, clock, log, passwords });
-    clients = createClientService({ db, kv, clock, log, passwords });
-    organizations = createOrganizationService({ db, kv, clock, log });
-    users = createUserService({ db, clock, log, passwords, settings: { getNumber: async () => Number.NaN } });
+    svc = await servicesFor({ db, kv, clock, log });
+    ({ provisioning, clients, organizations, users } = svc);
   });
   afterAll(async () => {
+    svc?.stop();
     await kv?.close();
     await dispose?.();
   });
@@ -179,6 +188,19 @@ function provisioningSuite(open: () => Promise<{ db: Db; dispose(): Promise<void
     expect(betaAlice).toMatchObject({ hasPassword: false, status: 'inactive' });
     expect(betaAlice!.id).not.toBe(alice!.id);
     expect((await users.authenticate(acme.id, 'alice@full.test', 'correct horse battery staple')).ok).toBe(true);
+
+    // Each entry is the operator's own use case through the import edge: the actor columns say so
+    // (type, name, source `import`); the event and its metadata are those of the single endpoint.
+    const imported = (await svc.audit.list({ source: 'import', limit: 100 })).data;
+    expect(imported.map((e) => e.eventType).sort()).toEqual(IMPORTED_EVENTS);
+    for (const entry of imported) {
+      expect(entry).toMatchObject({ actorType: 'cli_direct', actorName: 'ops', actorId: null, source: 'import' });
+      expect(Object.keys(entry.metadata)).not.toContain('source');
+      expect(Object.keys(entry.metadata)).not.toContain('bulk');
+    }
+    const { data: completed } = await svc.audit.list({ event: 'import.completed' });
+    expect(completed).toHaveLength(1);
+    expect(completed[0]).toMatchObject({ actorType: 'cli_direct', source: 'cli-direct', metadata: { mode: 'merge', created: 10, updated: 0, skipped: 0 } });
   });
 
   it('runs the same file again in merge mode without changing anything or regenerating secrets', async () => {
@@ -352,7 +374,7 @@ organizations:
     expect(refused.details).toEqual([{ path: 'organizations[0].users[0].password', message: expect.stringContaining('allow_passwords: true') }]);
     const refusedFalse = await failure(Promise.resolve().then(() => provisioning.validate({ ...file(true), allow_passwords: false })));
     expect(refusedFalse.details.map((d) => d.path)).toEqual(['organizations[0].users[0].password']);
-    const ok = await provisioning.apply(provisioning.validate(file(true)));
+    const ok = await provisioning.apply(OPERATOR, provisioning.validate(file(true)));
     expect(ok.entries.map((e) => e.action)).toEqual(['created', 'created']);
     expect(await users.findByEmail((await orgId('pw-org'))!, 'p@pw.test')).toMatchObject({ hasPassword: true });
   });

@@ -1,13 +1,19 @@
 import { expectAppError } from '../support/errors.js';
-import { onEachDatabase } from '../support/databases.js';
+import { onEachDatabase, type OpenDb } from '../support/databases.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigrator, type Db } from '../../src/platform/db/index.js';
 import { createManualClock, type ManualClock } from '../../src/platform/clock.js';
+import { createMemoryKv } from '../../src/platform/kv/index.js';
 import { createLog } from '../../src/platform/log.js';
+import { systemActor } from '../../src/actors/index.js';
+import type { Services } from '../../src/services.js';
+import { servicesFor } from '../support/domain.js';
 import { createPasswordHasher, createUserService, type PasswordHasher, type UserService } from '../../src/users/index.js';
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 const PASSWORD = 'correct horse battery';
+const SYSTEM = systemActor();
 
 /** Counts Argon2 verifications so equal work per login path can be asserted. */
 function countingHasher(inner: PasswordHasher) {
@@ -21,10 +27,11 @@ function countingHasher(inner: PasswordHasher) {
   return { hasher, counter, reset: () => Object.assign(counter, { verify: 0, dummy: 0 }) };
 }
 
-function userSuite(open: () => Promise<{ db: Db; dispose(): Promise<void> }>) {
+function userSuite(open: OpenDb) {
   let db: Db;
   let dispose: () => Promise<void>;
   let clock: ManualClock;
+  let svc: Services;
   let users: UserService;
   let orgA: string;
   let orgB: string;
@@ -33,27 +40,56 @@ function userSuite(open: () => Promise<{ db: Db; dispose(): Promise<void> }>) {
   let seq = 0;
   const email = (tag: string) => `${tag}-${++seq}@example.com`;
 
+  /** What a sign-in leaves behind: a tracked session and a durable token of the account. */
+  async function signIn(orgId: string, userId: string): Promise<void> {
+    const id = `sess-${++seq}`;
+    const at = new Date(clock.now());
+    await db.query(
+      'INSERT INTO admin_sessions (session_id, user_id, organization_id, created_at, last_activity_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5)',
+      [id, userId, orgId, at, new Date(clock.now() + HOUR)],
+    );
+    await db.query(
+      "INSERT INTO oidc_payloads (id, type, payload, organization_id, account_id) VALUES ($1, 'AccessToken', '{}', $2, $3)",
+      [`at-${id}`, orgId, userId],
+    );
+  }
+  /** Active tracked sessions and durable grants/tokens the user still holds. */
+  const holdings = async (userId: string) => ({
+    sessions: (await db.one<{ n: number }>('SELECT count(*)::int AS n FROM admin_sessions WHERE user_id = $1 AND revoked_at IS NULL', [userId])).n,
+    tokens: (await db.one<{ n: number }>('SELECT count(*)::int AS n FROM oidc_payloads WHERE account_id = $1', [userId])).n,
+  });
+  const NOTHING = { sessions: 0, tokens: 0 };
+  const SIGNED_IN = { sessions: 1, tokens: 1 };
+
   beforeAll(async () => {
     ({ db, dispose } = await open());
     await createMigrator(db).up();
     orgA = (await db.one<{ id: string }>("SELECT id FROM organizations WHERE slug = 'porta-admin'")).id;
     orgB = (await db.one<{ id: string }>("INSERT INTO organizations (name, slug) VALUES ('Org B', 'org-b') RETURNING id")).id;
     clock = createManualClock();
+    const log = createLog({ env: 'test', level: 'silent' });
+    svc = await servicesFor({ db, kv: createMemoryKv({ clock }), clock, log });
+    // The one wiring, except for what these cases observe: Argon2 calls counted, and lockout settings
+    // (even unusable ones) fed directly rather than through the system configuration.
     users = createUserService({
       db,
       clock,
-      log: createLog({ env: 'test', level: 'silent' }),
+      log,
       passwords: hashing.hasher,
       settings: { getNumber: async (key) => settings.get(key) ?? (key === 'account_lockout_threshold' ? 5 : 15) },
+      audit: svc.audit,
+      adminAccess: () => svc.adminAccess,
+      sessions: () => svc.sessions,
     });
   });
   afterAll(async () => {
+    svc?.stop();
     await dispose?.();
   });
 
   describe('create', () => {
     it('creates a user with profile, hashed password and defaults', async () => {
-      const user = await users.create(orgA, {
+      const user = await users.create(SYSTEM, orgA, {
         email: '  Ada@Example.com ',
         password: PASSWORD,
         givenName: 'Ada',
@@ -86,7 +122,7 @@ function userSuite(open: () => Promise<{ db: Db; dispose(): Promise<void> }>) {
     });
 
     it('creates a passwordless, inactive user without an address', async () => {
-      const user = await users.create(orgA, { email: email('plain'), status: 'inactive' });
+      const user = await users.create(SYSTEM, orgA, { email: email('plain'), status: 'inactive' });
       expect(user).toMatchObject({ hasPassword: false, status: 'inactive', address: null, passwordChangedAt: null });
     });
 
@@ -103,28 +139,28 @@ function userSuite(open: () => Promise<{ db: Db; dispose(): Promise<void> }>) {
         [{ email: email('x'), locale: 'x'.repeat(11) }, 'locale'],
       ];
       for (const [input, path] of cases) {
-        const err = await expectAppError(users.create(orgA, input as never), 'invalid', 'validation_failed');
+        const err = await expectAppError(users.create(SYSTEM, orgA, input as never), 'invalid', 'validation_failed');
         expect(err.details).toEqual(expect.arrayContaining([expect.objectContaining({ path })]));
       }
     });
 
     it('keeps e-mails unique per organization, case-insensitively, but not across organizations', async () => {
       const address = email('dup');
-      await users.create(orgA, { email: address });
-      await expectAppError(users.create(orgA, { email: address.toUpperCase() }), 'conflict', 'user_email_taken');
-      const other = await users.create(orgB, { email: address });
+      await users.create(SYSTEM, orgA, { email: address });
+      await expectAppError(users.create(SYSTEM, orgA, { email: address.toUpperCase() }), 'conflict', 'user_email_taken');
+      const other = await users.create(SYSTEM, orgB, { email: address });
       expect(other.organizationId).toBe(orgB);
     });
 
     it('reports an unknown organization', async () => {
-      await expectAppError(users.create('00000000-0000-4000-8000-000000000000', { email: email('x') }), 'not_found', 'organization_not_found');
-      await expectAppError(users.create('nope', { email: email('x') }), 'not_found', 'organization_not_found');
+      await expectAppError(users.create(SYSTEM, '00000000-0000-4000-8000-000000000000', { email: email('x') }), 'not_found', 'organization_not_found');
+      await expectAppError(users.create(SYSTEM, 'nope', { email: email('x') }), 'not_found', 'organization_not_found');
     });
   });
 
   describe('read, list, update', () => {
     it('finds by id and e-mail (case-insensitive) and throws user_not_found', async () => {
-      const user = await users.create(orgA, { email: email('find') });
+      const user = await users.create(SYSTEM, orgA, { email: email('find') });
       expect(await users.findById(orgA, user.id)).toEqual(user);
       expect(await users.getById(orgA, user.id)).toEqual(user);
       expect((await users.findByEmail(orgA, ` ${user.email.toUpperCase()} `))?.id).toBe(user.id);
@@ -134,8 +170,8 @@ function userSuite(open: () => Promise<{ db: Db; dispose(): Promise<void> }>) {
 
     it('lists with status filter, search and paging', async () => {
       const tag = `lst${Date.now()}`;
-      for (let i = 0; i < 5; i++) await users.create(orgB, { email: `${tag}-${i}@list.test`, givenName: i === 2 ? 'Zelda' : null });
-      await users.deactivate(orgB, (await users.findByEmail(orgB, `${tag}-4@list.test`))!.id);
+      for (let i = 0; i < 5; i++) await users.create(SYSTEM, orgB, { email: `${tag}-${i}@list.test`, givenName: i === 2 ? 'Zelda' : null });
+      await users.setStatus(SYSTEM, orgB, (await users.findByEmail(orgB, `${tag}-4@list.test`))!.id, 'deactivate');
       const page = await users.list(orgB, { search: tag, page: 1, pageSize: 2, sortBy: 'email', sortOrder: 'asc' });
       expect(page).toMatchObject({ total: 5, page: 1, pageSize: 2, totalPages: 3 });
       expect(page.data.map((u) => u.email)).toEqual([`${tag}-0@list.test`, `${tag}-1@list.test`]);
@@ -149,57 +185,68 @@ function userSuite(open: () => Promise<{ db: Db; dispose(): Promise<void> }>) {
     });
 
     it('updates profile fields, clears with null, replaces the address, keeps the e-mail', async () => {
-      const user = await users.create(orgA, { email: email('upd'), givenName: 'Old', nickname: 'n', address: { street: 'a', country: 'NL' } });
-      const updated = await users.update(orgA, user.id, { givenName: 'New', nickname: null, address: { locality: 'Utrecht' } });
+      const user = await users.create(SYSTEM, orgA, { email: email('upd'), givenName: 'Old', nickname: 'n', address: { street: 'a', country: 'NL' } });
+      const updated = await users.update(SYSTEM, orgA, user.id, { givenName: 'New', nickname: null, address: { locality: 'Utrecht' } });
       expect(updated).toMatchObject({ givenName: 'New', nickname: null, address: { street: null, locality: 'Utrecht', country: null } });
-      expect((await users.update(orgA, user.id, { address: null })).address).toBeNull();
-      await expectAppError(users.update(orgA, user.id, { email: 'other@example.com' } as never), 'invalid', 'validation_failed');
-      await expectAppError(users.update(orgA, '00000000-0000-4000-8000-000000000000', { givenName: 'x' }), 'not_found', 'user_not_found');
+      expect((await users.update(SYSTEM, orgA, user.id, { address: null })).address).toBeNull();
+      await expectAppError(users.update(SYSTEM, orgA, user.id, { email: 'other@example.com' } as never), 'invalid', 'validation_failed');
+      await expectAppError(users.update(SYSTEM, orgA, '00000000-0000-4000-8000-000000000000', { givenName: 'x' }), 'not_found', 'user_not_found');
     });
 
-    it('sets and clears passwords', async () => {
-      const user = await users.create(orgA, { email: email('pw') });
+    it('sets and clears passwords, each ending every session and token of the user', async () => {
+      const user = await users.create(SYSTEM, orgA, { email: email('pw') });
       clock.advance(MINUTE);
-      const withPassword = await users.setPassword(orgA, user.id, PASSWORD);
+      await signIn(orgA, user.id);
+      const withPassword = await users.setPassword(SYSTEM, orgA, user.id, PASSWORD);
       expect(withPassword).toMatchObject({ hasPassword: true, passwordChangedAt: new Date(clock.now()).toISOString() });
+      expect(await holdings(user.id)).toEqual(NOTHING);
       expect((await users.authenticate(orgA, user.email, PASSWORD)).ok).toBe(true);
-      await expectAppError(users.setPassword(orgA, user.id, 'short'), 'invalid', 'validation_failed');
-      expect((await users.clearPassword(orgA, user.id)).hasPassword).toBe(false);
+      await signIn(orgA, user.id);
+      await expectAppError(users.setPassword(SYSTEM, orgA, user.id, 'short'), 'invalid', 'validation_failed');
+      expect(await holdings(user.id)).toEqual(SIGNED_IN);
+      expect((await users.clearPassword(SYSTEM, orgA, user.id)).hasPassword).toBe(false);
+      expect(await holdings(user.id)).toEqual(NOTHING);
       expect(await users.authenticate(orgA, user.email, PASSWORD)).toMatchObject({ ok: false, reason: 'no_password' });
     });
   });
 
   describe('status changes', () => {
     it('follows the allowed transitions and refuses the rest with invalid_transition', async () => {
-      const { id } = await users.create(orgA, { email: email('st') });
-      expect((await users.deactivate(orgA, id)).status).toBe('inactive');
-      await expectAppError(users.deactivate(orgA, id), 'conflict', 'invalid_transition');
-      await expectAppError(users.suspend(orgA, id), 'conflict', 'invalid_transition');
-      expect((await users.activate(orgA, id)).status).toBe('active');
-      await expectAppError(users.activate(orgA, id), 'conflict', 'invalid_transition');
-      expect((await users.suspend(orgA, id)).status).toBe('suspended');
-      await expectAppError(users.suspend(orgA, id), 'conflict', 'invalid_transition');
-      expect((await users.unsuspend(orgA, id)).status).toBe('active');
-      await expectAppError(users.unlock(orgA, id), 'conflict', 'invalid_transition');
+      const { id } = await users.create(SYSTEM, orgA, { email: email('st') });
+      await signIn(orgA, id);
+      expect((await users.setStatus(SYSTEM, orgA, id, 'deactivate')).status).toBe('inactive');
+      expect(await holdings(id)).toEqual(NOTHING);
+      await expectAppError(users.setStatus(SYSTEM, orgA, id, 'deactivate'), 'conflict', 'invalid_transition');
+      await expectAppError(users.setStatus(SYSTEM, orgA, id, 'suspend'), 'conflict', 'invalid_transition');
+      expect((await users.setStatus(SYSTEM, orgA, id, 'activate')).status).toBe('active');
+      await expectAppError(users.setStatus(SYSTEM, orgA, id, 'activate'), 'conflict', 'invalid_transition');
+      await signIn(orgA, id);
+      expect((await users.setStatus(SYSTEM, orgA, id, 'suspend')).status).toBe('suspended');
+      expect(await holdings(id)).toEqual(NOTHING);
+      await expectAppError(users.setStatus(SYSTEM, orgA, id, 'suspend'), 'conflict', 'invalid_transition');
+      expect((await users.setStatus(SYSTEM, orgA, id, 'unsuspend')).status).toBe('active');
+      await expectAppError(users.setStatus(SYSTEM, orgA, id, 'unlock'), 'conflict', 'invalid_transition');
     });
 
     it('admin lock records the reason and time; unlock resets the counter', async () => {
-      const { id, email: address } = await users.create(orgA, { email: email('lk'), password: PASSWORD });
+      const { id, email: address } = await users.create(SYSTEM, orgA, { email: email('lk'), password: PASSWORD });
       await users.authenticate(orgA, address, 'wrong password!');
-      const locked = await users.lock(orgA, id);
+      await signIn(orgA, id);
+      const locked = await users.setStatus(SYSTEM, orgA, id, 'lock');
       expect(locked).toMatchObject({ status: 'locked', lockedReason: 'admin_lock', lockedAt: new Date(clock.now()).toISOString(), failedLoginCount: 1 });
-      await expectAppError(users.lock(orgA, id), 'conflict', 'invalid_transition');
-      const unlocked = await users.unlock(orgA, id);
+      expect(await holdings(id)).toEqual(NOTHING);
+      await expectAppError(users.setStatus(SYSTEM, orgA, id, 'lock'), 'conflict', 'invalid_transition');
+      const unlocked = await users.setStatus(SYSTEM, orgA, id, 'unlock');
       expect(unlocked).toMatchObject({ status: 'active', lockedReason: null, lockedAt: null, failedLoginCount: 0 });
-      expect((await users.lock(orgA, id, 'fraud review')).lockedReason).toBe('fraud review');
-      await users.unlock(orgA, id);
-      await expectAppError(users.lock(orgA, id, 'auto_lockout'), 'invalid', 'invalid_lock_reason');
+      expect((await users.setStatus(SYSTEM, orgA, id, 'lock', { reason: 'fraud review' })).lockedReason).toBe('fraud review');
+      await users.setStatus(SYSTEM, orgA, id, 'unlock');
+      await expectAppError(users.setStatus(SYSTEM, orgA, id, 'lock', { reason: 'auto_lockout' }), 'invalid', 'invalid_lock_reason');
     });
   });
 
   describe('authenticate', () => {
     it('succeeds for an active user; recordLogin counts the login', async () => {
-      const user = await users.create(orgA, { email: email('ok'), password: PASSWORD });
+      const user = await users.create(SYSTEM, orgA, { email: email('ok'), password: PASSWORD });
       const result = await users.authenticate(orgA, ` ${user.email.toUpperCase()} `, PASSWORD);
       expect(result).toMatchObject({ ok: true, user: { id: user.id } });
       expect(result).not.toHaveProperty('unlockedAfterCooldown');
@@ -211,13 +258,13 @@ function userSuite(open: () => Promise<{ db: Db; dispose(): Promise<void> }>) {
 
     it('gives each failure its reason and spends one Argon2 verification on every path', async () => {
       const make = async (tag: string, extra: Record<string, unknown> = {}) =>
-        users.create(orgA, { email: email(tag), password: PASSWORD, ...extra });
+        users.create(SYSTEM, orgA, { email: email(tag), password: PASSWORD, ...extra });
       const inactive = await make('inactive', { status: 'inactive' });
       const suspended = await make('suspended');
-      await users.suspend(orgA, suspended.id);
+      await users.setStatus(SYSTEM, orgA, suspended.id, 'suspend');
       const locked = await make('locked');
-      await users.lock(orgA, locked.id);
-      const passwordless = await users.create(orgA, { email: email('nopw') });
+      await users.setStatus(SYSTEM, orgA, locked.id, 'lock');
+      const passwordless = await users.create(SYSTEM, orgA, { email: email('nopw') });
       const active = await make('active');
 
       const cases: [string, string, string, Record<string, unknown>][] = [
@@ -246,10 +293,11 @@ function userSuite(open: () => Promise<{ db: Db; dispose(): Promise<void> }>) {
       expect(hashing.counter.dummy).toBe(2);
     });
 
-    it('locks at the threshold, then refuses even the right password', async () => {
+    it('locks at the threshold, then refuses even the right password, leaving sessions and tokens alone', async () => {
       settings.set('account_lockout_threshold', 3);
       try {
-        const user = await users.create(orgA, { email: email('thr'), password: PASSWORD });
+        const user = await users.create(SYSTEM, orgA, { email: email('thr'), password: PASSWORD });
+        await signIn(orgA, user.id);
         expect(await users.authenticate(orgA, user.email, 'bad-1-password')).toMatchObject({ reason: 'bad_password', failedCount: 1 });
         expect(await users.authenticate(orgA, user.email, 'bad-2-password')).not.toHaveProperty('locked');
         clock.advance(1000);
@@ -262,6 +310,8 @@ function userSuite(open: () => Promise<{ db: Db; dispose(): Promise<void> }>) {
         });
         expect(await users.authenticate(orgA, user.email, PASSWORD)).toEqual({ ok: false, reason: 'status_locked', userId: user.id });
         expect((await users.getById(orgA, user.id)).failedLoginCount).toBe(3);
+        // Failed guesses by someone else must not sign the owner out (an automatic lockout ends nothing).
+        expect(await holdings(user.id)).toEqual(SIGNED_IN);
       } finally {
         settings.delete('account_lockout_threshold');
       }
@@ -270,7 +320,7 @@ function userSuite(open: () => Promise<{ db: Db; dispose(): Promise<void> }>) {
     it('locks exactly once under concurrent failures', async () => {
       settings.set('account_lockout_threshold', 3);
       try {
-        const user = await users.create(orgA, { email: email('conc'), password: PASSWORD });
+        const user = await users.create(SYSTEM, orgA, { email: email('conc'), password: PASSWORD });
         const results = await Promise.all(Array.from({ length: 6 }, () => users.authenticate(orgA, user.email, 'wrong password!')));
         expect(results.filter((r) => !r.ok && r.locked)).toHaveLength(1);
         expect(await users.getById(orgA, user.id)).toMatchObject({ status: 'locked', failedLoginCount: 3 });
@@ -283,8 +333,8 @@ function userSuite(open: () => Promise<{ db: Db; dispose(): Promise<void> }>) {
       settings.set('account_lockout_threshold', 2);
       settings.set('account_lockout_cooldown_minutes', 10);
       try {
-        const a = await users.create(orgA, { email: email('cool'), password: PASSWORD });
-        const b = await users.create(orgA, { email: email('cool'), password: PASSWORD });
+        const a = await users.create(SYSTEM, orgA, { email: email('cool'), password: PASSWORD });
+        const b = await users.create(SYSTEM, orgA, { email: email('cool'), password: PASSWORD });
         for (const u of [a, b]) {
           await users.authenticate(orgA, u.email, 'wrong password!');
           expect(await users.authenticate(orgA, u.email, 'wrong password!')).toMatchObject({ locked: true });
@@ -307,15 +357,15 @@ function userSuite(open: () => Promise<{ db: Db; dispose(): Promise<void> }>) {
     });
 
     it('never lifts an admin lock automatically', async () => {
-      const user = await users.create(orgA, { email: email('adm'), password: PASSWORD });
-      await users.lock(orgA, user.id);
+      const user = await users.create(SYSTEM, orgA, { email: email('adm'), password: PASSWORD });
+      await users.setStatus(SYSTEM, orgA, user.id, 'lock');
       clock.advance(7 * 24 * 60 * MINUTE);
       expect(await users.authenticate(orgA, user.email, PASSWORD)).toEqual({ ok: false, reason: 'status_locked', userId: user.id });
       expect((await users.getById(orgA, user.id)).status).toBe('locked');
     });
 
     it('resets the failure counter on success', async () => {
-      const user = await users.create(orgA, { email: email('reset'), password: PASSWORD });
+      const user = await users.create(SYSTEM, orgA, { email: email('reset'), password: PASSWORD });
       await users.authenticate(orgA, user.email, 'wrong password!');
       await users.authenticate(orgA, user.email, 'wrong password!');
       expect((await users.getById(orgA, user.id)).failedLoginCount).toBe(2);
@@ -326,9 +376,9 @@ function userSuite(open: () => Promise<{ db: Db; dispose(): Promise<void> }>) {
     it('a password reset (clearLockout) lifts an automatic lock', async () => {
       settings.set('account_lockout_threshold', 1);
       try {
-        const user = await users.create(orgA, { email: email('rst'), password: PASSWORD });
+        const user = await users.create(SYSTEM, orgA, { email: email('rst'), password: PASSWORD });
         expect(await users.authenticate(orgA, user.email, 'wrong password!')).toMatchObject({ locked: true });
-        const after = await users.setPassword(orgA, user.id, 'a brand new password', { clearLockout: true });
+        const after = await users.setPassword(SYSTEM, orgA, user.id, 'a brand new password', { clearLockout: true });
         expect(after).toMatchObject({ status: 'active', failedLoginCount: 0, lockedReason: null });
         expect((await users.authenticate(orgA, user.email, 'a brand new password')).ok).toBe(true);
       } finally {
@@ -339,7 +389,7 @@ function userSuite(open: () => Promise<{ db: Db; dispose(): Promise<void> }>) {
     it('falls back to the default threshold when the setting is unusable', async () => {
       settings.set('account_lockout_threshold', Number.NaN);
       try {
-        const user = await users.create(orgA, { email: email('nan'), password: PASSWORD });
+        const user = await users.create(SYSTEM, orgA, { email: email('nan'), password: PASSWORD });
         for (let i = 1; i < 5; i++) expect(await users.authenticate(orgA, user.email, 'wrong password!')).not.toHaveProperty('locked');
         expect(await users.authenticate(orgA, user.email, 'wrong password!')).toMatchObject({ locked: true, threshold: 5 });
       } finally {
@@ -350,15 +400,15 @@ function userSuite(open: () => Promise<{ db: Db; dispose(): Promise<void> }>) {
 
   describe('tenant isolation', () => {
     it("org B's calls with org A's user id answer not found", async () => {
-      const user = await users.create(orgA, { email: email('iso'), password: PASSWORD });
+      const user = await users.create(SYSTEM, orgA, { email: email('iso'), password: PASSWORD });
       expect(await users.findById(orgB, user.id)).toBeNull();
       expect(await users.findByEmail(orgB, user.email)).toBeNull();
       await expectAppError(users.getById(orgB, user.id), 'not_found', 'user_not_found');
-      await expectAppError(users.update(orgB, user.id, { givenName: 'x' }), 'not_found', 'user_not_found');
-      await expectAppError(users.setPassword(orgB, user.id, 'another password'), 'not_found', 'user_not_found');
-      await expectAppError(users.clearPassword(orgB, user.id), 'not_found', 'user_not_found');
+      await expectAppError(users.update(SYSTEM, orgB, user.id, { givenName: 'x' }), 'not_found', 'user_not_found');
+      await expectAppError(users.setPassword(SYSTEM, orgB, user.id, 'another password'), 'not_found', 'user_not_found');
+      await expectAppError(users.clearPassword(SYSTEM, orgB, user.id), 'not_found', 'user_not_found');
       for (const action of ['deactivate', 'activate', 'suspend', 'unsuspend', 'lock', 'unlock'] as const) {
-        await expectAppError(users[action](orgB, user.id), 'not_found', 'user_not_found');
+        await expectAppError(users.setStatus(SYSTEM, orgB, user.id, action), 'not_found', 'user_not_found');
       }
       expect((await users.list(orgB, { search: user.email })).total).toBe(0);
       expect(await users.getById(orgA, user.id)).toMatchObject({ status: 'active', givenName: null, hasPassword: true });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { startTestServer, type TestServer, type TestServerOptions } from './server.js';
 import { hasPostgres, hasRedis, isServicesRequired } from './services.js';
 import type { Porta } from '../../src/app.js';
-import { ADMIN_APPLICATION_SLUG, ADMIN_CLI_CLIENT_ID } from '../../src/rbac/index.js';
+import { ADMIN_APPLICATION_SLUG, ADMIN_CLI_CLIENT_ID, systemActor } from '../../src/actors/index.js';
 
 export const ADMIN_EMAIL = 'root@porta.test';
 export const ADMIN_PASSWORD = 'Root-password-1234';
@@ -87,7 +87,7 @@ export async function startAdminServer(options: TestServerOptions = {}): Promise
 
   const clientWithRoles = async (roleSlugs: string[], opts: { email?: string } = {}) => {
     const org = await porta.services.organizations.getSuperAdmin();
-    const user = await porta.services.users.create(org.id, {
+    const user = await porta.services.users.create(systemActor(), org.id, {
       email: opts.email ?? `admin-${randomUUID().slice(0, 8)}@porta.test`,
       password: ADMIN_PASSWORD,
       emailVerified: true,

@@ -1,4 +1,5 @@
 import type { Services } from '../../src/services.js';
+import { systemActor } from '../../src/actors/index.js';
 
 export const REDIRECT_URI = 'http://127.0.0.1:8765/callback';
 export const POST_LOGOUT_URI = 'http://127.0.0.1:8765/logged-out';
@@ -24,12 +25,12 @@ export interface TenantOptions {
 
 /** An organization with one application, a confidential web client, a public SPA client and a user. */
 export async function createTenant(services: Services, slug: string, options: TenantOptions = {}): Promise<Tenant> {
-  const org = await services.organizations.create({ name: `Org ${slug}`, slug });
+  const org = await services.organizations.create(systemActor(), { name: `Org ${slug}`, slug });
   const appSlug = options.appSlug ?? `app-${slug}`;
   const redirectUris = [options.redirectUri ?? REDIRECT_URI];
   const postLogoutRedirectUris = [options.postLogoutRedirectUri ?? POST_LOGOUT_URI];
-  const app = (await services.applications.findBySlug(appSlug)) ?? (await services.applications.create({ name: `App ${slug}`, slug: appSlug }));
-  const web = await services.clients.create(org.id, {
+  const app = (await services.applications.findBySlug(appSlug)) ?? (await services.applications.create(systemActor(), { name: `App ${slug}`, slug: appSlug }));
+  const web = await services.clients.create(systemActor(), org.id, {
     applicationId: app.id,
     clientName: `Web ${slug}`,
     clientType: 'confidential',
@@ -40,7 +41,7 @@ export async function createTenant(services: Services, slug: string, options: Te
     scope: 'openid profile email offline_access',
     requireConsent: options.requireConsent ?? false,
   });
-  const spa = await services.clients.create(org.id, {
+  const spa = await services.clients.create(systemActor(), org.id, {
     applicationId: app.id,
     clientName: `SPA ${slug}`,
     clientType: 'public',
@@ -51,7 +52,7 @@ export async function createTenant(services: Services, slug: string, options: Te
     scope: 'openid profile email offline_access',
   });
   const email = 'ada@example.com';
-  const user = await services.users.create(org.id, { email, password: PASSWORD, givenName: 'Ada', familyName: 'Lovelace', emailVerified: true });
+  const user = await services.users.create(systemActor(), org.id, { email, password: PASSWORD, givenName: 'Ada', familyName: 'Lovelace', emailVerified: true });
   return {
     orgId: org.id,
     slug: org.slug,

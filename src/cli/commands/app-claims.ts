@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { confirm } from '../context.js';
-import type { AdminApi } from '../http/api.js';
-import { bool, defined, requireSome } from '../http/args.js';
-import { dataOf, emit, printRecord, printRows, say } from '../http/output.js';
-import { appId, claimDefinition } from '../http/resolve.js';
-import { apiAction } from '../http/session.js';
+import { confirm } from '../prompt.js';
+import type { AdminApi } from '../api/client.js';
+import { bool, defined, requireSome } from '../args.js';
+import { dataOf, emit, printRecord, printRows, say } from '../output.js';
+import { appId, claimDefinition } from '../api/resolve.js';
+import { apiAction } from '../api/session.js';
 
 export const CLAIM_COLUMNS = ['id', 'claimName', 'claimType', 'includeInIdToken', 'includeInAccessToken', 'includeInUserinfo', 'description'];
 

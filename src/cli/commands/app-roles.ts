@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { confirm } from '../context.js';
-import { defined, positiveInt, requireSome } from '../http/args.js';
-import { dataOf, emit, printRecord, printRows, say } from '../http/output.js';
-import { appId, orgId, permissionIds, roleId } from '../http/resolve.js';
-import { apiAction } from '../http/session.js';
-import type { AdminApi } from '../http/api.js';
+import { confirm } from '../prompt.js';
+import { defined, positiveInt, requireSome } from '../args.js';
+import { dataOf, emit, printRecord, printRows, say, printNote } from '../output.js';
+import { appId, orgId, permissionIds, roleId } from '../api/resolve.js';
+import { apiAction } from '../api/session.js';
+import type { AdminApi } from '../api/client.js';
 
 const ROLE_COLUMNS = ['id', 'slug', 'name', 'description', 'createdAt'];
 export const PERMISSION_COLUMNS = ['id', 'slug', 'name', 'moduleId', 'description', 'createdAt'];
@@ -100,7 +100,7 @@ export function registerAppRoles(app: Command): void {
         const body = await api.get<{ data: Array<Record<string, unknown>>; total: number }>(path, { orgId: await orgId(api, o.orgId), page: o.page, pageSize: o.pageSize });
         emit(g, body, () => {
           printRows(body.data, ['userId', 'roleId', 'assignedBy', 'createdAt']);
-          process.stderr.write(`${body.total} total\n`);
+          printNote(`${body.total} total`);
         });
       }),
     );

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { seg } from '../http/api.js';
-import { defined, positiveInt, requireSome } from '../http/args.js';
-import { dataOf, emit, printHistory, printPage, printRecord, printRows, say, type HistoryPage, type Page } from '../http/output.js';
-import { appId, moduleId } from '../http/resolve.js';
-import { apiAction } from '../http/session.js';
+import { seg } from '../api/client.js';
+import { defined, positiveInt, requireSome } from '../args.js';
+import { dataOf, emit, printHistory, printPage, printRecord, printRows, say, type HistoryPage, type Page, printLine } from '../output.js';
+import { appId, moduleId } from '../api/resolve.js';
+import { apiAction } from '../api/session.js';
 import { historyQuery, withHistoryOptions } from './org.js';
 import { registerAppRoles } from './app-roles.js';
 import { registerAppPermissions } from './app-permissions.js';
@@ -35,7 +35,7 @@ export function registerApp(program: Command): void {
       apiAction<{ name: string; slug?: string; description?: string }>(async (api, g, _args, o) => {
         const body = await api.post('/applications', defined({ name: o.name, slug: o.slug, description: o.description }));
         emit(g, body, () => {
-          process.stdout.write('Created application:\n');
+          printLine('Created application:');
           printRecord(dataOf(body));
         });
       }),

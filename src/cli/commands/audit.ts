@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { positiveInt } from '../http/args.js';
-import { dataOf, emit, printRows } from '../http/output.js';
-import { orgId } from '../http/resolve.js';
-import { apiAction } from '../http/session.js';
+import { positiveInt } from '../args.js';
+import { dataOf, emit, printRows, printLine, printNote } from '../output.js';
+import { orgId } from '../api/resolve.js';
+import { apiAction } from '../api/session.js';
 
 interface AuditPage {
   data: Array<Record<string, unknown>>;
@@ -16,6 +16,8 @@ interface ListOptions {
   orgId?: string;
   userId?: string;
   actorId?: string;
+  actorClient?: string;
+  source?: string;
   targetType?: string;
   targetId?: string;
   since?: string;
@@ -44,6 +46,8 @@ export function registerAudit(program: Command): void {
     .option('--org, --org-id <org>', 'organization id or slug')
     .option('--user-id <id>', 'user the entry is about')
     .option('--actor-id <id>', 'admin who acted')
+    .option('--actor-client <id>', 'service account that acted (its id)')
+    .option('--source <source>', 'the edge: api, cli-direct, bulk, import, seed, bootstrap, login, system')
     .option('--target-type <type>', 'e.g. organization, client, user')
     .option('--target-id <id>', 'the target\'s id')
     .option('--since <iso>', 'from this date-time')
@@ -58,6 +62,8 @@ export function registerAudit(program: Command): void {
           org: o.orgId === undefined ? undefined : await orgId(api, o.orgId),
           user: o.userId,
           actor: o.actorId,
+          actorClient: o.actorClient,
+          source: o.source,
           targetType: o.targetType,
           targetId: o.targetId,
           since: o.since,
@@ -66,8 +72,8 @@ export function registerAudit(program: Command): void {
           cursor: o.cursor,
         });
         emit(g, body, () => {
-          printRows(body.data, ['createdAt', 'eventType', 'eventCategory', 'actorId', 'organizationId', 'userId', 'targetType', 'targetId', 'description']);
-          process.stderr.write(`${body.total} matching${body.nextCursor ? ` · more: add --cursor ${body.nextCursor}` : ''}\n`);
+          printRows(body.data, ['createdAt', 'eventType', 'eventCategory', 'actorType', 'actorId', 'actorName', 'source', 'organizationId', 'userId', 'targetType', 'targetId']);
+          printNote(`${body.total} matching${body.nextCursor ? ` · more: add --cursor ${body.nextCursor}` : ''}`);
         });
       }),
     );
@@ -83,10 +89,10 @@ export function registerAudit(program: Command): void {
         const r = dataOf<Cleanup>(body);
         const cutoff = r.cutoff.slice(0, 10);
         emit(g, body, () =>
-          process.stdout.write(
+          printLine(
             r.dryRun
-              ? `${r.entriesFound} audit entries would be deleted (retention ${r.retentionDays} days, cutoff ${cutoff}); nothing was deleted.\n`
-              : `${r.deleted} audit entries deleted (retention ${r.retentionDays} days, cutoff ${cutoff})\n`,
+              ? `${r.entriesFound} audit entries would be deleted (retention ${r.retentionDays} days, cutoff ${cutoff}); nothing was deleted.`
+              : `${r.deleted} audit entries deleted (retention ${r.retentionDays} days, cutoff ${cutoff})`,
           ),
         );
       }),

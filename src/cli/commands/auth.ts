@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { PORTA_VERSION } from '../../version.js';
-import { CliError, EXIT, printJson } from '../context.js';
-import { AdminApi } from '../http/api.js';
-import { globals } from '../http/args.js';
-import { credentialsPath, deleteCredentials, readCredentials } from '../http/credentials.js';
-import { isContainer, login } from '../http/login.js';
-import type { CliOptions } from '../http/mode.js';
-import { fetchDiscovery, fetchMetadata, fetchUserinfo, normalizeServer, revokeToken } from '../http/oauth.js';
-import { printRecord } from '../http/output.js';
-import { DEFAULT_SERVER, applyInsecure, openStoredLogin, type StoredLogin } from '../http/session.js';
+import { CliError, EXIT, type GlobalOptions } from '../context.js';
+import { printJson, printLine, printNote, printRecord } from '../output.js';
+import { AdminApi } from '../api/client.js';
+import { globals } from '../args.js';
+import { credentialsPath, deleteCredentials, readCredentials } from '../auth/credentials.js';
+import { isContainer, login } from '../auth/login.js';
+import { fetchDiscovery, fetchMetadata, fetchUserinfo, normalizeServer, revokeToken } from '../auth/oauth.js';
+import { DEFAULT_SERVER, applyInsecure } from '../api/session.js';
+import { openStoredLogin, type StoredLogin } from '../auth/stored-login.js';
 import { registerDoctor } from './doctor.js';
 
 /** `porta login`, `logout`, `whoami`, `version`, `doctor` (spec 30 §2). */
@@ -23,12 +23,12 @@ export function registerAuth(program: Command): void {
       applyInsecure(g);
       const server = normalizeServer(g.server ?? (process.env.PORTA_SERVER || undefined) ?? DEFAULT_SERVER);
       const { credentials, roles } = await login({ server, clientId: opts.clientId, isManual: !opts.browser || isContainer(), file: credentialsPath() });
-      if (!credentials.refreshToken) process.stderr.write('Warning: the server returned no refresh token; run `porta login` again when the access token expires.\n');
+      if (!credentials.refreshToken) printNote('Warning: the server returned no refresh token; run `porta login` again when the access token expires.');
       const { accessToken: _a, refreshToken: _r, idToken: _i, ...visible } = credentials;
       if (g.json) return printJson({ ...visible, roles });
-      process.stdout.write(
+      printLine(
         `Logged in to ${credentials.server} as ${credentials.user.email ?? credentials.user.sub} (organization ${credentials.orgSlug}).\n` +
-          `Admin roles: ${roles.length > 0 ? roles.join(', ') : '(none)'}. Token valid until ${credentials.expiresAt}.\n`,
+          `Admin roles: ${roles.length > 0 ? roles.join(', ') : '(none)'}. Token valid until ${credentials.expiresAt}.`,
       );
     });
 
@@ -42,15 +42,13 @@ export function registerAuth(program: Command): void {
       const credentials = readCredentials(file);
       if (!credentials) {
         if (g.json) printJson({ loggedOut: false });
-        else process.stdout.write('Not logged in.\n');
+        else printLine('Not logged in.');
         return;
       }
       const isRevoked = await revokeStored(credentials.server, credentials.clientId, credentials.refreshToken, credentials.accessToken);
       deleteCredentials(file);
       if (g.json) return printJson({ loggedOut: true, server: credentials.server, revoked: isRevoked });
-      process.stdout.write(
-        `Logged out of ${credentials.server}.${isRevoked ? '' : ' The server could not be asked to revoke the tokens; they expire on their own.'}\n`,
-      );
+      printLine(`Logged out of ${credentials.server}.${isRevoked ? '' : ' The server could not be asked to revoke the tokens; they expire on their own.'}`);
     });
 
   program
@@ -89,8 +87,8 @@ export function registerAuth(program: Command): void {
       applyInsecure(g);
       const server = readCredentials() ? await serverVersion(g) : null;
       if (g.json) return printJson({ cli: PORTA_VERSION, server });
-      process.stdout.write(`porta CLI ${PORTA_VERSION}\n`);
-      if (server) process.stdout.write(`server ${server.version ?? 'unknown'} (${server.url})\n`);
+      printLine(`porta CLI ${PORTA_VERSION}`);
+      if (server) printLine(`server ${server.version ?? 'unknown'} (${server.url})`);
     });
 
   registerDoctor(program);
@@ -129,7 +127,7 @@ export async function userinfoOf(session: StoredLogin): Promise<Record<string, u
  * `X-Porta-Version` comes only with authenticated admin answers: ask a read route each built-in
  * admin role may use until one answers with it.
  */
-async function serverVersion(g: CliOptions): Promise<{ url: string; version: string | null }> {
+async function serverVersion(g: GlobalOptions): Promise<{ url: string; version: string | null }> {
   const session = openStoredLogin(g.server ?? (process.env.PORTA_SERVER || undefined) ?? null);
   const api = new AdminApi(session.credentials.server, session, 'http');
   for (const path of [`/users/${session.credentials.user.sub}`, '/organizations?pageSize=1', '/applications?pageSize=1']) {

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
-import { CliError, EXIT, confirm } from '../context.js';
-import { list } from '../http/args.js';
-import { dataOf, emit, printRows } from '../http/output.js';
-import { orgId } from '../http/resolve.js';
-import { apiAction } from '../http/session.js';
+import { CliError, EXIT } from '../context.js';
+import { confirm } from '../prompt.js';
+import { list } from '../args.js';
+import { dataOf, emit, printRows, printLine } from '../output.js';
+import { orgId } from '../api/resolve.js';
+import { apiAction } from '../api/session.js';
 
 interface BulkResult {
   total: number;
@@ -48,7 +49,7 @@ export function registerBulk(program: Command): void {
         const result = dataOf<BulkResult>(body);
         emit(g, body, () => {
           printRows(result.results, ['id', 'success', 'previousStatus', 'newStatus', 'error']);
-          process.stdout.write(`${result.succeeded} of ${result.total} succeeded, ${result.failed} failed.\n`);
+          printLine(`${result.succeeded} of ${result.total} succeeded, ${result.failed} failed.`);
         });
         if (result.failed > 0) throw new CliError(`${result.failed} of ${result.total} failed`, EXIT.runtime, null);
       }),

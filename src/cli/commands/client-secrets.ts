@@ -1,14 +1,17 @@
 import type { Command } from 'commander';
-import type { Client, ClientSecret } from '../../clients/index.js';
-import { AppError } from '../../platform/errors.js';
-import { durationSeconds } from '../../provisioning/index.js';
-import type { Services } from '../../services.js';
-import { cliConfig, confirm, printJson, printTable, CliError, EXIT, type GlobalOptions } from '../context.js';
-import { withDirectServices } from '../direct.js';
-import { isHttpMode } from '../http/mode.js';
-import { clientSecretsOverHttp } from './client-secrets-http.js';
+import { seg } from '../api/client.js';
+import { apiAction } from '../api/session.js';
+import { expiryOf } from '../args.js';
+import { SHOWN_ONCE, dataOf, emit, printLine, printRows, say } from '../output.js';
+import { confirm } from '../prompt.js';
 
-const SHOWN_ONCE = 'Store the secret securely. It will not be shown again.';
+interface Secret {
+  id: string;
+  label: string | null;
+  status: string;
+  expiresAt: string | null;
+  plaintext?: string;
+}
 
 interface GenerateOptions {
   label?: string;
@@ -16,7 +19,10 @@ interface GenerateOptions {
   expiresIn?: string;
 }
 
-/** `porta client secret …` (30-cli §4); joins a `client` command registered elsewhere, or creates it. */
+/** `/clients/:id/secrets…`; the client is a client_id or internal id, in any organization. */
+const secretsPath = (ref: string, suffix = '') => `/clients/${seg(ref)}/secrets${suffix}`;
+
+/** `porta client secret …` (spec 30 §4) through `/api/admin/clients/:id/secrets` (spec 20 §5.5). */
 export function registerClientSecrets(program: Command): void {
   const client = program.commands.find((c) => c.name() === 'client') ?? program.command('client').description('OIDC clients');
   const secret = client.command('secret').description('generate, list or revoke client secrets; <client> is a client_id or internal id, in any organization');
@@ -27,78 +33,43 @@ export function registerClientSecrets(program: Command): void {
     .option('--label <label>', 'a note for people, e.g. "2026 rotation"')
     .option('--expires-at <iso>', 'expiry as an ISO-8601 date-time with offset, e.g. 2027-01-01T00:00:00Z')
     .option('--expires-in <duration>', 'expiry from now: 24h, 90d, 6m (months), 1y')
-    .action(async (ref: string, opts: GenerateOptions, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
-      if (isHttpMode(g)) return clientSecretsOverHttp.generate(g, ref, opts);
-      const expiresAt = expiryOf(opts);
-      const { client: found, created } = await withClient(g, ref, async (services, c) => ({
-        client: c,
-        created: await services.clients.generateSecret(c.organizationId, c.id, { label: opts.label, expiresAt }),
-      }));
-      if (g.json) return printJson({ ...created, warning: SHOWN_ONCE });
-      process.stdout.write(
-        `Generated secret ${created.id} for client ${found.clientId}${created.expiresAt ? ` (expires ${created.expiresAt})` : ''}.\n\n` +
-          `  ${created.plaintext}\n\n` +
-          'This secret is shown once — store it now. Older secrets stay active until you revoke them:\n' +
-          `  porta client secret list ${found.clientId}\n  porta client secret revoke ${found.clientId} <old-secret-id>\n`,
-      );
-    });
+    .action(
+      apiAction<GenerateOptions>(async (api, g, [ref], o) => {
+        const expiresAt = await expiryOf(o, Date.now());
+        const body = await api.post(secretsPath(ref!), { ...(o.label ? { label: o.label } : {}), ...(expiresAt ? { expiresAt } : {}) });
+        const created = dataOf<Secret>(body);
+        emit(g, body, () =>
+          printLine(
+            `Generated secret ${created.id} for client ${ref}${created.expiresAt ? ` (expires ${created.expiresAt})` : ''}.\n\n  ${created.plaintext}\n\n${SHOWN_ONCE}\n` +
+              'Older secrets stay active until you revoke them:\n' +
+              `  porta client secret list ${ref}\n  porta client secret revoke ${ref} <old-secret-id>`,
+          ),
+        );
+      }),
+    );
 
   secret
     .command('list <client>')
-    .description('the client\'s secrets, newest first (never the values)')
-    .action(async (ref: string, _opts, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
-      if (isHttpMode(g)) return clientSecretsOverHttp.list(g, ref);
-      const list = await withClient(g, ref, (services, c) => services.clients.listSecrets(c.organizationId, c.id));
-      if (g.json) return printJson(list);
-      printTable(list.map(row), ['id', 'label', 'status', 'created_at', 'expires_at', 'last_used_at', 'revoked_at']);
-    });
+    .description("the client's secrets, newest first (never the values)")
+    .action(
+      apiAction(async (api, g, [ref]) => {
+        const body = await api.get(secretsPath(ref!));
+        emit(g, body, () => printRows(dataOf<Secret[]>(body), ['id', 'label', 'status', 'createdAt', 'expiresAt', 'lastUsedAt', 'revokedAt']));
+      }),
+    );
 
   secret
     .command('revoke <client> <secret-id>')
     .description('revoke one secret: it stops authenticating at once (asks first)')
-    .action(async (ref: string, secretId: string, _opts, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
-      if (isHttpMode(g)) return clientSecretsOverHttp.revoke(g, ref, secretId);
-      const found = await withClient(g, ref, async (services, c) => {
-        const target = (await services.clients.listSecrets(c.organizationId, c.id)).find((s) => s.id === secretId);
-        if (target && target.status === 'active') {
-          await confirm(g, `Revoke secret ${target.id}${target.label ? ` (${target.label})` : ''} of client ${c.clientId}? Anything still using it stops authenticating at once.`);
+    .action(
+      apiAction(async (api, g, [ref, secretId]) => {
+        const target = dataOf<Secret[]>(await api.get(secretsPath(ref!))).find((s) => s.id === secretId);
+        // Unknown or already revoked: the API answers without a question.
+        if (target?.status === 'active') {
+          await confirm(g, `Revoke secret ${target.id}${target.label ? ` (${target.label})` : ''} of client ${ref}? Anything still using it stops authenticating at once.`);
         }
-        await services.clients.revokeSecret(c.organizationId, c.id, secretId);
-        return c;
-      });
-      // The admin API answers 204 without a body: --json prints nothing on success.
-      if (!g.json) process.stdout.write(`Revoked secret ${secretId} of client ${found.clientId}.\n`);
-    });
-}
-
-function expiryOf(opts: GenerateOptions): string | undefined {
-  if (opts.expiresAt !== undefined && opts.expiresIn !== undefined) throw new CliError('Give --expires-at or --expires-in, not both.', EXIT.usage);
-  if (opts.expiresIn === undefined) return opts.expiresAt;
-  const seconds = durationSeconds(opts.expiresIn);
-  if (!(seconds > 0)) throw new CliError(`--expires-in must be a duration such as 24h, 90d, 6m or 1y, not "${opts.expiresIn}"`, EXIT.usage);
-  return new Date(Date.now() + seconds * 1000).toISOString();
-}
-
-async function withClient<T>(g: GlobalOptions, ref: string, fn: (services: Services, client: Client) => Promise<T>): Promise<T> {
-  return withDirectServices(cliConfig(g), async (services) => {
-    const client = await services.clients.findInAnyOrg(ref);
-    if (!client) throw new AppError('not_found', 'client_not_found', `No client ${ref}.`);
-    return fn(services, client);
-  });
-}
-
-
-function row(s: ClientSecret): Record<string, string> {
-  return {
-    id: s.id,
-    label: s.label ?? '',
-    status: s.status,
-    created_at: s.createdAt,
-    expires_at: s.expiresAt ?? '',
-    last_used_at: s.lastUsedAt ?? '',
-    revoked_at: s.revokedAt ?? '',
-  };
+        await api.post(secretsPath(ref!, `/${seg(secretId!)}/revoke`));
+        say(g, `Revoked secret ${secretId} of client ${ref}.`);
+      }),
+    );
 }

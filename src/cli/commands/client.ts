@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { confirm } from '../context.js';
-import { seg } from '../http/api.js';
-import { bool, defined, list, positiveInt, requireSome } from '../http/args.js';
-import { SHOWN_ONCE, dataOf, emit, printHistory, printPage, printRecord, say, type HistoryPage, type Page } from '../http/output.js';
-import { appId, orgId } from '../http/resolve.js';
-import { apiAction } from '../http/session.js';
+import { confirm } from '../prompt.js';
+import { seg } from '../api/client.js';
+import { bool, defined, list, positiveInt, requireSome } from '../args.js';
+import { SHOWN_ONCE, dataOf, emit, printHistory, printPage, printRecord, say, type HistoryPage, type Page, printLine } from '../output.js';
+import { appId, orgId } from '../api/resolve.js';
+import { apiAction } from '../api/session.js';
 import { historyQuery, withHistoryOptions } from './org.js';
 
 export const clientPath = (ref: string, suffix = '') => `/clients/${seg(ref)}${suffix}`;
@@ -87,9 +87,9 @@ export function registerClient(program: Command): void {
         ...defined({ secretLabel: o.secretLabel }),
       });
       emit(g, body, () => {
-        process.stdout.write('Created client:\n');
+        printLine('Created client:');
         printRecord(body.data.client as unknown as Record<string, unknown>);
-        if (body.data.secret) process.stdout.write(`\nClient secret:\n\n  ${body.data.secret.plaintext}\n\n${SHOWN_ONCE}\n`);
+        if (body.data.secret) printLine(`\nClient secret:\n\n  ${body.data.secret.plaintext}\n\n${SHOWN_ONCE}`);
       });
     }),
   );

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../context.js';
+import { printText } from '../output.js';
 
 function longFlags(cmd: Command): string[] {
   return cmd.options.map((o) => o.long).filter((f): f is string => Boolean(f));
@@ -41,6 +42,6 @@ export function registerCompletion(program: Command): void {
     .command('completion [shell]')
     .description('print a bash or zsh completion script: eval "$(porta completion bash)"')
     .action((shell: string | undefined) => {
-      process.stdout.write(completionScript(program, shell ?? (process.env.SHELL?.endsWith('zsh') ? 'zsh' : 'bash')));
+      printText(completionScript(program, shell ?? (process.env.SHELL?.endsWith('zsh') ? 'zsh' : 'bash')));
     });
 }

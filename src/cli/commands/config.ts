@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../context.js';
-import { seg } from '../http/api.js';
-import { dataOf, emit, printRecord, printRows } from '../http/output.js';
-import { apiAction } from '../http/session.js';
+import { seg } from '../api/client.js';
+import { dataOf, emit, printRecord, printRows } from '../output.js';
+import { apiAction } from '../api/session.js';
 
 function keyOf(positional: string | undefined, flag: string | undefined): string {
   if (positional !== undefined && flag !== undefined && positional !== flag) throw new CliError('Give the key once: as an argument or with --key.', EXIT.usage);

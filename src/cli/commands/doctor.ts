@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { CliError, EXIT, printJson } from '../context.js';
-import { AdminApi } from '../http/api.js';
-import { globals } from '../http/args.js';
-import { credentialsMode, credentialsPath, readCredentials } from '../http/credentials.js';
-import { send } from '../http/oauth.js';
-import { printRows } from '../http/output.js';
-import { StoredLogin, applyInsecure, targetServer } from '../http/session.js';
+import { CliError, EXIT } from '../context.js';
+import { printJson, printRows } from '../output.js';
+import { AdminApi, send } from '../api/client.js';
+import { globals } from '../args.js';
+import { credentialsMode, credentialsPath, readCredentials } from '../auth/credentials.js';
+import { applyInsecure, targetServer } from '../api/session.js';
+import { StoredLogin } from '../auth/stored-login.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 export interface Check {

@@ -4,9 +4,10 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../context.js';
-import { apiError, seg } from '../http/api.js';
-import { appId, orgId } from '../http/resolve.js';
-import { apiAction } from '../http/session.js';
+import { apiError, seg } from '../api/client.js';
+import { appId, orgId } from '../api/resolve.js';
+import { apiAction } from '../api/session.js';
+import { printNote } from '../output.js';
 
 interface ExportOptions {
   entityType: string;
@@ -62,7 +63,7 @@ export function registerExport(program: Command): void {
         }
         await pipeline(source, fs.createWriteStream(o.output, { mode: 0o600 }));
         const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1];
-        process.stderr.write(`Wrote ${fs.statSync(o.output).size} bytes to ${o.output}${name ? ` (${name})` : ''}.\n`);
+        printNote(`Wrote ${fs.statSync(o.output).size} bytes to ${o.output}${name ? ` (${name})` : ''}.`);
       }),
     );
 }

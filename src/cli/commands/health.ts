@@ -2,8 +2,10 @@ import type { Command } from 'commander';
 import { createKv } from '../../platform/kv/index.js';
 import { systemClock } from '../../platform/clock.js';
 import { createLog } from '../../platform/log.js';
-import { cliConfig, printJson, printTable, CliError, EXIT, type GlobalOptions } from '../context.js';
-import { withDirectDb } from '../direct.js';
+import { cliConfig } from '../server-config.js';
+import { printJson, printTable } from '../output.js';
+import { CliError, EXIT, type GlobalOptions } from '../context.js';
+import { withDirectDb } from '../database.js';
 
 type Checks = Record<string, 'ok' | 'error'>;
 

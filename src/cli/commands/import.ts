@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../context.js';
-import { readTextFile } from '../http/args.js';
-import { SHOWN_ONCE, dataOf, emit, printRows } from '../http/output.js';
-import { apiAction } from '../http/session.js';
+import { readTextFile } from '../args.js';
+import { SHOWN_ONCE, dataOf, emit, printRows, printLine } from '../output.js';
+import { apiAction } from '../api/session.js';
 
 interface Entry {
   type: string;
@@ -39,10 +39,10 @@ function parseManifest(text: string, file: string): unknown {
 
 function printResult(r: ImportResult): void {
   const isDryRun = r.mode === 'dry-run';
-  process.stdout.write(
+  printLine(
     isDryRun
-      ? `Dry run: would create ${r.created.length}, update ${r.updated.length}, skip ${r.skipped.length}. Nothing was changed.\n\n`
-      : `Imported (${r.mode}): ${r.created.length} created, ${r.updated.length} updated, ${r.skipped.length} skipped.\n\n`,
+      ? `Dry run: would create ${r.created.length}, update ${r.updated.length}, skip ${r.skipped.length}. Nothing was changed.\n`
+      : `Imported (${r.mode}): ${r.created.length} created, ${r.updated.length} updated, ${r.skipped.length} skipped.\n`,
   );
   const rows = [
     ...r.created.map((e) => ({ action: isDryRun ? 'create' : 'created', ...e })),
@@ -51,9 +51,9 @@ function printResult(r: ImportResult): void {
   ];
   printRows(rows, ['action', 'type', 'slug', 'name', { header: 'detail', value: (e) => e.changes ?? e.reason }]);
   if (r.credentials.length === 0) return;
-  process.stdout.write('\nClients:\n');
+  printLine('\nClients:');
   printRows(r.credentials, ['organizationSlug', 'applicationSlug', 'clientName', { header: 'client_id', value: (c) => c.clientId ?? '(generated on import)' }, { header: 'secret', value: (c) => c.secretPlaintext }]);
-  if (r.credentials.some((c) => c.secretPlaintext)) process.stdout.write(`\n${SHOWN_ONCE}\n`);
+  if (r.credentials.some((c) => c.secretPlaintext)) printLine(`\n${SHOWN_ONCE}`);
 }
 
 /** `porta import -f manifest.json` (spec 30 §6): `POST /api/admin/import`, all or nothing. */
@@ -63,12 +63,12 @@ export function registerImport(program: Command): void {
     .description('apply an import manifest (40-data-model §7) in one transaction')
     .requiredOption('-f, --file <file>', 'the manifest (JSON); "-" reads standard input')
     .option('--mode <mode>', 'merge: keep existing objects; overwrite: update them to the manifest', 'merge')
-    .option('--dry-run', 'report what would change, change nothing')
+    .option('--dry-run', 'report what the run would change, change nothing')
     .action(
       apiAction<{ file: string; mode: string; dryRun?: boolean }>(async (api, g, _args, o) => {
         if (o.mode !== 'merge' && o.mode !== 'overwrite') throw new CliError('--mode is merge or overwrite.', EXIT.usage);
         const manifest = parseManifest(readTextFile(o.file), o.file);
-        const body = await api.post('/import', { mode: o.dryRun ? 'dry-run' : o.mode, manifest });
+        const body = await api.post('/import', { mode: o.mode, dryRun: o.dryRun === true, manifest });
         emit(g, body, () => printResult(dataOf<ImportResult>(body)));
       }),
     );

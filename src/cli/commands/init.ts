@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { AppError } from '../../platform/errors.js';
-import { CliError, EXIT, cliConfig, printJson, printTable, type GlobalOptions } from '../context.js';
-import { withDirectServices } from '../direct.js';
+import { CliError, EXIT, type GlobalOptions } from '../context.js';
+import { cliConfig } from '../server-config.js';
+import { printJson, printTable, printLine } from '../output.js';
+import { withDirectServices } from '../database.js';
 import { ask } from '../prompt.js';
 import type { InitInput, InitResult } from '../../bootstrap/index.js';
 
@@ -56,7 +58,7 @@ async function collectInput(opts: InitOptions, env: { email: string; password?: 
 }
 
 function printResult(result: InitResult): void {
-  process.stdout.write('Porta is initialised.\n\n');
+  printLine('Porta is initialised.\n');
   printTable(
     [
       { item: 'organization', value: `${result.organization.slug} (${result.organization.id})` },
@@ -67,5 +69,5 @@ function printResult(result: InitResult): void {
     ],
     ['item', 'value'],
   );
-  process.stdout.write('\nNext: start the server and run `porta login`.\n');
+  printLine('\nNext: start the server and run `porta login`.');
 }

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { cliConfig, printJson, printTable, CliError, EXIT, type GlobalOptions } from '../context.js';
-import { withDirectDb } from '../direct.js';
+import { cliConfig } from '../server-config.js';
+import { printJson, printTable, printLine } from '../output.js';
+import { CliError, EXIT, type GlobalOptions } from '../context.js';
+import { withDirectDb } from '../database.js';
 
 export function registerMigrate(program: Command): void {
   const migrate = program.command('migrate').description('apply, roll back or list database migrations (direct mode)');
@@ -12,7 +14,7 @@ export function registerMigrate(program: Command): void {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const applied = await withDirectDb(cliConfig(g), (_db, m) => m.up());
       if (g.json) return printJson({ applied });
-      process.stdout.write(applied.length === 0 ? 'No pending migrations.\n' : `Applied ${applied.length}: ${applied.join(', ')}\n`);
+      printLine(applied.length === 0 ? 'No pending migrations.' : `Applied ${applied.length}: ${applied.join(', ')}`);
     });
 
   migrate
@@ -25,7 +27,7 @@ export function registerMigrate(program: Command): void {
       if (!Number.isInteger(count) || count < 1) throw new CliError('--count must be a positive whole number', EXIT.usage);
       const rolledBack = await withDirectDb(cliConfig(g), (_db, m) => m.down(count));
       if (g.json) return printJson({ rolledBack });
-      process.stdout.write(rolledBack.length === 0 ? 'Nothing to roll back.\n' : `Rolled back ${rolledBack.length}: ${rolledBack.join(', ')}\n`);
+      printLine(rolledBack.length === 0 ? 'Nothing to roll back.' : `Rolled back ${rolledBack.length}: ${rolledBack.join(', ')}`);
     });
 
   migrate

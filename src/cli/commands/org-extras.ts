@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { CliError, EXIT, printJson } from '../context.js';
+import { CliError, EXIT, type GlobalOptions } from '../context.js';
+import { printJson, printLine, printNote, dataOf, emit, printRecord, say } from '../output.js';
 import { ask } from '../prompt.js';
-import type { CliOptions } from '../http/mode.js';
-import { imageTypeOf } from '../http/file-type.js';
-import { dataOf, emit, printRecord, say } from '../http/output.js';
-import { apiAction } from '../http/session.js';
+import { imageTypeOf } from '../file-type.js';
+import { apiAction } from '../api/session.js';
 import { orgPath, type Organization } from './org.js';
 
 const ASSET_TYPES = ['logo', 'favicon'];
@@ -22,7 +21,7 @@ interface DestroyResult {
 }
 
 /** Spec 30 §1: `org destroy` asks to type the slug (unless --force); without a terminal it refuses. */
-async function confirmBySlug(g: CliOptions, slug: string): Promise<void> {
+async function confirmBySlug(g: GlobalOptions, slug: string): Promise<void> {
   if (g.force) return;
   if (!process.stdin.isTTY) throw new CliError('Refusing without a terminal to confirm: pass --force.', EXIT.usage);
   const typed = (await ask(`Type the organization's slug (${slug}) to destroy it for good: `)).trim();
@@ -52,7 +51,7 @@ export function registerOrgExtras(org: Command): void {
         if (!contentType) throw new CliError(`${file} is not a PNG, JPEG, WebP, SVG or ICO image.`, EXIT.usage);
         const body = (await api.request('PUT', orgPath(ref!, `/branding/${assetType(type!)}`), { raw: { data, contentType } })).body;
         emit(g, body, () => {
-          process.stdout.write(`Uploaded the ${type} (${contentType}, ${data.length} bytes).\n`);
+          printLine(`Uploaded the ${type} (${contentType}, ${data.length} bytes).`);
           printRecord(dataOf(body));
         });
       }),
@@ -76,7 +75,7 @@ export function registerOrgExtras(org: Command): void {
       apiAction<{ policy?: string }>(async (api, g, [ref], o) => {
         if (o.policy !== undefined) {
           const body = await api.put(orgPath(ref!, '/two-factor/policy'), { twoFactorPolicy: o.policy });
-          return emit(g, body, () => process.stdout.write(`Two-factor policy of ${ref}: ${dataOf<{ twoFactorPolicy: string }>(body).twoFactorPolicy}\n`));
+          return emit(g, body, () => printLine(`Two-factor policy of ${ref}: ${dataOf<{ twoFactorPolicy: string }>(body).twoFactorPolicy}`));
         }
         const policy = await api.get(orgPath(ref!, '/two-factor/policy'));
         // The summary also needs user:read (and may be missing on an older server): then the policy alone is shown.
@@ -98,19 +97,19 @@ export function registerOrgExtras(org: Command): void {
         const previewBody = await api.delete(orgPath(ref!), { query: { 'dry-run': 'true' } });
         const preview = dataOf<DestroyResult>(previewBody);
         if (o.dryRun) return emit(g, previewBody, () => {
-          process.stdout.write('Dry run: destroying this organization would delete:\n');
+          printLine('Dry run: destroying this organization would delete:');
           printCascade(preview);
         });
         if (!g.json) {
-          process.stderr.write('Destroying this organization deletes for good:\n');
-          process.stderr.write(`  organization ${preview.organization.slug} (${preview.organization.id})\n`);
-          for (const [what, n] of Object.entries(preview.cascadeCounts)) process.stderr.write(`  ${what}: ${n}\n`);
+          printNote('Destroying this organization deletes for good:');
+          printNote(`  organization ${preview.organization.slug} (${preview.organization.id})`);
+          for (const [what, n] of Object.entries(preview.cascadeCounts)) printNote(`  ${what}: ${n}`);
         }
         await confirmBySlug(g, preview.organization.slug);
         const body = await api.delete(orgPath(preview.organization.id));
         const result = dataOf<DestroyResult>(body);
         emit(g, body, () => {
-          process.stdout.write(`Destroyed organization ${result.organization.slug}.\n`);
+          printLine(`Destroyed organization ${result.organization.slug}.`);
           printCascade(result);
         });
       }),

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { confirm } from '../context.js';
-import { seg } from '../http/api.js';
-import { defined, list, positiveInt, readTextFile, requireSome } from '../http/args.js';
-import { dataOf, emit, printHistory, printPage, printRecord, say, type HistoryPage, type Page } from '../http/output.js';
-import { apiAction } from '../http/session.js';
+import { confirm } from '../prompt.js';
+import { seg } from '../api/client.js';
+import { defined, list, positiveInt, readTextFile, requireSome } from '../args.js';
+import { dataOf, emit, printHistory, printPage, printRecord, say, type HistoryPage, type Page, printLine } from '../output.js';
+import { apiAction } from '../api/session.js';
 import { registerOrgExtras } from './org-extras.js';
 
 export interface Organization {
@@ -62,7 +62,7 @@ export function registerOrg(program: Command): void {
           twoFactorPolicy: o.twoFactorPolicy,
         }));
         emit(g, body, () => {
-          process.stdout.write('Created organization:\n');
+          printLine('Created organization:');
           printRecord(dataOf(body));
         });
       }),

@@ -1,20 +1,20 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { isAppError, type AppError } from '../../platform/errors.js';
-import { createPasswordHasher } from '../../users/index.js';
+import { isAppError } from '../../platform/errors.js';
 import {
   PROVISION_MODES,
-  createProvisioningService,
+  manifestOfFile,
   parseProvisioningText,
   validateProvisioningFile,
+  type ConvertedFile,
   type ProvisioningFormat,
-  type ProvisionMode,
-  type ProvisionResult,
+  type ProvisioningProblem,
 } from '../../provisioning/index.js';
-import { systemClock } from '../../platform/clock.js';
-import { cliConfig, printJson, printTable, CliError, EXIT, type GlobalOptions } from '../context.js';
-import { withDirectStores } from '../direct.js';
+import { withApi } from '../api/session.js';
+import { CliError, EXIT, type GlobalOptions } from '../context.js';
+import { dataOf, printError, printJson } from '../output.js';
+import { printProvisioned, provisionedJson, type ImportReply } from './provision-report.js';
 
 interface ProvisionOptions {
   file: string;
@@ -22,26 +22,32 @@ interface ProvisionOptions {
   dryRun?: boolean;
 }
 
+/**
+ * `porta provision` (spec 30 §7): the nested YAML/JSON file becomes an import manifest, run by
+ * `POST /api/admin/import` in either mode; the file is checked here first, so a bad one sends nothing.
+ */
 export function registerProvision(program: Command): void {
   program
     .command('provision')
-    .description('create or update organizations, applications, clients and users from a YAML or JSON file (direct mode)')
+    .description('create or update organizations, applications, clients and users from a YAML or JSON file')
     .requiredOption('-f, --file <file>', 'the file: .yaml, .yml or .json; "-" reads standard input')
     .option('--mode <mode>', 'merge: keep existing objects, create missing ones; overwrite: also update existing ones to the file', 'merge')
-    .option('--dry-run', 'report what would change, change nothing')
+    .option('--dry-run', 'report what the run would change, change nothing')
     .action(async (opts: ProvisionOptions, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       if (!(PROVISION_MODES as readonly string[]).includes(opts.mode)) throw new CliError(`--mode must be merge or overwrite, not "${opts.mode}"`, EXIT.usage);
-      const mode = opts.mode as ProvisionMode;
       const text = await readInput(opts.file);
-      const config = cliConfig(g);
-      // Validation needs no database: a bad file fails before anything is opened.
-      const file = explain(g, () => validateProvisioningFile(parseProvisioningText(text, formatOf(opts.file)), { now: new Date(systemClock.now()) }));
-      const result = await withDirectStores(config, ({ db, kv, clock, log }) =>
-        explainAsync(g, () => createProvisioningService({ db, kv, clock, log, passwords: createPasswordHasher() }).apply(file, { mode, isDryRun: opts.dryRun ?? false })),
-      );
-      if (g.json) return printJson(jsonBody(result));
-      printHuman(result);
+      const converted = explained(g, () => {
+        const file = validateProvisioningFile(parseProvisioningText(text, formatOf(opts.file)), { now: new Date() });
+        return manifestOfFile(file, Date.now());
+      });
+      const body = await withApi(g, (api) => api.post('/import', { mode: opts.mode, dryRun: opts.dryRun === true, manifest: converted.manifest })).catch((err: unknown) => {
+        throw inFileTerms(g, err, converted);
+      });
+      const reply = dataOf<ImportReply>(body);
+      const mode = opts.mode as 'merge' | 'overwrite';
+      if (g.json) return printJson(provisionedJson(reply, converted, mode));
+      printProvisioned(reply, converted, mode);
     });
 }
 
@@ -63,100 +69,46 @@ function formatOf(file: string): ProvisioningFormat | undefined {
   return undefined;
 }
 
-/** 30-cli §7 exits: 2 for an unreadable or invalid file, 1 when the import is rejected (rolled back). */
-function exitFor(err: AppError): number {
-  if (err.code === 'import_failed') return EXIT.runtime;
-  return err.kind === 'invalid' ? EXIT.usage : EXIT.runtime;
-}
-
-/** Prints the problems (every one, with its path) and turns a domain error into the CLI's exit code. */
-function report(g: GlobalOptions, err: unknown): never {
-  if (!isAppError(err) || !['unreadable_provisioning_file', 'invalid_provisioning_file', 'import_failed'].includes(err.code)) throw err;
-  const body = { error: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) };
-  if (g.json) throw new CliError(err.message, exitFor(err), body);
-  const lines = [`porta: ${err.message}`];
-  for (const d of (Array.isArray(err.details) ? err.details : []) as Array<{ path: string; message: string; error?: string }>) {
-    lines.push(`  ${d.path}: ${d.message}`);
-  }
-  process.stderr.write(`${lines.join('\n')}\n`);
-  throw new CliError(err.message, exitFor(err), null);
-}
-
-function explain<T>(g: GlobalOptions, fn: () => T): T {
+/** An unreadable or invalid file: every problem with its path in the file, exit 2, nothing sent. */
+function explained<T>(g: GlobalOptions, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    report(g, err);
+    if (!isAppError(err) || !['unreadable_provisioning_file', 'invalid_provisioning_file'].includes(err.code)) throw err;
+    const problems = Array.isArray(err.details) ? (err.details as ProvisioningProblem[]) : [];
+    throw explain(g, { error: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) }, problems, EXIT.usage);
   }
 }
 
-async function explainAsync<T>(g: GlobalOptions, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    report(g, err);
-  }
+/**
+ * A refused import (`import_failed`, exit 1) or manifest (`validation_failed`, exit 2), with the manifest's
+ * places (`clients[1]`, `manifest.clients[1].x`) given as the file's (`organizations[0].applications[0].clients[1]`).
+ */
+function inFileTerms(g: GlobalOptions, err: unknown, converted: ConvertedFile): unknown {
+  const body = err instanceof CliError ? (err.body as { error?: string; message?: string; details?: unknown } | undefined) : undefined;
+  if (!body || (body.error !== 'import_failed' && body.error !== 'validation_failed')) return err;
+  const inFile = (at: string) => at.replace(/^(?:manifest\.)?([a-z_]+\[\d+\])/, (whole: string, entry: string) => converted.filePaths.get(entry) ?? whole);
+  const given = (Array.isArray(body.details) ? body.details : []) as Array<Record<string, string>>;
+  const details: Array<Record<string, string>> = given.map((d) => (d.path !== undefined ? { ...d, path: inFile(d.path) } : { path: placeOf(converted, d.type ?? '', d.slug ?? ''), ...d }));
+  const problems = details.map((d) => ({ path: d.path ?? '', message: d.message ?? d.error ?? '' }));
+  const exitCode = body.error === 'import_failed' ? EXIT.runtime : EXIT.usage;
+  return explain(g, { ...body, message: inFile(body.message ?? 'The import failed.'), details }, problems, exitCode);
 }
 
-function counts(result: ProvisionResult) {
-  const c = { created: 0, updated: 0, skipped: 0 };
-  for (const e of result.entries) c[e.action]++;
-  return c;
+/** The file's place of a manifest entry named by type and key, for an error entry `{type, slug, error}`. */
+function placeOf(converted: ConvertedFile, type: string, key: string): string {
+  const lists: Record<string, string> = { organization: 'organizations', application: 'applications', module: 'application_modules', client: 'clients', user: 'users' };
+  const list = lists[type];
+  const entries = list ? (converted.manifest[list as 'organizations'] as Array<Record<string, unknown>>) : [];
+  const i = entries.findIndex((e) => [e.slug, e.client_id, e.client_name, e.email].includes(key));
+  return i >= 0 ? (converted.filePaths.get(`${list}[${i}]`) ?? `${list}[${i}]`) : `${type} ${key}`;
 }
 
-/** 30-cli §7 shape, plus `mode` and `items` (every object with its id). */
-function jsonBody(result: ProvisionResult) {
-  return {
-    dryRun: result.isDryRun,
-    mode: result.mode,
-    ...counts(result),
-    clients: result.credentials.map((c) => ({
-      organizationSlug: c.organizationSlug,
-      applicationSlug: c.applicationSlug,
-      clientName: c.clientName,
-      clientId: c.clientId,
-      ...(c.secretPlaintext === undefined ? {} : { clientSecret: c.secretPlaintext }),
-    })),
-    items: result.entries.map(({ action, type, key, name, id, path: at, organizationSlug, applicationSlug, changes, reason }) => ({
-      action, type, key, name, id, path: at, organizationSlug, applicationSlug, changes, reason,
-    })),
-  };
-}
-
-const DRY_RUN_ACTIONS = { created: 'create', updated: 'update', skipped: 'keep' } as const;
-
-function printHuman(result: ProvisionResult): void {
-  const c = counts(result);
-  const out = process.stdout;
-  out.write(
-    result.isDryRun
-      ? `Dry run (${result.mode}): would create ${c.created}, update ${c.updated}, keep ${c.skipped}. Nothing was changed.\n\n`
-      : `Provisioned (${result.mode}): ${c.created} created, ${c.updated} updated, ${c.skipped} unchanged.\n\n`,
-  );
-  printTable(
-    result.entries.map((e) => ({
-      action: result.isDryRun ? DRY_RUN_ACTIONS[e.action] : e.action,
-      type: e.type,
-      key: e.organizationSlug && e.type !== 'organization' ? `${e.organizationSlug}/${e.key}` : e.key,
-      name: e.name,
-      id: e.id ?? '(new)',
-      changes: e.changes?.join(', ') ?? (e.reason === 'exists' ? 'exists, kept' : ''),
-    })),
-    ['action', 'type', 'key', 'name', 'id', 'changes'],
-  );
-  if (result.credentials.length === 0) return;
-  out.write('\nClients:\n');
-  printTable(
-    result.credentials.map((cr) => ({
-      organization: cr.organizationSlug,
-      application: cr.applicationSlug,
-      name: cr.clientName,
-      client_id: cr.clientId ?? '(generated on apply)',
-      secret: cr.secretPlaintext ?? '',
-    })),
-    ['organization', 'application', 'name', 'client_id', 'secret'],
-  );
-  if (result.credentials.some((cr) => cr.secretId !== undefined)) {
-    out.write('\nSecrets stored by this run are shown once — store them now. Porta keeps only their hashes.\n');
-  }
+/** `--json`: the error body on stderr; otherwise the message and one line per problem. Either way `exitCode`. */
+function explain(g: GlobalOptions, body: { error?: string; message?: string; details?: unknown }, problems: ProvisioningProblem[], exitCode: number): CliError {
+  const message = body.message ?? 'The provisioning failed.';
+  if (g.json) return new CliError(message, exitCode, body);
+  const lines = [message, ...problems.map((p) => `  ${p.path}: ${p.message}`)];
+  printError(g, new CliError(lines.join('\n'), exitCode));
+  return new CliError(message, exitCode, null);
 }

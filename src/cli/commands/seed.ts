@@ -1,11 +1,12 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { createSeedService, DEFAULT_SEED_REDIRECT_URI, SeedInput, type SeedResult } from '../../seed/index.js';
+import { DEFAULT_SEED_REDIRECT_URI, SeedInput, type SeedResult } from '../../seed/index.js';
 import { parseInput } from '../../platform/validation.js';
-import { CliError, EXIT, cliConfig, printJson, printTable, type GlobalOptions } from '../context.js';
-import { withDirectServices } from '../direct.js';
+import { CliError, EXIT, type GlobalOptions } from '../context.js';
+import { cliConfig } from '../server-config.js';
+import { printJson, printTable, printLine } from '../output.js';
+import { withDirectServices } from '../database.js';
 
 interface SeedRunOptions {
   redirectUri: string[];
@@ -30,24 +31,11 @@ export function registerSeed(program: Command): void {
       }
       // A bad URI fails before the database is opened.
       const input = parseInput(SeedInput, { baseUrl: config.issuerBaseUrl, redirectUris: opts.redirectUri.length > 0 ? opts.redirectUri : undefined });
-      const result = await withDirectServices(config, (services, { log }) =>
-        createSeedService({ ...services, log }).run(
-          input,
-          { auditMetadata: { source: 'cli-direct', osUser: osUser() } },
-        ),
-      );
+      const result = await withDirectServices(config, (services) => services.seed.run(input));
       if (opts.out) await writeOutput(opts.out, result);
       if (g.json || !opts.out) return printJson(result.output);
       printHuman(result, opts.out);
     });
-}
-
-function osUser(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return process.env.USER ?? 'unknown';
-  }
 }
 
 async function writeOutput(file: string, result: SeedResult): Promise<void> {
@@ -63,9 +51,9 @@ async function writeOutput(file: string, result: SeedResult): Promise<void> {
 
 function printHuman(result: SeedResult, file: string): void {
   const o = result.output;
-  process.stdout.write(`Seeded: ${result.items.filter((i) => i.action === 'created').length} created, ${result.items.filter((i) => i.action === 'reused').length} reused.\n\n`);
+  printLine(`Seeded: ${result.items.filter((i) => i.action === 'created').length} created, ${result.items.filter((i) => i.action === 'reused').length} reused.\n`);
   printTable(result.items.map((i) => ({ action: i.action, type: i.type, key: i.key, id: i.id })), ['action', 'type', 'key', 'id']);
-  process.stdout.write('\n');
+  printLine('');
   printTable(
     [
       { item: 'issuer', value: o.issuer },
@@ -77,5 +65,5 @@ function printHuman(result: SeedResult, file: string): void {
     ],
     ['item', 'value'],
   );
-  process.stdout.write(`\nThe configuration, with the client secret, is in ${file}. This run replaced the password and the secret.\n`);
+  printLine(`\nThe configuration, with the client secret, is in ${file}. This run replaced the password and the secret.`);
 }

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { confirm } from '../context.js';
-import { positiveInt } from '../http/args.js';
-import { seg } from '../http/api.js';
-import { dataOf, emit, printPage, printRecord, say, type Page } from '../http/output.js';
-import { orgId, userTarget } from '../http/resolve.js';
-import { apiAction } from '../http/session.js';
+import { confirm } from '../prompt.js';
+import { positiveInt } from '../args.js';
+import { seg } from '../api/client.js';
+import { dataOf, emit, printPage, printRecord, say, type Page, printLine } from '../output.js';
+import { orgId, userTarget } from '../api/resolve.js';
+import { apiAction } from '../api/session.js';
 import { userCommand, type TargetOptions } from './user.js';
 
 interface TrackedSession extends Record<string, unknown> {
@@ -90,7 +90,7 @@ export function registerSessions(program: Command): void {
 async function revokeAll(api: Parameters<Parameters<typeof apiAction>[0]>[0], g: Parameters<Parameters<typeof apiAction>[0]>[1], userId: string) {
   await confirm(g, `Sign user ${userId} out everywhere? Every active session and its tokens end now.`);
   const body = await api.delete<{ revoked: number }>(`/users/${seg(userId)}/sessions`);
-  emit(g, body, () => process.stdout.write(`${body.revoked} session(s) revoked.\n`));
+  emit(g, body, () => printLine(`${body.revoked} session(s) revoked.`));
 }
 
 /** `porta user sessions <user> [--revoke-all]` (spec 30 §5). */

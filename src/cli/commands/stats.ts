@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { dataOf, emit, printRecord } from '../http/output.js';
-import { orgId } from '../http/resolve.js';
-import { apiAction } from '../http/session.js';
+import { dataOf, emit, printRecord } from '../output.js';
+import { orgId } from '../api/resolve.js';
+import { apiAction } from '../api/session.js';
 
 /** `porta stats show [--org-id]` (spec 30 §6). */
 export function registerStats(program: Command): void {

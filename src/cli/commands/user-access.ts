@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { CliError, EXIT, confirm, printJson } from '../context.js';
-import { claimValue, collect } from '../http/args.js';
-import { dataOf, emit, printRecord, printRows, say } from '../http/output.js';
-import { appId, claimDefinition, roleIdsOf, scopedUserPath, userPath } from '../http/resolve.js';
+import { CliError, EXIT } from '../context.js';
+import { confirm } from '../prompt.js';
+import { printJson, printLine, printNote, dataOf, emit, printRecord, printRows, say } from '../output.js';
+import { claimValue, collect } from '../args.js';
+import { appId, claimDefinition, roleIdsOf, scopedUserPath, userPath } from '../api/resolve.js';
 import { PERMISSION_COLUMNS } from './app-roles.js';
 import { userAction, userCommand, type TargetOptions } from './user.js';
 
@@ -20,11 +21,11 @@ export function registerUserAccess(user: Command): void {
   userCommand(user, 'purge', 'erase the user for good (GDPR); shows what goes, then asks').action(
     userAction(async (api, g, target) => {
       const shown = dataOf<{ email: string; status: string }>(await api.get(userPath(target)));
-      if (!g.json) process.stderr.write(`Purging ${shown.email} (${target.userId}, ${shown.status}) erases for good:\n${PURGED.map((p) => `  - ${p}`).join('\n')}\n`);
+      if (!g.json) printNote(`Purging ${shown.email} (${target.userId}, ${shown.status}) erases for good:\n${PURGED.map((p) => `  - ${p}`).join('\n')}`);
       await confirm(g, `Purge user ${shown.email}? This cannot be undone.`);
       const body = await api.post(await scopedUserPath(api, target, '/purge'), { confirmPurge: true }, { headers: { 'X-Confirm-Purge': 'true' } });
       emit(g, body, () => {
-        process.stdout.write(`Purged user ${target.userId}.\n`);
+        printLine(`Purged user ${target.userId}.`);
         printRecord(dataOf(body));
       });
     }),

@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import { CliError, EXIT, confirm } from '../context.js';
-import { ask } from '../prompt.js';
-import { defined, positiveInt, readStdin, requireSome } from '../http/args.js';
-import { dataOf, emit, printHistory, printPage, printRecord, say, type HistoryPage, type Page } from '../http/output.js';
-import { orgId, userPath, userTarget, type UserTarget } from '../http/resolve.js';
-import { apiAction } from '../http/session.js';
-import type { AdminApi } from '../http/api.js';
-import type { CliOptions } from '../http/mode.js';
+import { CliError, EXIT, type GlobalOptions } from '../context.js';
+import { confirm, ask } from '../prompt.js';
+import { defined, positiveInt, readStdin, requireSome } from '../args.js';
+import { dataOf, emit, printHistory, printPage, printRecord, say, type HistoryPage, type Page, printLine } from '../output.js';
+import { orgId, userPath, userTarget, type UserTarget } from '../api/resolve.js';
+import { apiAction } from '../api/session.js';
+import type { AdminApi } from '../api/client.js';
 import { historyQuery, withHistoryOptions } from './org.js';
 import { registerUserAccess } from './user-access.js';
 import { registerUserSessions } from './sessions.js';
@@ -26,7 +25,7 @@ export function userCommand(parent: Command, name: string, description: string):
 }
 
 /** Runs `fn` with the resolved user target. */
-export function userAction<O extends TargetOptions>(fn: (api: AdminApi, g: CliOptions, target: UserTarget, opts: O) => Promise<void>) {
+export function userAction<O extends TargetOptions>(fn: (api: AdminApi, g: GlobalOptions, target: UserTarget, opts: O) => Promise<void>) {
   return apiAction<O>(async (api, g, [positional], opts) => fn(api, g, await userTarget(api, opts, positional), opts));
 }
 
@@ -77,7 +76,7 @@ export function registerUser(program: Command): void {
         const password = await passwordOf(o, false);
         const body = await api.post(`/organizations/${await orgId(api, o.orgId)}/users`, defined({ email: o.email, givenName: o.givenName, familyName: o.familyName, password, locale: o.locale }));
         emit(g, body, () => {
-          process.stdout.write('Created user:\n');
+          printLine('Created user:');
           printRecord(dataOf(body));
         });
       }),

@@ -7,15 +7,12 @@ import {
   CreateModuleInput,
   UpdateApplicationInput,
   UpdateModuleInput,
-  type Application,
   type ApplicationStatus,
-  type Module,
 } from '../../applications/index.js';
 import { HistoryQuery } from '../../audit/index.js';
-import type { AdminPermission } from '../../rbac/index.js';
 import { cursorQuery, cursorWindow, isCursorQuery, sendCursorPage } from './cursor.js';
 import type { AdminDeps } from './deps.js';
-import { audit, body, checkIfMatch, listQuery, param, query, requirePermission, sendData, sendEntity, sendNoContent, sendPage, uuidParam } from './kit.js';
+import { actorOf, body, checkIfMatch, listQuery, param, query, requirePermission, sendData, sendEntity, sendNoContent, sendPage } from './kit.js';
 
 const ENTITY = 'application';
 
@@ -30,27 +27,21 @@ export const ApplicationCursorParams = cursorQuery(LIST_SORTS, LIST_FILTERS);
 export const UpdateApplicationBody = UpdateApplicationInput.pick({ name: true, description: true });
 export const UpdateModuleBody = UpdateModuleInput.pick({ name: true, description: true });
 
-/** Spec 20 §5.3; the service refuses illegal moves (409) and deactivating or archiving `porta-admin` (§3.3). */
-const TRANSITIONS: readonly { path: string; permission: AdminPermission; to: ApplicationStatus; eventType: string }[] = [
-  { path: 'archive', permission: 'admin:app:archive', to: 'archived', eventType: 'application.archived' },
-  { path: 'activate', permission: 'admin:app:update', to: 'active', eventType: 'application.activated' },
-  { path: 'deactivate', permission: 'admin:app:update', to: 'inactive', eventType: 'application.deactivated' },
+/** Spec 20 §5.3 status routes; the service authorizes, refuses illegal moves (409) and deactivating or archiving `porta-admin` (§3.3). */
+const TRANSITIONS: readonly { path: string; to: ApplicationStatus }[] = [
+  { path: 'archive', to: 'archived' },
+  { path: 'activate', to: 'active' },
+  { path: 'deactivate', to: 'inactive' },
 ];
 
-/** `/api/admin/applications` and their modules (spec 20 §5.3). */
+/** `/api/admin/applications` and their modules (spec 20 §5.3); each write is one use case of the application service. */
 export function applicationRoutes(router: Router, deps: AdminDeps): void {
   const applications = deps.services.applications;
   const load = (ctx: Context) => applications.getByIdOrSlug(param(ctx, 'id'));
-  const record = (ctx: Context, app: Application, eventType: string, metadata?: Record<string, unknown>) =>
-    audit(ctx, deps, { eventType, targetType: ENTITY, targetId: app.id, metadata });
-  const recordModule = (ctx: Context, mod: Module, eventType: string, metadata?: Record<string, unknown>) =>
-    audit(ctx, deps, { eventType, targetType: 'module', targetId: mod.id, metadata: { applicationId: mod.applicationId, ...metadata } });
 
-  router.post('/applications', requirePermission('admin:app:create'), async (ctx) => {
+  router.post('/applications', async (ctx) => {
     const input = await body(ctx, CreateApplicationInput);
-    const app = await applications.create(input);
-    await record(ctx, app, 'application.created', { name: app.name, slug: app.slug });
-    sendEntity(ctx, ENTITY, app, 201);
+    sendEntity(ctx, ENTITY, await applications.create(actorOf(ctx), input), 201);
   });
 
   router.get('/applications', requirePermission('admin:app:read'), async (ctx) => {
@@ -69,20 +60,15 @@ export function applicationRoutes(router: Router, deps: AdminDeps): void {
     sendEntity(ctx, ENTITY, await load(ctx));
   });
 
-  router.put('/applications/:id', requirePermission('admin:app:update'), async (ctx) => {
+  router.put('/applications/:id', async (ctx) => {
     const input = await body(ctx, UpdateApplicationBody);
-    const current = await load(ctx);
-    checkIfMatch(ctx, ENTITY, current);
-    const app = await applications.update(current.id, input);
-    await record(ctx, app, 'application.updated', { fields: Object.keys(input) });
+    const app = await applications.update(actorOf(ctx), param(ctx, 'id'), input, (current) => checkIfMatch(ctx, ENTITY, current));
     sendEntity(ctx, ENTITY, app);
   });
 
   for (const transition of TRANSITIONS) {
-    router.post(`/applications/:id/${transition.path}`, requirePermission(transition.permission), async (ctx) => {
-      const current = await load(ctx);
-      const { application, previousStatus } = await applications.setStatus(current.id, transition.to);
-      await record(ctx, application, transition.eventType, { previousStatus, status: application.status });
+    router.post(`/applications/:id/${transition.path}`, async (ctx) => {
+      await applications.setStatus(actorOf(ctx), param(ctx, 'id'), transition.to);
       sendNoContent(ctx);
     });
   }
@@ -93,12 +79,9 @@ export function applicationRoutes(router: Router, deps: AdminDeps): void {
     ctx.body = await deps.services.audit.history(ENTITY, app.id, params);
   });
 
-  router.post('/applications/:id/modules', requirePermission('admin:app:update'), async (ctx) => {
+  router.post('/applications/:id/modules', async (ctx) => {
     const input = await body(ctx, CreateModuleInput);
-    const app = await load(ctx);
-    const mod = await applications.createModule(app.id, input);
-    await recordModule(ctx, mod, 'module.created', { name: mod.name, slug: mod.slug });
-    sendData(ctx, mod, { status: 201 });
+    sendData(ctx, await applications.createModule(actorOf(ctx), param(ctx, 'id'), input), { status: 201 });
   });
 
   router.get('/applications/:id/modules', requirePermission('admin:app:read'), async (ctx) => {
@@ -106,18 +89,13 @@ export function applicationRoutes(router: Router, deps: AdminDeps): void {
     sendData(ctx, await applications.listModules(app.id));
   });
 
-  router.put('/applications/:id/modules/:moduleId', requirePermission('admin:app:update'), async (ctx) => {
+  router.put('/applications/:id/modules/:moduleId', async (ctx) => {
     const input = await body(ctx, UpdateModuleBody);
-    const app = await load(ctx);
-    const mod = await applications.updateModule(app.id, uuidParam(ctx, 'moduleId'), input);
-    await recordModule(ctx, mod, 'module.updated', { fields: Object.keys(input) });
-    sendData(ctx, mod);
+    sendData(ctx, await applications.updateModule(actorOf(ctx), param(ctx, 'id'), param(ctx, 'moduleId'), input));
   });
 
-  router.post('/applications/:id/modules/:moduleId/deactivate', requirePermission('admin:app:update'), async (ctx) => {
-    const app = await load(ctx);
-    const mod = await applications.deactivateModule(app.id, uuidParam(ctx, 'moduleId'));
-    await recordModule(ctx, mod, 'module.deactivated');
+  router.post('/applications/:id/modules/:moduleId/deactivate', async (ctx) => {
+    await applications.deactivateModule(actorOf(ctx), param(ctx, 'id'), param(ctx, 'moduleId'));
     sendNoContent(ctx);
   });
 }

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import { z } from 'zod';
 import { CleanupInput } from '../../audit/index.js';
 import type { AdminDeps } from './deps.js';
-import { audit, body, query, requirePermission, sendData } from './kit.js';
+import { actorOf, body, query, requirePermission, sendData } from './kit.js';
 
 /** `/api/admin/audit` (spec 20 §5.8) and retention clean-up (50-operations §11). */
 export function auditRoutes(router: Router, deps: AdminDeps): void {
@@ -13,10 +13,8 @@ export function auditRoutes(router: Router, deps: AdminDeps): void {
     ctx.body = await service.list(query(ctx, z.record(z.string(), z.string())));
   });
 
-  router.post('/audit/cleanup', requirePermission('admin:config:update'), async (ctx) => {
+  router.post('/audit/cleanup', async (ctx) => {
     const input = await body(ctx, CleanupInput);
-    const result = await service.cleanup(input);
-    await audit(ctx, deps, { eventType: 'audit.cleanup', metadata: result });
-    sendData(ctx, result);
+    sendData(ctx, await service.cleanup(actorOf(ctx), input));
   });
 }

@@ -3,13 +3,15 @@ import { z } from 'zod';
 import { AppError, isAppError } from '../../platform/errors.js';
 import type { ImportManifest, ProvisioningFailure, ProvisioningProblem, ProvisionResult } from '../../provisioning/index.js';
 import type { AdminDeps } from './deps.js';
-import { audit, body, principalOf, requirePermission, sendData } from './kit.js';
+import { actorOf, body, sendData } from './kit.js';
 
 export const IMPORT_MODES = ['merge', 'overwrite', 'dry-run'] as const;
 export type ImportMode = (typeof IMPORT_MODES)[number];
 
 export const ImportBody = z.strictObject({
   mode: z.enum(IMPORT_MODES).default('dry-run'),
+  /** Runs `merge` or `overwrite` and rolls it back: a preview of either (`mode: dry-run` previews a merge). */
+  dryRun: z.boolean().optional(),
   manifest: z.record(z.string(), z.unknown()),
 });
 
@@ -17,23 +19,19 @@ export const ImportBody = z.strictObject({
 export function importRoutes(router: Router, deps: AdminDeps): void {
   const { provisioning } = deps.services;
 
-  router.post('/import', requirePermission('admin:import:write'), async (ctx) => {
+  router.post('/import', async (ctx) => {
     const input = await body(ctx, ImportBody);
     const manifest = inBody(() => provisioning.validateManifest(input.manifest));
-    const { mode } = input;
+    const isDryRun = input.mode === 'dry-run' || input.dryRun === true;
+    const mode = isDryRun ? 'dry-run' : input.mode;
     let result: ProvisionResult;
     try {
-      const options = mode === 'dry-run' ? { mode: 'merge' as const, isDryRun: true } : { mode, isDryRun: false };
-      result = await provisioning.importManifest(manifest, { ...options, actorId: principalOf(ctx).userId });
+      const options = { mode: input.mode === 'dry-run' ? ('merge' as const) : input.mode, isDryRun };
+      result = await provisioning.importManifest(actorOf(ctx), manifest, options);
     } catch (err) {
       throw isAppError(err) && err.code === 'import_failed' ? new AppError(err.kind, err.code, err.message, errorEntries(err.details)) : err;
     }
-    const reply = importReply(mode, result);
-    await audit(ctx, deps, {
-      eventType: 'import.completed',
-      metadata: { mode, created: reply.created.length, updated: reply.updated.length, skipped: reply.skipped.length },
-    });
-    sendData(ctx, reply);
+    sendData(ctx, importReply(mode, result));
   });
 }
 
@@ -48,16 +46,17 @@ function inBody(validate: () => ImportManifest): ImportManifest {
   }
 }
 
-const errorEntries = (details: unknown) => (Array.isArray(details) ? (details as ProvisioningFailure[]) : []).map(({ type, slug, error }) => ({ type, slug, error }));
+const errorEntries = (details: unknown) =>
+  (Array.isArray(details) ? (details as ProvisioningFailure[]) : []).map(({ type, slug, error, message }) => ({ type, slug, error, message }));
 
 /** `{ mode, created, updated, skipped, errors, credentials }`; secrets only when this run created them. */
 export function importReply(mode: ImportMode, result: ProvisionResult) {
   const of = (action: string) => result.entries.filter((e) => e.action === action);
   return {
     mode,
-    created: of('created').map((e) => ({ type: e.type, slug: e.key, name: e.name })),
-    updated: of('updated').map((e) => ({ type: e.type, slug: e.key, name: e.name, changes: e.changes ?? [] })),
-    skipped: of('skipped').map((e) => ({ type: e.type, slug: e.key, reason: e.reason ?? 'exists' })),
+    created: of('created').map((e) => ({ type: e.type, slug: e.key, name: e.name, id: e.id })),
+    updated: of('updated').map((e) => ({ type: e.type, slug: e.key, name: e.name, id: e.id, changes: e.changes ?? [] })),
+    skipped: of('skipped').map((e) => ({ type: e.type, slug: e.key, name: e.name, id: e.id, reason: e.reason ?? 'exists' })),
     errors: [] as Array<{ type: string; slug: string; error: string }>,
     credentials: result.credentials.map((c) => ({
       organizationSlug: c.organizationSlug,

@@ -4,46 +4,22 @@ import { z } from 'zod';
 import { AppError } from '../../platform/errors.js';
 import { isUuid } from '../../platform/ids.js';
 import { parseInput } from '../../platform/validation.js';
-import { jsonBody } from '../body.js';
-import type { AuditInput } from '../../audit/index.js';
-import type { AdminPermission } from '../../rbac/index.js';
-import type { AdminDeps } from './deps.js';
+import { jsonBody } from '../../pages/index.js';
+import { authorize, type Actor, type AdminPermission } from '../../actors/index.js';
 
-/** Who is calling: a super-admin-org user with admin roles, or the CLI in direct mode (spec 30 §1). */
-export interface AdminPrincipal {
-  kind: 'user' | 'direct';
-  /** null in direct mode (audit actor null). */
-  userId: string | null;
-  email: string | null;
-  organizationId: string | null;
-  /** Admin role slugs held in the application `porta-admin`. */
-  roles: string[];
-  permissions: ReadonlySet<AdminPermission>;
-  /** Holds `porta-super-admin` (direct mode counts as one: database access is the trust boundary). */
-  isSuperAdmin: boolean;
-  /** Direct mode: the operating-system user recorded in audit metadata. */
-  osUser?: string;
+/** The authenticated caller of an admin route, as every domain use case takes it. */
+export function actorOf(ctx: Context): Actor {
+  const actor = ctx.state.actor as Actor | undefined;
+  if (!actor) throw new AppError('unauthorized', 'unauthorized', 'Authentication is required.');
+  return actor;
 }
 
-export function principalOf(ctx: Context): AdminPrincipal {
-  const principal = ctx.state.admin as AdminPrincipal | undefined;
-  if (!principal) throw new AppError('unauthorized', 'unauthorized', 'Authentication is required.');
-  return principal;
-}
-
-/** Route guard: every listed permission is required (spec 20 §2 check 6). */
+/** Read-route guard: every listed permission is required (spec 20 §2 check 6). Writes authorize in the domain. */
 export function requirePermission(...required: AdminPermission[]): Middleware {
   return async function permission(ctx: Context, next: Next) {
-    assertPermissions(principalOf(ctx), required);
+    authorize(actorOf(ctx), ...required);
     await next();
   };
-}
-
-export function assertPermissions(principal: AdminPrincipal, required: readonly AdminPermission[]): void {
-  const missing = required.filter((perm) => !principal.permissions.has(perm));
-  if (missing.length > 0) {
-    throw new AppError('forbidden', 'forbidden', 'You lack a permission this operation requires.', { missing });
-  }
 }
 
 export const ListParams = {
@@ -132,34 +108,6 @@ export function checkIfMatch(ctx: Context, type: string, current: Versioned): vo
       currentETag: currentTag,
     });
   }
-}
-
-export type AuditFields = Omit<AuditInput, 'actorId' | 'ipAddress' | 'userAgent' | 'eventCategory'> & {
-  eventCategory?: AuditInput['eventCategory'];
-};
-
-/** Actor, IP and user agent of the request (and the direct-mode source), as audit entries record them. */
-export function auditActor(ctx: Context): Pick<AuditInput, 'actorId' | 'ipAddress' | 'userAgent'> & { metadata?: Record<string, unknown> } {
-  const principal = ctx.state.admin as AdminPrincipal | undefined;
-  return {
-    actorId: principal?.userId ?? null,
-    ipAddress: ctx.ip || null,
-    userAgent: ctx.get('User-Agent') || null,
-    ...(principal?.kind === 'direct' ? { metadata: { source: 'cli-direct', osUser: principal.osUser } } : {}),
-  };
-}
-
-/** One audit entry for a successful admin write, with actor, IP and user agent of the request. */
-export async function audit(ctx: Context, deps: Pick<AdminDeps, 'services'>, entry: AuditFields): Promise<void> {
-  const actor = auditActor(ctx);
-  await deps.services.audit.recordSafely({
-    ...entry,
-    eventCategory: entry.eventCategory ?? 'admin',
-    metadata: actor.metadata ? { ...entry.metadata, ...actor.metadata } : entry.metadata,
-    actorId: actor.actorId,
-    ipAddress: actor.ipAddress,
-    userAgent: actor.userAgent,
-  });
 }
 
 /** A path parameter that must be a UUID; anything else is simply not found. */

@@ -10,9 +10,9 @@ import {
   type UploadInput,
 } from '../../branding/index.js';
 import { AppError } from '../../platform/errors.js';
-import { rawBody } from '../body.js';
+import { rawBody } from '../../pages/index.js';
 import type { AdminDeps } from './deps.js';
-import { audit, body, param, requirePermission, sendData, sendNoContent } from './kit.js';
+import { actorOf, body, param, requirePermission, sendData, sendNoContent } from './kit.js';
 
 /** The JSON form of an upload; the 100 KB JSON body limit applies to it. */
 export const BrandingUploadBody = z.strictObject({ data: z.base64(), contentType: z.string().max(100) });
@@ -44,7 +44,7 @@ async function uploadInput(ctx: Context): Promise<UploadInput> {
   return { data: await rawBody(ctx), contentType };
 }
 
-/** Spec 20 §5.2 `/organizations/:orgId/branding…`: uploaded logo and favicon. */
+/** Spec 20 §5.2 `/organizations/:orgId/branding…`: uploaded logo and favicon; writes authorize and audit in the branding service. */
 export function organizationBrandingRoutes(router: Router, deps: AdminDeps): void {
   const { organizations, branding } = deps.services;
   const loadOrg = (ctx: Context) => organizations.getByIdOrSlug(param(ctx, 'id'));
@@ -64,31 +64,15 @@ export function organizationBrandingRoutes(router: Router, deps: AdminDeps): voi
     ctx.body = content.data;
   });
 
-  router.put('/organizations/:id/branding/:type', requirePermission('admin:org:update'), async (ctx) => {
+  router.put('/organizations/:id/branding/:type', async (ctx) => {
     const type = assetTypeParam(ctx);
-    const org = await loadOrg(ctx);
-    const asset = await branding.upload(org.id, type, await uploadInput(ctx));
-    await audit(ctx, deps, {
-      eventType: 'organization.branding_asset_uploaded',
-      targetType: 'organization',
-      targetId: org.id,
-      organizationId: org.id,
-      metadata: { assetType: type, contentType: asset.contentType, fileSize: asset.fileSize },
-    });
-    sendData(ctx, asset);
+    const input = await uploadInput(ctx);
+    sendData(ctx, await branding.upload(actorOf(ctx), param(ctx, 'id'), type, input));
   });
 
-  router.delete('/organizations/:id/branding/:type', requirePermission('admin:org:update'), async (ctx) => {
+  router.delete('/organizations/:id/branding/:type', async (ctx) => {
     const type = assetTypeParam(ctx);
-    const org = await loadOrg(ctx);
-    await branding.remove(org.id, type);
-    await audit(ctx, deps, {
-      eventType: 'organization.branding_asset_deleted',
-      targetType: 'organization',
-      targetId: org.id,
-      organizationId: org.id,
-      metadata: { assetType: type },
-    });
+    await branding.remove(actorOf(ctx), param(ctx, 'id'), type);
     sendNoContent(ctx);
   });
 }

@@ -6,24 +6,21 @@ import {
   BrandingInput,
   CreateOrganizationInput,
   ORGANIZATION_STATUSES,
+  SuspendOrganizationInput,
   TWO_FACTOR_POLICIES,
+  TwoFactorPolicyInput,
   UpdateOrganizationInput,
   type Organization,
-  type OrganizationService,
-  type OrganizationStatusChange,
 } from '../../organizations/index.js';
-import { AppError } from '../../platform/errors.js';
-import type { AdminPermission } from '../../rbac/index.js';
 import { cursorQuery, cursorWindow, isCursorQuery, sendCursorPage } from './cursor.js';
 import type { AdminDeps } from './deps.js';
 import {
-  audit,
+  actorOf,
   body,
   checkIfMatch,
   etagOf,
   listQuery,
   param,
-  principalOf,
   query,
   requirePermission,
   sendData,
@@ -44,38 +41,23 @@ export const OrganizationCursorParams = cursorQuery(LIST_SORTS, LIST_FILTERS);
 export const ValidateSlugParams = z.strictObject({ slug: z.string().max(255) });
 /** Slug and 2FA policy have routes of their own (spec 20 §5.1–§5.2). */
 export const UpdateOrganizationBody = UpdateOrganizationInput.pick({ name: true, defaultLocale: true, defaultLoginMethods: true, branding: true });
-export const SuspendBody = z.strictObject({ reason: z.string().trim().max(500).optional() });
-export const TwoFactorPolicyBody = z.strictObject({ twoFactorPolicy: z.enum(TWO_FACTOR_POLICIES) });
-
-interface Transition {
-  path: string;
-  permission: AdminPermission;
-  eventType: string;
-  run(service: OrganizationService, id: string): Promise<OrganizationStatusChange>;
-}
-
-/** Spec 20 §5.1 status changes; the service refuses the super-admin organization (§3.3) and illegal moves (409). */
-const TRANSITIONS: readonly Transition[] = [
-  { path: 'suspend', permission: 'admin:org:suspend', eventType: 'organization.suspended', run: (s, id) => s.suspend(id) },
-  { path: 'activate', permission: 'admin:org:suspend', eventType: 'organization.activated', run: (s, id) => s.activate(id) },
-  { path: 'archive', permission: 'admin:org:archive', eventType: 'organization.archived', run: (s, id) => s.archive(id) },
-  { path: 'restore', permission: 'admin:org:archive', eventType: 'organization.restored', run: (s, id) => s.restore(id) },
-];
+export const SuspendBody = SuspendOrganizationInput;
+export const TwoFactorPolicyBody = TwoFactorPolicyInput;
 
 const twoFactorView = (org: Organization) => ({ twoFactorPolicy: org.twoFactorPolicy, validPolicies: [...TWO_FACTOR_POLICIES] });
 
-/** `/api/admin/organizations` (spec 20 §5.1) and the 2FA policy routes of §5.2. */
+/**
+ * `/api/admin/organizations` (spec 20 §5.1) and the 2FA policy routes of §5.2. Writes are one use case
+ * each: the service authorizes, protects the super-admin organization (§3.3) and records the audit entry.
+ */
 export function organizationRoutes(router: Router, deps: AdminDeps): void {
   const organizations = deps.services.organizations;
   const load = (ctx: Context) => organizations.getByIdOrSlug(param(ctx, 'id'));
-  const record = (ctx: Context, org: Organization, eventType: string, metadata?: Record<string, unknown>) =>
-    audit(ctx, deps, { eventType, targetType: ENTITY, targetId: org.id, organizationId: org.id, metadata });
+  const ifMatch = (ctx: Context) => (current: Organization) => checkIfMatch(ctx, ENTITY, current);
 
-  router.post('/organizations', requirePermission('admin:org:create'), async (ctx) => {
+  router.post('/organizations', async (ctx) => {
     const input = await body(ctx, CreateOrganizationInput);
-    const org = await organizations.create(input);
-    await record(ctx, org, 'organization.created', { name: org.name, slug: org.slug });
-    sendEntity(ctx, ENTITY, org, 201);
+    sendEntity(ctx, ENTITY, await organizations.create(actorOf(ctx), input), 201);
   });
 
   router.get('/organizations', requirePermission('admin:org:read'), async (ctx) => {
@@ -100,29 +82,25 @@ export function organizationRoutes(router: Router, deps: AdminDeps): void {
     sendEntity(ctx, ENTITY, await load(ctx));
   });
 
-  router.put('/organizations/:id', requirePermission('admin:org:update'), async (ctx) => {
+  router.put('/organizations/:id', async (ctx) => {
     const input = await body(ctx, UpdateOrganizationBody);
-    const current = await load(ctx);
-    checkIfMatch(ctx, ENTITY, current);
-    const org = await organizations.update(current.id, input);
-    await record(ctx, org, 'organization.updated', { fields: Object.keys(input) });
-    sendEntity(ctx, ENTITY, org);
+    sendEntity(ctx, ENTITY, await organizations.update(actorOf(ctx), param(ctx, 'id'), input, ifMatch(ctx)));
   });
 
-  router.put('/organizations/:id/branding', requirePermission('admin:org:update'), async (ctx) => {
+  router.put('/organizations/:id/branding', async (ctx) => {
     const input = await body(ctx, BrandingInput);
-    const current = await load(ctx);
-    const org = await organizations.updateBranding(current.id, input);
-    await record(ctx, org, 'organization.branding_updated', { fields: Object.keys(input) });
-    sendEntity(ctx, ENTITY, org);
+    sendEntity(ctx, ENTITY, await organizations.updateBranding(actorOf(ctx), param(ctx, 'id'), input));
   });
 
-  for (const transition of TRANSITIONS) {
-    router.post(`/organizations/:id/${transition.path}`, requirePermission(transition.permission), async (ctx) => {
-      const { reason } = transition.path === 'suspend' ? await body(ctx, SuspendBody) : {};
-      const current = await load(ctx);
-      const { organization, previousStatus } = await transition.run(organizations, current.id);
-      await record(ctx, organization, transition.eventType, { previousStatus, status: organization.status, ...(reason ? { reason } : {}) });
+  router.post('/organizations/:id/suspend', async (ctx) => {
+    const input = await body(ctx, SuspendBody);
+    await organizations.suspend(actorOf(ctx), param(ctx, 'id'), input);
+    sendNoContent(ctx);
+  });
+
+  for (const transition of ['activate', 'archive', 'restore'] as const) {
+    router.post(`/organizations/:id/${transition}`, async (ctx) => {
+      await organizations[transition](actorOf(ctx), param(ctx, 'id'));
       sendNoContent(ctx);
     });
   }
@@ -139,18 +117,10 @@ export function organizationRoutes(router: Router, deps: AdminDeps): void {
     sendData(ctx, twoFactorView(org));
   });
 
-  router.put('/organizations/:id/two-factor/policy', requirePermission('admin:org:update'), async (ctx) => {
-    const { twoFactorPolicy } = await body(ctx, TwoFactorPolicyBody);
-    const current = await load(ctx);
-    checkIfMatch(ctx, ENTITY, current);
-    if (current.isSuperAdmin && !principalOf(ctx).isSuperAdmin) throw superAdminPolicyProtected();
-    const org = await organizations.update(current.id, { twoFactorPolicy });
-    await record(ctx, org, 'org.2fa.policy_changed', { previousPolicy: current.twoFactorPolicy, newPolicy: twoFactorPolicy });
+  router.put('/organizations/:id/two-factor/policy', async (ctx) => {
+    const input = await body(ctx, TwoFactorPolicyBody);
+    const org = await organizations.updateTwoFactorPolicy(actorOf(ctx), param(ctx, 'id'), input, ifMatch(ctx));
     ctx.set('ETag', etagOf(ENTITY, org));
     sendData(ctx, twoFactorView(org));
   });
 }
-
-/** Spec 20 §3.3: only a super admin changes the super-admin organization's 2FA policy. */
-const superAdminPolicyProtected = () =>
-  new AppError('forbidden', 'protected_resource', "Only a super admin may change the super-admin organization's 2FA policy.");

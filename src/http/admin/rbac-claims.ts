@@ -1,8 +1,8 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { ClaimValueInput, CreateClaimInput, UpdateClaimInput, type ClaimDefinition } from '../../rbac/index.js';
+import { ClaimValueInput, CreateClaimInput, UpdateClaimInput } from '../../rbac/index.js';
 import type { AdminDeps } from './deps.js';
-import { audit, body, param, requirePermission, sendData, sendNoContent } from './kit.js';
+import { actorOf, body, param, requirePermission, sendData, sendNoContent } from './kit.js';
 
 /** `/api/admin/applications/:appId/claims` and users' values (spec 20 §5.4); claims of another application are 404. */
 export function rbacClaimRoutes(router: Router, deps: AdminDeps): void {
@@ -10,21 +10,10 @@ export function rbacClaimRoutes(router: Router, deps: AdminDeps): void {
   const app = (ctx: Context) => param(ctx, 'appId');
   const claimId = (ctx: Context) => param(ctx, 'claimId');
   const userId = (ctx: Context) => param(ctx, 'userId');
-  const record = (ctx: Context, claim: ClaimDefinition, eventType: string, metadata: Record<string, unknown> = {}, user?: string) =>
-    audit(ctx, deps, {
-      eventType,
-      targetType: 'claim',
-      targetId: claim.id,
-      userId: user,
-      // Values are user data and stay out of the audit trail.
-      metadata: { applicationId: claim.applicationId, claimName: claim.claimName, ...metadata },
-    });
 
-  router.post('/applications/:appId/claims', requirePermission('admin:claim:create'), async (ctx) => {
+  router.post('/applications/:appId/claims', async (ctx) => {
     const input = await body(ctx, CreateClaimInput);
-    const claim = await rbac.createClaim(app(ctx), input);
-    await record(ctx, claim, 'claim.created', { claimType: claim.claimType });
-    sendData(ctx, claim, { status: 201 });
+    sendData(ctx, await rbac.createClaim(actorOf(ctx), app(ctx), input), { status: 201 });
   });
 
   router.get('/applications/:appId/claims', requirePermission('admin:claim:read'), async (ctx) => {
@@ -39,16 +28,13 @@ export function rbacClaimRoutes(router: Router, deps: AdminDeps): void {
     sendData(ctx, await rbac.getClaim(app(ctx), claimId(ctx)));
   });
 
-  router.put('/applications/:appId/claims/:claimId', requirePermission('admin:claim:update'), async (ctx) => {
+  router.put('/applications/:appId/claims/:claimId', async (ctx) => {
     const input = await body(ctx, UpdateClaimInput);
-    const { claim } = await rbac.updateClaim(app(ctx), claimId(ctx), input);
-    await record(ctx, claim, 'claim.updated', { fields: Object.keys(input) });
-    sendData(ctx, claim);
+    sendData(ctx, await rbac.updateClaim(actorOf(ctx), app(ctx), claimId(ctx), input));
   });
 
-  router.delete('/applications/:appId/claims/:claimId', requirePermission('admin:claim:archive'), async (ctx) => {
-    const claim = await rbac.deleteClaim(app(ctx), claimId(ctx));
-    await record(ctx, claim, 'claim.deleted');
+  router.delete('/applications/:appId/claims/:claimId', async (ctx) => {
+    await rbac.deleteClaim(actorOf(ctx), app(ctx), claimId(ctx));
     sendNoContent(ctx);
   });
 
@@ -56,16 +42,13 @@ export function rbacClaimRoutes(router: Router, deps: AdminDeps): void {
     sendData(ctx, await rbac.getClaimValue(app(ctx), claimId(ctx), userId(ctx)));
   });
 
-  router.put('/applications/:appId/claims/:claimId/users/:userId', requirePermission('admin:claim:update'), async (ctx) => {
+  router.put('/applications/:appId/claims/:claimId/users/:userId', async (ctx) => {
     const input = await body(ctx, ClaimValueInput);
-    const { value, claim } = await rbac.setClaimValue(app(ctx), claimId(ctx), userId(ctx), input);
-    await record(ctx, claim, 'claim.value_set', {}, value.userId);
-    sendData(ctx, value);
+    sendData(ctx, await rbac.setClaimValue(actorOf(ctx), app(ctx), claimId(ctx), userId(ctx), input));
   });
 
-  router.delete('/applications/:appId/claims/:claimId/users/:userId', requirePermission('admin:claim:update'), async (ctx) => {
-    const claim = await rbac.deleteClaimValue(app(ctx), claimId(ctx), userId(ctx));
-    await record(ctx, claim, 'claim.value_deleted', {}, userId(ctx));
+  router.delete('/applications/:appId/claims/:claimId/users/:userId', async (ctx) => {
+    await rbac.deleteClaimValue(actorOf(ctx), app(ctx), claimId(ctx), userId(ctx));
     sendNoContent(ctx);
   });
 }

@@ -21,6 +21,7 @@ import { bulkRoutes } from './bulk.js';
 import { exportRoutes } from './export.js';
 import { importRoutes } from './import.js';
 import { sessionRoutes } from './sessions.js';
+import { serviceAccountRoutes } from './service-accounts.js';
 
 /** Each resource's routes register themselves on the authenticated admin router (prefix `/api/admin`). */
 export type RegisterAdminRoutes = (router: Router, deps: AdminDeps) => void;
@@ -47,4 +48,5 @@ export const ADMIN_ROUTERS: readonly RegisterAdminRoutes[] = [
   exportRoutes,
   importRoutes,
   sessionRoutes,
+  serviceAccountRoutes,
 ];

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import { ListSessionsQuery } from '../../sessions/index.js';
 import { AppError } from '../../platform/errors.js';
 import type { AdminDeps } from './deps.js';
-import { audit, param, query, requirePermission, sendData, sendNoContent, uuidParam } from './kit.js';
+import { actorOf, param, query, requirePermission, sendData, sendNoContent, uuidParam } from './kit.js';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -24,33 +24,13 @@ export function sessionRoutes(router: Router, deps: AdminDeps): void {
     sendData(ctx, await sessions.get(sessionIdParam(ctx)));
   });
 
-  router.delete('/sessions/:sessionId', requirePermission('admin:session:revoke'), async (ctx) => {
-    const sessionId = sessionIdParam(ctx);
-    const tracked = await sessions.find(sessionId);
-    await sessions.revoke(sessionId);
-    await audit(ctx, deps, {
-      eventType: 'session.revoked',
-      eventCategory: 'security',
-      targetType: 'session',
-      targetId: sessionId,
-      organizationId: tracked?.organizationId ?? null,
-      userId: tracked?.userId ?? null,
-    });
+  router.delete('/sessions/:sessionId', async (ctx) => {
+    await sessions.revokeTracked(actorOf(ctx), sessionIdParam(ctx));
     sendNoContent(ctx);
   });
 
-  router.delete('/users/:userId/sessions', requirePermission('admin:session:revoke'), async (ctx) => {
-    const user = await users.getInAnyOrg(uuidParam(ctx, 'userId'));
-    const revoked = await sessions.revokeAllForUser(user.id);
-    await audit(ctx, deps, {
-      eventType: 'user.sessions_revoked',
-      eventCategory: 'security',
-      targetType: 'user',
-      targetId: user.id,
-      organizationId: user.organizationId,
-      userId: user.id,
-      metadata: { revoked },
-    });
-    ctx.body = { revoked };
+  router.delete('/users/:userId/sessions', async (ctx) => {
+    const ended = await users.endSessions(actorOf(ctx), null, uuidParam(ctx, 'userId'));
+    ctx.body = { revoked: ended.sessions };
   });
 }

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { AppError } from '../../platform/errors.js';
 import type { AdminDeps } from './deps.js';
-import { audit, body, requirePermission, sendData, uuidParam } from './kit.js';
+import { actorOf, body, sendData, uuidParam } from './kit.js';
 
 export const PurgeBody = z.strictObject({ confirmPurge: z.boolean().optional() });
 
@@ -13,41 +13,19 @@ const confirmationRequired = () =>
 /** Spec 50 §11 GDPR export and purge of one user (spec 20 §5.6). */
 export function userGdprRoutes(router: Router, deps: AdminDeps): void {
   const { gdpr } = deps.services;
-  const ids = (ctx: Context) => ({ orgId: uuidParam(ctx, 'orgId'), userId: uuidParam(ctx, 'userId') });
+  const ids = (ctx: Context) => [uuidParam(ctx, 'orgId'), uuidParam(ctx, 'userId')] as const;
 
-  router.get('/organizations/:orgId/users/:userId/export', requirePermission('admin:user:read'), async (ctx) => {
-    const { orgId, userId } = ids(ctx);
-    const document = await gdpr.exportData(orgId, userId);
-    await audit(ctx, deps, {
-      eventType: 'user.data_exported',
-      eventCategory: 'gdpr',
-      targetType: 'user',
-      targetId: userId,
-      organizationId: orgId,
-      userId,
-      metadata: { roles: document.roles.length, customClaims: document.customClaims.length, auditEntries: document.auditLog.length },
-    });
-    ctx.set('Content-Disposition', `attachment; filename="user-${userId}-export.json"`);
+  router.get('/organizations/:orgId/users/:userId/export', async (ctx) => {
+    const document = await gdpr.exportData(actorOf(ctx), ...ids(ctx));
+    ctx.set('Content-Disposition', `attachment; filename="user-${document.user.id}-export.json"`);
     ctx.set('Cache-Control', 'no-store');
     ctx.status = 200;
     ctx.body = document;
   });
 
-  router.post('/organizations/:orgId/users/:userId/purge', requirePermission('admin:user:archive'), async (ctx) => {
+  router.post('/organizations/:orgId/users/:userId/purge', async (ctx) => {
     const { confirmPurge } = await body(ctx, PurgeBody);
     if (ctx.get('X-Confirm-Purge').trim().toLowerCase() !== 'true' && confirmPurge !== true) throw confirmationRequired();
-    const { orgId, userId } = ids(ctx);
-    const result = await gdpr.purge(orgId, userId);
-    const { anonymizedEmail: _email, ...counts } = result;
-    await audit(ctx, deps, {
-      eventType: 'user.purged',
-      eventCategory: 'gdpr',
-      targetType: 'user',
-      targetId: userId,
-      organizationId: orgId,
-      userId,
-      metadata: counts,
-    });
-    sendData(ctx, result);
+    sendData(ctx, await gdpr.purge(actorOf(ctx), ...ids(ctx)));
   });
 }

@@ -5,6 +5,7 @@ import { createEmbeddedDb } from './embedded.js';
 import { acquireDataDirLock, type LockPurpose } from './lock.js';
 
 export type { Db, Queryable, QueryResult } from './types.js';
+export { afterCommit, isInTransaction } from './scope.js';
 export { createPostgresDb } from './postgres.js';
 export { createEmbeddedDb } from './embedded.js';
 export { acquireDataDirLock, DataDirLockedError, type LockPurpose } from './lock.js';
@@ -13,6 +14,8 @@ export { createMigrator, readMigrations, parseMigration, DEFAULT_MIGRATIONS_DIR,
 export interface OpenDbOptions {
   purpose: LockPurpose;
   log?: { warn(obj: object, msg: string): void };
+  /** A process that runs a few statements and exits (the CLI): the embedded database starts leaner. */
+  isShortLived?: boolean;
 }
 
 /** Opens the configured database; the embedded one only after taking its data directory's lock. */
@@ -20,7 +23,7 @@ export async function openDb(config: DatabaseConfig, options: OpenDbOptions): Pr
   if (config.kind === 'postgres') return createPostgresDb({ url: config.url, log: options.log });
   const lock = acquireDataDirLock(config.lockFile, options.purpose);
   try {
-    const db = await createEmbeddedDb({ dataDir: config.dataDir });
+    const db = await createEmbeddedDb({ dataDir: config.dataDir, log: options.log, isShortLived: options.isShortLived });
     return {
       ...db,
       async close() {

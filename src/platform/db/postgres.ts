@@ -1,6 +1,7 @@
 import pg from 'pg';
-import type { Db, QueryResult } from './types.js';
+import type { Db, Queryable, QueryResult } from './types.js';
 import { queryable, withTimeout } from './queryable.js';
+import { activeTransaction, runTransaction } from './scope.js';
 
 export interface PostgresDbOptions {
   url: string;
@@ -35,33 +36,42 @@ export function createPostgresDb(options: PostgresDbOptions): Db {
     await pool.query(script);
   });
   let isClosed = false;
+  const owner = {};
+  const on = () => activeTransaction(owner) ?? base;
+
+  /** One transaction on one pooled connection; commits on return, rolls back on throw. */
+  async function begin<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    const runTx = async <R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> => {
+      const r = await client.query(sql, params as unknown[]);
+      return { rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length };
+    };
+    let isBroken = false;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(queryable(runTx, async (script) => void (await client.query(script))));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        isBroken = true;
+      }
+      throw err;
+    } finally {
+      client.release(isBroken);
+    }
+  }
 
   return {
-    ...base,
+    query: (sql, params) => on().query(sql, params),
+    one: (sql, params) => on().one(sql, params),
+    maybeOne: (sql, params) => on().maybeOne(sql, params),
+    many: (sql, params) => on().many(sql, params),
+    exec: (script) => on().exec(script),
     kind: 'postgres',
-    async transaction(fn) {
-      const client = await pool.connect();
-      const runTx = async <T>(sql: string, params: readonly unknown[]): Promise<QueryResult<T>> => {
-        const r = await client.query(sql, params as unknown[]);
-        return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
-      };
-      let isBroken = false;
-      try {
-        await client.query('BEGIN');
-        const result = await fn(queryable(runTx, async (script) => void (await client.query(script))));
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        try {
-          await client.query('ROLLBACK');
-        } catch {
-          isBroken = true;
-        }
-        throw err;
-      } finally {
-        client.release(isBroken);
-      }
-    },
+    transaction: (fn) => runTransaction(owner, begin, fn, options.log),
     async ping() {
       await withTimeout(pool.query('SELECT 1'), 2000, 'database ping');
     },

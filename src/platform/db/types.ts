@@ -20,7 +20,10 @@ export interface QueryResult<T> {
 
 export interface Db extends Queryable {
   readonly kind: 'postgres' | 'embedded';
-  /** Runs `fn` in one transaction on one connection; commits on return, rolls back on throw. */
+  /**
+   * Runs `fn` in one transaction on one connection; commits on return, rolls back on throw. Every
+   * query made through this `Db` within `fn`'s call chain joins it; a nested call is a savepoint.
+   */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** `SELECT 1`; throws when the database cannot answer. */
   ping(): Promise<void>;

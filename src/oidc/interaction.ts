@@ -1,0 +1,140 @@
+import type { Context, Middleware, Next } from 'koa';
+import type Provider from 'oidc-provider';
+import { htmlCsp, issueCsrfToken, originsOf } from '../pages/index.js';
+import { brandingOf, localeOf, renderErrorPage } from './pages.js';
+import type { OidcDeps, Organization } from './types.js';
+import type { ProviderRegistry } from './registry.js';
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/** One login or consent interaction of an organization's engine, as its pages need it. */
+export interface Interaction {
+  provider: Provider;
+  details: Details;
+  org: Organization;
+  locale: string;
+  clientMeta: Record<string, unknown>;
+}
+
+/** Answered with the error page: the interaction expired, or the request does not fit its prompt. */
+export class InteractionFailed extends Error {
+  constructor(
+    readonly messageKey: string,
+    readonly status: number,
+  ) {
+    super(messageKey);
+    this.name = 'InteractionFailed';
+  }
+}
+
+/** Step: renders an InteractionFailed thrown by any later step as the organization's error page. */
+export function renderFailures(deps: OidcDeps): Middleware {
+  return async function renderInteractionFailures(ctx: Context, next: Next) {
+    try {
+      await next();
+    } catch (err) {
+      if (!(err instanceof InteractionFailed)) throw err;
+      renderErrorPage(ctx, deps, ctx.state.org as Organization, err.messageKey, err.status);
+    }
+  };
+}
+
+/** Step: finds the engine's interaction named by the path and its client; in `ctx.state.interaction`. */
+export function loadInteraction(deps: OidcDeps, registry: ProviderRegistry): Middleware {
+  return async function loadInteractionDetails(ctx: Context, next: Next) {
+    const org = ctx.state.org as Organization;
+    const provider = await registry.providerFor(org);
+    let details: Details;
+    try {
+      details = await provider.interactionDetails(ctx.req, ctx.res);
+    } catch {
+      throw new InteractionFailed('error.interaction_expired', 400);
+    }
+    if (details.uid !== ctx.params.uid) throw new InteractionFailed('error.interaction_expired', 400);
+    const client = await provider.Client.find(String(details.params.client_id ?? ''));
+    const locale = localeOf(deps, ctx, org, details.params.ui_locales);
+    const interaction: Interaction = { provider, details, org, locale, clientMeta: client?.metadata() ?? {} };
+    ctx.state.interaction = interaction;
+    await next();
+  };
+}
+
+export function interactionOf(ctx: Context): Interaction {
+  return ctx.state.interaction as Interaction;
+}
+
+/** Effective login methods: the client's own list, else the organization's (spec 60 §1). */
+export function effectiveMethods(org: Organization, meta: Record<string, unknown>): string[] {
+  const porta = meta.porta as { login_methods?: string[] | null } | undefined;
+  return porta?.login_methods ?? org.defaultLoginMethods;
+}
+
+function renderPage(ctx: Context, deps: OidcDeps, it: Interaction, name: string, data: Record<string, unknown>, status = 200): void {
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.set('Cache-Control', 'no-store');
+  // The form's answer redirects to the client, which browsers check against form-action too.
+  ctx.set('Content-Security-Policy', htmlCsp(originsOf(it.clientMeta.redirect_uris)));
+  ctx.body = deps.renderer.render(name, {
+    locale: it.locale,
+    branding: brandingOf(it.org),
+    clientName: (it.clientMeta.client_name as string | undefined) ?? String(it.details.params.client_id),
+    csrf: issueCsrfToken(ctx, `/${it.org.slug}`),
+    ...data,
+  });
+}
+
+export function renderLoginPage(ctx: Context, deps: OidcDeps, it: Interaction, extra: { error?: string; email?: string } = {}, status = 200): void {
+  const methods = effectiveMethods(it.org, it.clientMeta);
+  const base = `/${it.org.slug}/interaction/${it.details.uid}`;
+  const hint = typeof it.details.params.login_hint === 'string' ? it.details.params.login_hint.slice(0, 320) : '';
+  renderPage(ctx, deps, it, 'login', {
+    title: deps.i18n.t(it.locale, 'common.title'),
+    action: `${base}/login`,
+    magicLinkAction: `${base}/magic-link`,
+    forgotPasswordUrl: `/${it.org.slug}/auth/forgot-password?interaction=${encodeURIComponent(it.details.uid)}`,
+    hasPassword: methods.includes('password'),
+    // Magic links and password reset arrive with the account-flows work; until then the page offers neither.
+    hasMagicLink: false,
+    hasForgotPassword: false,
+    email: extra.email ?? hint,
+    error: extra.error,
+  }, status);
+}
+
+export function renderConsentPage(ctx: Context, deps: OidcDeps, it: Interaction, email: string): void {
+  const base = `/${it.org.slug}/interaction/${it.details.uid}`;
+  const prompt = it.details.prompt as { details: { missingOIDCScope?: string[] } };
+  const scopes = (prompt.details.missingOIDCScope ?? String(it.details.params.scope ?? '').split(' '))
+    .filter(Boolean)
+    .map((s) => deps.i18n.t(it.locale, `scope.${s}`));
+  renderPage(ctx, deps, it, 'consent', {
+    title: deps.i18n.t(it.locale, 'consent.title', { client: String(it.clientMeta.client_name ?? '') }),
+    confirmAction: `${base}/consent/confirm`,
+    abortAction: `${base}/abort`,
+    scopes,
+    email,
+  });
+}
+
+/** Records exactly what the request needs (spec 10 §7) and returns the grant id. */
+export async function saveGrant(it: Interaction): Promise<string> {
+  const { provider, details } = it;
+  const prompt = details.prompt as { details: { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> } };
+  const accountId = details.session?.accountId;
+  const grant = details.grantId
+    ? await provider.Grant.find(details.grantId)
+    : new provider.Grant({ accountId, clientId: String(details.params.client_id) });
+  if (!grant) throw new Error('grant vanished during consent');
+  if (prompt.details.missingOIDCScope) grant.addOIDCScope(prompt.details.missingOIDCScope.join(' '));
+  if (prompt.details.missingOIDCClaims) grant.addOIDCClaims(prompt.details.missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(prompt.details.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+  return grant.save();
+}
+
+/** Hands the interaction's result back to the engine, which continues the authorization request. */
+export async function finishInteraction(ctx: Context, it: Interaction, result: Record<string, unknown>): Promise<void> {
+  const to = await it.provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: true });
+  ctx.status = 303;
+  ctx.redirect(to);
+}

@@ -1,0 +1,163 @@
+import type { Context, Middleware, Next } from 'koa';
+import { accountActor, anonymousActor, systemActor } from '../actors/index.js';
+import { formBody, isCsrfValid } from '../pages/index.js';
+import type { AuthenticateResult, User } from '../users/index.js';
+import {
+  InteractionFailed,
+  effectiveMethods,
+  finishInteraction,
+  interactionOf,
+  loadInteraction,
+  renderFailures,
+  renderLoginPage,
+} from './interaction.js';
+import type { ProviderRegistry } from './registry.js';
+import type { OidcDeps } from './types.js';
+
+/** Answered with the login page again, showing this message; the e-mail stays filled in. */
+export class LoginRejected extends Error {
+  constructor(
+    readonly messageKey: string,
+    readonly status: number,
+    readonly vars: Record<string, string> = {},
+  ) {
+    super(messageKey);
+    this.name = 'LoginRejected';
+  }
+}
+
+interface LoginAttempt {
+  form: Record<string, string>;
+  email: string;
+  /** Spec 50 §7: org + IP + e-mail (hashed by the limiter), cleared by a successful login. */
+  limitKey: string;
+  result: AuthenticateResult;
+  /** Who signed in, once the password was accepted. */
+  user: User;
+}
+
+/** Each step runs after the ones that fill what it reads. */
+const attemptOf = (ctx: Context) => ctx.state.login as LoginAttempt;
+
+/**
+ * `POST /{org}/interaction/{uid}/login`, password sign-in (spec 50 §7-§10, spec 60 §1): one step per
+ * check, in order. A step continues, or throws LoginRejected (the login page with a message) or
+ * InteractionFailed (the error page). A wrong password, an unknown e-mail and an unusable account take
+ * the same path from `verifyPassword` on, so their pages differ only in the e-mail and CSRF token shown.
+ */
+export function passwordLoginSteps(deps: OidcDeps, registry: ProviderRegistry): Middleware[] {
+  return [
+    renderFailures(deps),
+
+    async function renderRejections(ctx: Context, next: Next) {
+      try {
+        await next();
+      } catch (err) {
+        if (!(err instanceof LoginRejected)) throw err;
+        const it = interactionOf(ctx);
+        renderLoginPage(ctx, deps, it, { error: deps.i18n.t(it.locale, err.messageKey, err.vars), email: attemptOf(ctx).email }, err.status);
+      }
+    },
+
+    loadInteraction(deps, registry),
+
+    async function readLoginForm(ctx: Context, next: Next) {
+      const form = await formBody(ctx);
+      ctx.state.login = { form, email: (form.email ?? '').trim().slice(0, 320) };
+      await next();
+    },
+
+    async function checkCsrf(ctx: Context, next: Next) {
+      if (!isCsrfValid(ctx, attemptOf(ctx).form._csrf)) throw new LoginRejected('error.csrf', 400);
+      await next();
+    },
+
+    async function checkLoginPrompt(ctx: Context, next: Next) {
+      if (interactionOf(ctx).details.prompt.name !== 'login') throw new InteractionFailed('error.generic', 400);
+      await next();
+    },
+
+    async function checkPasswordMethod(ctx: Context, next: Next) {
+      const it = interactionOf(ctx);
+      if (!effectiveMethods(it.org, it.clientMeta).includes('password')) throw new LoginRejected('login.method_unavailable', 403);
+      await next();
+    },
+
+    async function limitAttempts(ctx: Context, next: Next) {
+      const { org } = interactionOf(ctx);
+      const attempt = attemptOf(ctx);
+      attempt.limitKey = `${org.id}|${ctx.ip}|${attempt.email.toLowerCase()}`;
+      const limit = await deps.rateLimits.hit('login', attempt.limitKey, { organizationId: org.id, ipAddress: ctx.ip });
+      if (!limit.isAllowed) {
+        ctx.set('Retry-After', String(limit.retryAfter));
+        throw new LoginRejected('login.rate_limited', 429, { minutes: String(Math.max(1, Math.ceil(limit.retryAfter / 60))) });
+      }
+      await next();
+    },
+
+    async function verifyPassword(ctx: Context, next: Next) {
+      const attempt = attemptOf(ctx);
+      attempt.result = await deps.users.authenticate(interactionOf(ctx).org.id, attempt.email, attempt.form.password ?? '');
+      await next();
+    },
+
+    async function auditAttempt(ctx: Context, next: Next) {
+      await auditLogin(deps, ctx, attemptOf(ctx).result);
+      await next();
+    },
+
+    async function rejectFailedAttempt(ctx: Context, next: Next) {
+      const attempt = attemptOf(ctx);
+      if (!attempt.result.ok) {
+        deps.log.info({ org: interactionOf(ctx).org.slug, reason: attempt.result.reason }, 'user.login.password.failed');
+        throw new LoginRejected('login.invalid_credentials', 401);
+      }
+      attempt.user = attempt.result.user;
+      await next();
+    },
+
+    async function clearAttempts(ctx: Context, next: Next) {
+      await deps.rateLimits.reset('login', attemptOf(ctx).limitKey);
+      await next();
+    },
+
+    async function recordLogin(ctx: Context, next: Next) {
+      await deps.users.recordLogin(interactionOf(ctx).org.id, attemptOf(ctx).user.id);
+      await next();
+    },
+
+    async function completeLogin(ctx: Context) {
+      await finishInteraction(ctx, interactionOf(ctx), { login: { accountId: attemptOf(ctx).user.id, amr: ['pwd'], remember: true } });
+    },
+  ];
+}
+
+/** Security events of a password attempt (spec 50 §9-§10); the e-mail is never recorded. */
+async function auditLogin(deps: OidcDeps, ctx: Context, result: AuthenticateResult): Promise<void> {
+  const it = interactionOf(ctx);
+  const from = { ip: ctx.ip, userAgent: ctx.get('User-Agent'), requestId: ctx.state.requestId as string | undefined };
+  const base = { organizationId: it.org.id, targetType: 'user' };
+  const clientId = String(it.details.params.client_id ?? '');
+  const userId = result.ok ? result.user.id : (result.userId ?? null);
+  const anonymous = anonymousActor(from, 'login');
+  if (result.unlockedAfterCooldown && userId) {
+    await deps.audit.recordSafely(systemActor('login'), { ...base, eventType: 'user.unlocked', eventCategory: 'security', userId, targetId: userId, metadata: { trigger: 'cooldown_elapsed' } });
+  }
+  if (result.ok) {
+    const actor = accountActor(result.user, from, 'login');
+    await deps.audit.recordSafely(actor, { ...base, eventType: 'user.login.password.success', eventCategory: 'authentication', userId, targetId: userId, metadata: { clientId } });
+    return;
+  }
+  await deps.audit.recordSafely(anonymous, {
+    ...base, eventType: 'user.login.password.failed', eventCategory: 'authentication', userId, targetId: userId,
+    description: 'Password sign-in failed.', metadata: { clientId, reason: result.reason },
+  });
+  if (result.locked && userId) {
+    // An automatic lock stops new sign-ins only: ending live sessions here would let anyone who knows an
+    // address log its owner out by failing a few times. Admin locks and suspensions end them.
+    await deps.audit.recordSafely(systemActor('login'), {
+      ...base, eventType: 'user.locked', eventCategory: 'security', userId, targetId: userId,
+      metadata: { trigger: 'auto_lockout', failedCount: result.failedCount, threshold: result.threshold },
+    });
+  }
+}

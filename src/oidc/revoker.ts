@@ -1,0 +1,22 @@
+import type { SessionRevoker } from '../sessions/index.js';
+import type { Clock } from '../platform/clock.js';
+import type { Db } from '../platform/db/index.js';
+import type { Kv } from '../platform/kv/index.js';
+import type { Log } from '../platform/log.js';
+
+/** The OIDC layer's side of SessionRevoker: it alone knows how the engine's artifacts are stored. */
+export function createSessionRevoker(deps: {
+  db: Db;
+  kv: Kv;
+  log: Log;
+  clock: Clock;
+  mirror: { mirrorDestroyed(sessionUid: string): void };
+}): SessionRevoker {
+  // Loaded on first use: the engine's module is heavy and a CLI command in direct mode rarely cascades.
+  const forOrg = async (organizationId: string) => (await import('./adapter.js')).createAdapterFactory({ ...deps, organizationId });
+  return {
+    destroySession: async (organizationId, sessionUid) => (await forOrg(organizationId)).destroySession(sessionUid),
+    revokeAccountTokens: async (organizationId, accountId) => (await forOrg(organizationId)).revokeAccount(accountId),
+    revokeClientTokens: async (organizationId, clientId) => (await forOrg(organizationId)).revokeClient(clientId),
+  };
+}

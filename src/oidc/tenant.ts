@@ -1,0 +1,78 @@
+import type { Context, Middleware, Next } from 'koa';
+import mount from 'koa-mount';
+import type Provider from 'oidc-provider';
+import { AppError } from '../platform/errors.js';
+import { interactionRoutes } from './interactions.js';
+import { renderErrorPage, renderNotFoundPage } from './pages.js';
+import type { ProviderRegistry } from './registry.js';
+import type { OidcDeps, Organization } from './types.js';
+
+const ORG_PATH = /^\/([a-z0-9](?:[a-z0-9-]{1,98}[a-z0-9]))(\/.*)?$/;
+/** Routes a person opens in a browser get branded pages; the rest are protocol endpoints (JSON). */
+const BROWSER_PATH = /^\/(interaction\/|auth\/authorize|auth\/session\/end)/;
+
+export interface TenantRouteOptions {
+  /** The organization as its pages show it (uploaded branding assets); browser routes only. */
+  pageOrganization?: (org: Organization) => Promise<Organization>;
+}
+
+/**
+ * `/{orgSlug}/…`: resolves the organization (spec 10 §1) and hands the request to its interaction
+ * pages or to its OIDC engine instance.
+ */
+export function tenantRoutes(deps: OidcDeps, registry: ProviderRegistry, options: TenantRouteOptions = {}): Middleware {
+  const forPages = options.pageOrganization ?? (async (org: Organization) => org);
+  const interactions = interactionRoutes(deps, registry);
+  const interactionMiddleware = interactions.routes();
+  const mounted = new WeakMap<Provider, Middleware>();
+
+  return async function tenant(ctx: Context, next: Next) {
+    const match = ORG_PATH.exec(ctx.path);
+    if (!match) return next();
+    const slug = match[1]!;
+    const rest = match[2] ?? '/';
+    const org = await deps.organizations.findBySlug(slug);
+    const isBrowser = BROWSER_PATH.test(rest);
+    if (!org || org.status === 'archived') {
+      if (isBrowser) return renderNotFoundPage(ctx, deps);
+      return next();
+    }
+    if (org.status === 'suspended') {
+      if (isBrowser) return renderErrorPage(ctx, deps, await forPages(org), 'error.organization_unavailable', 403, 'organization_suspended');
+      throw new AppError('forbidden', 'organization_suspended', 'This organization is suspended.');
+    }
+    ctx.state.org = isBrowser ? await forPages(org) : org;
+    ctx.state.orgSlug = org.slug;
+
+    if (rest.startsWith('/interaction/')) {
+      const originalPath = ctx.path;
+      ctx.path = rest;
+      try {
+        await interactionMiddleware(ctx as Parameters<typeof interactionMiddleware>[0], async () => {
+          ctx.path = originalPath;
+          await next();
+        });
+      } finally {
+        ctx.path = originalPath;
+      }
+      return;
+    }
+
+    const provider = await registry.providerFor(org);
+    let handler = mounted.get(provider);
+    if (!handler) {
+      handler = mount(`/${org.slug}`, provider as unknown as Parameters<typeof mount>[1]);
+      mounted.set(provider, handler);
+    }
+    ctx.state.routeTemplate = `/:org${templateOf(rest)}`;
+    await handler(ctx, next);
+  };
+}
+
+/** Metric label for engine routes: `/:org/auth/token`, `/:org/interaction/:uid`… never raw ids. */
+function templateOf(rest: string): string {
+  if (rest.startsWith('/auth/authorize/')) return '/auth/authorize/:uid';
+  if (rest.startsWith('/.well-known/')) return rest;
+  if (/^\/auth\/(token\/introspection|token\/revocation|token|userinfo|jwks|par|session\/end\/confirm|session\/end\/success|session\/end|authorize)$/.test(rest)) return rest;
+  return '/*';
+}
