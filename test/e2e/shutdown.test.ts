@@ -38,11 +38,20 @@ async function startSlowServer(graceMs: number): Promise<{ child: ChildProcess; 
   return { child, url, stderr: () => err, exited };
 }
 
-describe('graceful shutdown (real process, real signals)', () => {
+/** Resolves once the server has logged that the slow request reached its handler. */
+async function inHandler(stderr: () => string): Promise<void> {
+  const until = Date.now() + 20_000;
+  while (!stderr().includes('slow.started')) {
+    if (Date.now() > until) throw new Error(`the slow request never reached the server: ${stderr()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('graceful shutdown (real process, real signals)', { timeout: 60_000 }, () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('on %s finishes the in-flight request, refuses new ones, and exits 0', async (signal) => {
     const { child, url, stderr, exited } = await startSlowServer(10_000);
     const inFlight = fetch(`${url}/slow?ms=1500`);
-    await new Promise((r) => setTimeout(r, 300));
+    await inHandler(stderr);
     child.kill(signal);
     await new Promise((r) => setTimeout(r, 200));
     await expect(fetch(`${url}/health`)).rejects.toThrow();
@@ -57,7 +66,7 @@ describe('graceful shutdown (real process, real signals)', () => {
   it('forces exit 1 when shutdown is still not done after the grace period', async () => {
     const { child, url, stderr, exited } = await startSlowServer(800);
     const stuck = fetch(`${url}/slow?ms=20000`).catch(() => 'aborted');
-    await new Promise((r) => setTimeout(r, 300));
+    await inHandler(stderr);
     const started = Date.now();
     child.kill('SIGTERM');
     expect(await exited).toBe(1);
