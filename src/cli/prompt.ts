@@ -24,10 +24,28 @@ export function ask(question: string, options: { isHidden?: boolean } = {}): Pro
   });
 }
 
-/** Asks y/N on a terminal (spec 30 §1); `--force` skips it; without a terminal it refuses (exit 2). */
-export async function confirm(g: GlobalOptions, question: string): Promise<void> {
-  if (g.force) return;
-  if (!process.stdin.isTTY) throw new CliError(`${question}\nRefusing without a terminal to confirm: pass --force.`, EXIT.usage);
+async function askYesNo(question: string): Promise<void> {
   const answer = await ask(`${question}\nContinue? [y/N] `);
   if (!/^y(es)?$/i.test(answer.trim())) throw new CliError('Cancelled.', EXIT.usage);
+}
+
+/**
+ * Asks y/N on a terminal; `--force` skips it. Without a terminal (a script, `docker exec` without `-it`)
+ * the command runs as written: the deployment guide's commands must work non-interactively.
+ */
+export async function confirm(g: GlobalOptions, question: string): Promise<void> {
+  if (g.force) return;
+  if (!process.stdin.isTTY) {
+    // What the question would have said is still worth reading in a log.
+    process.stderr.write(`${question}\n`);
+    return;
+  }
+  await askYesNo(question);
+}
+
+/** For what cannot be undone (purging a user, rolling a migration back): a terminal's yes, or `--force`. */
+export async function confirmIrreversible(g: GlobalOptions, question: string): Promise<void> {
+  if (g.force) return;
+  if (!process.stdin.isTTY) throw new CliError(`${question}\nThis cannot be undone: pass --force to do it without a terminal.`, EXIT.usage);
+  await askYesNo(question);
 }

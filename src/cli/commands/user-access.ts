@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../context.js';
-import { confirm } from '../prompt.js';
+import { confirmIrreversible } from '../prompt.js';
 import { printJson, printLine, printNote, dataOf, emit, printRecord, printRows, say } from '../output.js';
 import { claimValue, collect } from '../args.js';
 import { appId, claimDefinition, roleIdsOf, scopedUserPath, userPath } from '../api/resolve.js';
@@ -22,7 +22,7 @@ export function registerUserAccess(user: Command): void {
     userAction(async (api, g, target) => {
       const shown = dataOf<{ email: string; status: string }>(await api.get(userPath(target)));
       if (!g.json) printNote(`Purging ${shown.email} (${target.userId}, ${shown.status}) erases for good:\n${PURGED.map((p) => `  - ${p}`).join('\n')}`);
-      await confirm(g, `Purge user ${shown.email}? This cannot be undone.`);
+      await confirmIrreversible(g, `Purge user ${shown.email}? This cannot be undone.`);
       const body = await api.post(await scopedUserPath(api, target, '/purge'), { confirmPurge: true }, { headers: { 'X-Confirm-Purge': 'true' } });
       emit(g, body, () => {
         printLine(`Purged user ${target.userId}.`);
