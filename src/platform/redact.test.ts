@@ -18,14 +18,34 @@ describe('redactDeep', () => {
   });
 
   it('keeps errors readable and redacts their properties', () => {
-    const err = Object.assign(new Error('failed'), { config: { password: 'pw' }, code: 'E1' });
+    const err = Object.assign(new Error('failed'), { config: { password: 'pw' }, code: '23505' });
     const out = redactDeep({ err }) as { err: Record<string, unknown> };
     expect(out.err.message).toBe('failed');
     expect(out.err.type).toBe('Error');
     expect(String(out.err.stack)).toContain('failed');
     expect(out.err.config).toEqual({ password: '[Redacted]' });
-    // `code` is on the redaction list (authorization codes); error codes are sacrificed for safety.
-    expect(out.err.code).toBe('[Redacted]');
+    // Error codes stay readable (PostgreSQL's 23505 here): operators need them.
+    expect(out.err.code).toBe('23505');
+  });
+
+  it('keeps error codes but hides authorization codes, under `code` and inside URLs and bodies', () => {
+    const authCode = 'Xk3_9aQ-vT0bLr2mW8eY1uNcP5sD7fGh4jKz6oIqAwE';
+    const out = redactDeep({
+      pg: { code: '23505' }, node: { code: 'ECONNREFUSED' }, porta: { code: 'user_not_found' }, status: { code: 503 },
+      params: { code: authCode, state: 'abc' },
+      location: `https://rp.example.com/cb?code=${authCode}&state=abc`,
+      body: `grant_type=authorization_code&code=${authCode}&redirect_uri=x&code_verifier=ver1234`,
+      err: Object.assign(new Error(`bad request to /token?code=${authCode}`), { code: 'invalid_grant' }),
+    });
+    const text = JSON.stringify(out);
+    expect(text).not.toContain(authCode);
+    expect(text).not.toContain('ver1234');
+    expect(out).toMatchObject({
+      pg: { code: '23505' }, node: { code: 'ECONNREFUSED' }, porta: { code: 'user_not_found' }, status: { code: 503 },
+      params: { code: '[Redacted]', state: 'abc' },
+      location: 'https://rp.example.com/cb?code=[Redacted]&state=abc',
+      err: { code: 'invalid_grant' },
+    });
   });
 
   it('survives cycles', () => {
