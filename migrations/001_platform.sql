@@ -1,6 +1,5 @@
 -- Up Migration
-CREATE EXTENSION IF NOT EXISTS pgcrypto;
-CREATE EXTENSION IF NOT EXISTS citext;
+-- No extension: gen_random_uuid() is core (PostgreSQL 13+), so the migration role needs no superuser.
 
 CREATE OR REPLACE FUNCTION porta_touch_updated_at() RETURNS trigger AS $$
 BEGIN

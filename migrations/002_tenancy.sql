@@ -91,7 +91,7 @@ CREATE INDEX client_secrets_active ON client_secrets (client_id) WHERE status = 
 CREATE TABLE users (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-  email citext NOT NULL,
+  email text NOT NULL,
   email_verified boolean NOT NULL DEFAULT false,
   password_hash text,
   password_changed_at timestamptz,
@@ -124,11 +124,11 @@ CREATE TABLE users (
   two_factor_enabled boolean NOT NULL DEFAULT false,
   two_factor_method varchar(10) CHECK (two_factor_method IS NULL OR two_factor_method IN ('email', 'totp')),
   created_at timestamptz NOT NULL DEFAULT now(),
-  updated_at timestamptz NOT NULL DEFAULT now(),
-  UNIQUE (organization_id, email)
+  updated_at timestamptz NOT NULL DEFAULT now()
 );
+-- One address per organization whatever its case; lookups by e-mail compare lower(email) and use this index.
+CREATE UNIQUE INDEX users_organization_lower_email_key ON users (organization_id, lower(email));
 CREATE INDEX users_organization_id ON users (organization_id);
-CREATE INDEX users_email ON users (email);
 CREATE INDEX users_organization_status ON users (organization_id, status);
 CREATE INDEX users_auto_locked ON users (locked_at) WHERE status = 'locked' AND locked_reason = 'auto_lockout';
 CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION porta_touch_updated_at();

@@ -4,12 +4,14 @@ import Router from '@koa/router';
 import type { Config } from './config/index.js';
 import { createLog, type Log } from './platform/log.js';
 import { systemClock, type Clock } from './platform/clock.js';
-import { openDb, createMigrator, type Db, type Migrator, type LockPurpose } from './platform/db/index.js';
+import { openDb, createMigrator, type Db, type Migrator, type MigrationSource, type LockPurpose } from './platform/db/index.js';
 import { createKv, type Kv } from './platform/kv/index.js';
 import { waitUntilReachable } from './platform/wait.js';
 import { AppError } from './platform/errors.js';
 import { requestContext } from './http/request-context.js';
+import { publicRequest } from './http/public-request.js';
 import { errorMapper } from './http/errors.js';
+import { checkRequestUrl } from './http/input-guard.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createPages, readBodies } from './pages/index.js';
 import { createHttpMetrics } from './http/metrics.js';
@@ -31,6 +33,8 @@ export interface PortaOptions {
   purpose?: LockPurpose;
   /** Interval of the pending-migration re-check (spec: 10 s). */
   schemaCheckIntervalMs?: number;
+  /** Migrations (a list, or a directory read at every check) instead of the shipped ones (tests). */
+  migrations?: MigrationSource;
   /** Mounts extra middleware just before the 404 fallback (tests). */
   extend?: (app: Koa) => void;
   /** Stores to use instead of opening the configured ones (tests); Porta closes them on close(). */
@@ -81,7 +85,7 @@ export async function createPorta(options: PortaOptions): Promise<Porta> {
     if (config.database.kind === 'postgres') {
       await waitUntilReachable('PostgreSQL', () => opened.ping(), { timeoutSeconds: config.waitTimeoutSeconds, log });
     }
-    const migrator = createMigrator(db);
+    const migrator = createMigrator(db, options.migrations, { appRole: config.database.kind === 'postgres' ? config.database.appRole : undefined });
     if (config.database.kind === 'embedded' || config.autoMigrate) {
       const applied = await migrator.up();
       if (applied.length > 0) log.info({ migrations: applied }, 'migrations.applied');
@@ -112,8 +116,8 @@ export async function createPorta(options: PortaOptions): Promise<Porta> {
 
 /** The OIDC engines and tenant routes, imported only to be served: they are most of a short CLI command's start-up. */
 async function oidcSurface(deps: OidcDeps) {
-  const [{ createProviderRegistry }, { tenantRoutes }] = await Promise.all([import('./oidc/registry.js'), import('./oidc/tenant.js')]);
-  return { deps, registry: createProviderRegistry(deps), tenantRoutes };
+  const [{ createProviderRegistry }, { tenantRoutes, tenantErrorPresenter }] = await Promise.all([import('./oidc/registry.js'), import('./oidc/tenant.js')]);
+  return { deps, registry: createProviderRegistry(deps), tenantRoutes, tenantErrorPresenter };
 }
 
 type OidcSurface = Awaited<ReturnType<typeof oidcSurface>>;
@@ -141,19 +145,24 @@ interface HttpAppDeps {
 
 function buildHttpApp(deps: HttpAppDeps): Koa {
   // The engines are mounted into this app and sign their cookies with its keys (newest first signs).
-  const app = new Koa({ proxy: deps.config.http.trustProxy, keys: [...deps.config.cookieKeys] });
+  // Koa's own proxy mode believes the leftmost X-Forwarded-For entry: publicRequest decides instead.
+  const app = new Koa({ proxy: false, keys: [...deps.config.cookieKeys] });
   // Errors are answered by errorMapper; Koa's default handler would print stacks to stderr.
   app.silent = true;
   const metrics = deps.config.metricsEnabled ? createHttpMetrics() : undefined;
 
+  app.use(publicRequest({ trustProxy: deps.config.http.trustProxy, issuerBaseUrl: deps.config.issuerBaseUrl }));
   app.use(requestContext(deps.log));
   if (metrics) app.use(metrics.middleware);
   app.use(async (ctx, next) => {
     if (deps.isDraining()) ctx.set('Connection', 'close');
     await next();
   });
-  app.use(errorMapper(deps.log));
+  const pageOrganizationOf = pageOrganization({ branding: deps.services.branding, log: deps.log });
+  const present = deps.oidc?.tenantErrorPresenter(deps.oidc.deps, { pageOrganization: pageOrganizationOf });
+  app.use(errorMapper(deps.log, { present }));
   app.use(securityHeaders({ isHttpsIssuer: deps.config.issuerBaseUrl.startsWith('https://') }));
+  app.use(checkRequestUrl);
   app.use(readBodies({ limitFor: brandingUploadLimit }));
 
   const health = healthRoutes({ db: deps.db, kv: deps.kv, log: deps.log, schema: deps.schema, metrics });
@@ -164,7 +173,7 @@ function buildHttpApp(deps: HttpAppDeps): Koa {
   const { config, log, services, registry } = deps;
   app.use(adminRoutes({ config, log, services, tokens: createAdminTokenLookup(registry, services.organizations), direct: deps.adminDirect }));
   app.use(brandingAssetRoutes({ organizations: services.organizations, branding: services.branding, log }));
-  if (deps.oidc) app.use(deps.oidc.tenantRoutes(deps.oidc.deps, registry, { pageOrganization: pageOrganization({ branding: services.branding, log }) }));
+  if (deps.oidc) app.use(deps.oidc.tenantRoutes(deps.oidc.deps, registry, { pageOrganization: pageOrganizationOf }));
   app.use(() => {
     throw new AppError('not_found', 'not_found', 'Not found.');
   });

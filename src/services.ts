@@ -112,6 +112,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const organizationDestroy = createOrganizationDestroyService({ db, clock, log, organizations, audit, sessions, branding });
   const hasStartupWork = deps.isSchemaCurrent() && !deps.isRequestOnly;
   const stopSessionPurge = hasStartupWork ? sessions.startPurgeTimer() : () => undefined;
+  const stopAuditRetention = deps.isRequestOnly ? () => undefined : audit.startRetentionTimer({ isEnabled: deps.isSchemaCurrent });
   const bootstrap = createBootstrapService({ db, log, organizations, applications, clients, users, systemConfig, keys, audit });
   const exports = createExportService({ db, clock, organizations, applications, audit });
   const provisioning = createProvisioningService({ db, clock, log, audit, organizations, applications, clients, users, systemConfig, rbac });
@@ -129,6 +130,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     stop: () => {
       ttl.stop();
       stopSessionPurge();
+      stopAuditRetention();
     },
   };
 }

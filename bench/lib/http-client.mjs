@@ -4,8 +4,9 @@
 import http from 'node:http';
 import { URLSearchParams } from 'node:url';
 
-export function createHttpClient(origin, { maxSockets = 64, timeoutMs = 30_000 } = {}) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets });
+/** `localAddress` (e.g. 127.0.0.7) makes the requests come from another loopback address: another client IP. */
+export function createHttpClient(origin, { maxSockets = 64, timeoutMs = 30_000, localAddress } = {}) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets, ...(localAddress ? { localAddress } : {}) });
   const base = new URL(origin);
 
   function request(method, target, { headers = {}, form } = {}) {

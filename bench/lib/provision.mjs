@@ -16,7 +16,7 @@ function porta(args, env) {
 }
 
 /** Returns { orgId, appId, slug, clientId, clientSecret, users: [{ id, email }] }. */
-export async function provisionTenant(env, { slug, redirectUri, password, users = 1 }) {
+export async function provisionTenant(env, { slug, redirectUri, password, users = 1, liftLimits = true }) {
   const file = {
     version: '1.0',
     allow_passwords: true,
@@ -43,9 +43,12 @@ export async function provisionTenant(env, { slug, redirectUri, password, users 
   await porta(['migrate', 'up'], env);
   const result = JSON.parse(await porta(['provision', '-f', filePath, '--json'], env));
   fs.rmSync(filePath, { force: true });
-  // Every login here is the same user from the same IP, many at once: the per org + IP + e-mail login limit
-  // (10 per 15 min, spec 50 §7) would refuse most of them, so the bench lifts it to its maximum.
-  await porta(['--direct', 'config', 'set', 'rate_limit_login_max', '100000'], env);
+  // Every login and token request here comes from the same IP, many at once: the per-IP limits (spec 50 §7,
+  // docs/configuration.md) would refuse most of them, so the bench lifts them to their maximum.
+  const lifted = [['rate_limit_login_max', '100000'], ['rate_limit_login_ip_failures_max', '100000'], ['rate_limit_token_max', '1000000'], ['rate_limit_introspection_max', '1000000']];
+  for (const [key, value] of liftLimits ? lifted : []) {
+    await porta(['--direct', 'config', 'set', key, value], env);
+  }
   const idOf = (type) => result.items.find((i) => i.type === type)?.id;
   const [client] = result.clients;
   if (!client?.clientSecret || !idOf('organization') || !idOf('application')) throw new Error(`unexpected provision result: ${JSON.stringify(result)}`);

@@ -24,6 +24,9 @@ interface AuditRow {
   created_at: Date;
 }
 
+/** The daily retention run: one instance of many takes it (pg_try_advisory_xact_lock). */
+const RETENTION_LOCK_KEY = 7_301_202_612;
+
 const COLUMNS = `id, seq, event_type, event_category, actor_id, actor_type, actor_client_id, actor_name, source, request_id,
   organization_id, user_id, target_type, target_id, description, metadata, host(ip_address) AS ip_address, user_agent, created_at`;
 
@@ -125,6 +128,20 @@ export function createAuditRepo(db: Queryable) {
 
     async deleteOlderThan(cutoff: Date): Promise<number> {
       return (await db.query('DELETE FROM audit_log WHERE created_at < $1', [cutoff])).rowCount;
+    },
+
+    /** Inside a transaction: true when this connection took the retention lock (held until commit), false when another holds it. */
+    async tryRetentionLock(): Promise<boolean> {
+      return (await db.one<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [RETENTION_LOCK_KEY])).locked;
+    },
+
+    /** When the last `audit.cleanup` by this kind of actor was recorded. */
+    async lastCleanupAt(actorType: string): Promise<Date | null> {
+      const row = await db.one<{ at: Date | null }>(
+        "SELECT max(created_at) AS at FROM audit_log WHERE event_type = 'audit.cleanup' AND actor_type = $1",
+        [actorType],
+      );
+      return row.at;
     },
 
     /** GDPR export: entries about or by the user, newest first. */

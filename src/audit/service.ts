@@ -4,7 +4,7 @@ import type { Log } from '../platform/log.js';
 import { AppError } from '../platform/errors.js';
 import { parseInput } from '../platform/validation.js';
 import { createAuditRepo, type AuditFilter } from './repo.js';
-import { authorize, type Actor } from '../actors/index.js';
+import { authorize, systemActor, type Actor } from '../actors/index.js';
 import { CleanupInput, HistoryQuery, ListAuditQuery, type AuditEntry, type AuditEvent, type AuditInput, type HistoryPage } from './schema.js';
 
 export interface AuditServiceDeps {
@@ -59,10 +59,54 @@ export function auditRow(actor: Actor, event: AuditEvent): AuditInput {
   };
 }
 
+export interface RetentionTimerOptions {
+  /** Checked before each run: false while the schema is outdated. */
+  isEnabled?: () => boolean;
+  /** First check after start (default 5 min), then every `intervalMs` (default 1 h). */
+  firstCheckMs?: number;
+  intervalMs?: number;
+}
+
+/** Automatic retention runs when the last automatic run is at least this old. */
+const RETENTION_PERIOD_MS = 86_400_000;
+const RETENTION_ACTOR = systemActor('system', 'audit-retention');
+
 export type AuditService = ReturnType<typeof createAuditService>;
 
 export function createAuditService({ db, clock, log, retentionDays }: AuditServiceDeps) {
   const repo = createAuditRepo(db);
+
+  /**
+   * Spec 20 §5.8 `POST /audit/cleanup` (spec 50 §11): needs `config:update`; deletes entries older than
+   * the retention period (or counts them on a dry run). Audit `audit.cleanup` with the result.
+   */
+  async function cleanup(actor: Actor, input: CleanupInput = {}): Promise<CleanupResult> {
+    const q = parseInput(CleanupInput, input);
+    return db.transaction(async () => {
+      authorize(actor, 'admin:config:update');
+      const days = q.retentionDays ?? (await retentionDays());
+      const cutoff = new Date(clock.now() - days * 86_400_000);
+      const entriesFound = await repo.countOlderThan(cutoff);
+      const deleted = q.dryRun ? 0 : await repo.deleteOlderThan(cutoff);
+      const result: CleanupResult = { dryRun: q.dryRun, retentionDays: days, cutoff: cutoff.toISOString(), entriesFound, deleted };
+      await repo.insert(auditRow(actor, { eventType: 'audit.cleanup', metadata: { ...result } }), new Date(clock.now()));
+      return result;
+    });
+  }
+
+  /**
+   * The daily retention run (spec 50 §11), as the system actor with `audit_retention_days`. Several
+   * instances may call it at once: the one holding the advisory lock runs it, provided the last
+   * automatic run (its `audit.cleanup` entry) is a day old; the others return null.
+   */
+  async function runRetentionIfDue(): Promise<CleanupResult | null> {
+    return db.transaction(async () => {
+      if (!(await repo.tryRetentionLock())) return null;
+      const last = await repo.lastCleanupAt(RETENTION_ACTOR.kind);
+      if (last && clock.now() - last.getTime() < RETENTION_PERIOD_MS) return null;
+      return cleanup(RETENTION_ACTOR);
+    });
+  }
 
   return {
     /**
@@ -118,22 +162,29 @@ export function createAuditService({ db, clock, log, retentionDays }: AuditServi
       };
     },
 
-    /**
-     * Spec 20 §5.8 `POST /audit/cleanup` (spec 50 §11): needs `config:update`; deletes entries older than
-     * the retention period (or counts them on a dry run). Audit `audit.cleanup` with the result.
-     */
-    async cleanup(actor: Actor, input: CleanupInput = {}): Promise<CleanupResult> {
-      const q = parseInput(CleanupInput, input);
-      return db.transaction(async () => {
-        authorize(actor, 'admin:config:update');
-        const days = q.retentionDays ?? (await retentionDays());
-        const cutoff = new Date(clock.now() - days * 86_400_000);
-        const entriesFound = await repo.countOlderThan(cutoff);
-        const deleted = q.dryRun ? 0 : await repo.deleteOlderThan(cutoff);
-        const result: CleanupResult = { dryRun: q.dryRun, retentionDays: days, cutoff: cutoff.toISOString(), entriesFound, deleted };
-        await repo.insert(auditRow(actor, { eventType: 'audit.cleanup', metadata: { ...result } }), new Date(clock.now()));
-        return result;
-      });
+    cleanup,
+
+    runRetentionIfDue,
+
+    /** Checks hourly whether the daily retention run is due; returns the stop function. */
+    startRetentionTimer({ isEnabled = () => true, firstCheckMs = 5 * 60_000, intervalMs = 3_600_000 }: RetentionTimerOptions = {}): () => void {
+      const tick = async () => {
+        if (!isEnabled()) return;
+        try {
+          const result = await runRetentionIfDue();
+          if (result) log.info({ ...result }, 'audit.retention_ran');
+        } catch (err) {
+          log.warn({ err }, 'audit.retention_failed');
+        }
+      };
+      const first = setTimeout(() => void tick(), firstCheckMs);
+      const timer = setInterval(() => void tick(), intervalMs);
+      first.unref();
+      timer.unref();
+      return () => {
+        clearTimeout(first);
+        clearInterval(timer);
+      };
     },
 
     /** Entries about or by the user, newest first (GDPR export, spec 50 §11). */

@@ -16,6 +16,7 @@ const COMMANDS: ReadonlyArray<{ names: readonly string[]; load: () => Promise<Re
   { names: ['login', 'logout', 'whoami', 'version', 'doctor'], load: async () => [(await import('./commands/auth.js')).registerAuth] },
   { names: ['init'], load: async () => [(await import('./commands/init.js')).registerInit] },
   { names: ['migrate'], load: async () => [(await import('./commands/migrate.js')).registerMigrate] },
+  { names: ['db'], load: async () => [(await import('./commands/db.js')).registerDb] },
   { names: ['health'], load: async () => [(await import('./commands/health.js')).registerHealth] },
   { names: ['keys'], load: async () => [(await import('./commands/keys.js')).registerKeys] },
   { names: ['org'], load: async () => [(await import('./commands/org.js')).registerOrg] },

@@ -27,7 +27,7 @@ describe('loadConfig', () => {
   it('defaults to development with embedded backends under ./.porta', () => {
     const c = loadConfig({}, { cwd: '/srv/app' });
     expect(c.env).toBe('development');
-    expect(c.http).toEqual({ port: 3000, host: '0.0.0.0', trustProxy: false, adminCorsOrigins: [] });
+    expect(c.http).toEqual({ port: 3000, host: '0.0.0.0', trustProxy: { kind: 'none' }, adminCorsOrigins: [] });
     expect(c.database).toEqual({ kind: 'embedded', dataDir: '/srv/app/.porta/data', lockFile: '/srv/app/.porta/porta.lock' });
     expect(c.kv).toEqual({ kind: 'memory' });
     expect(c.issuerBaseUrl).toBe('http://localhost:3000');
@@ -49,7 +49,7 @@ describe('loadConfig', () => {
       ISSUER_BASE_URL: 'https://auth.example.com/', PORTA_DATA_DIR: '/var/lib/porta',
     });
     expect(c.http.port).toBe(8080);
-    expect(c.http.trustProxy).toBe(true);
+    expect(c.http.trustProxy).toEqual({ kind: 'hops', hops: 1 });
     expect(c.metricsEnabled).toBe(true);
     expect(c.autoMigrate).toBe(false);
     expect(c.waitTimeoutSeconds).toBe(5);
@@ -130,5 +130,30 @@ describe('loadConfig', () => {
       return [];
     })();
     expect(unreadable).toEqual(['SMTP_PASS_FILE: cannot read /nope (ENOENT)']);
+  });
+  it('reads TRUST_PROXY as nothing, a hop count or trusted ranges (IPv4 and IPv6)', () => {
+    const trust = (v: string) => loadConfig({ TRUST_PROXY: v }).http.trustProxy;
+    expect(trust('false')).toEqual({ kind: 'none' });
+    expect(trust('0')).toEqual({ kind: 'none' });
+    expect(trust('yes')).toEqual({ kind: 'hops', hops: 1 });
+    expect(trust('1')).toEqual({ kind: 'hops', hops: 1 });
+    expect(trust('2')).toEqual({ kind: 'hops', hops: 2 });
+    expect(trust(' 10.0.0.0/8, 192.0.2.7 ,2001:DB8::/32, ::1, ::ffff:172.16.0.0/108 ')).toEqual({
+      kind: 'ranges',
+      ranges: ['10.0.0.0/8', '192.0.2.7/32', '2001:db8::/32', '::1/128', '172.16.0.0/12'],
+    });
+    expect(problemsOf({ TRUST_PROXY: '10.0.0.0/33, nginx' })).toEqual([
+      'TRUST_PROXY: "10.0.0.0/33", "nginx" is not true, false, a hop count or an IP address or CIDR range',
+    ]);
+    expect(problemsOf({ TRUST_PROXY: '99' })).toEqual(['TRUST_PROXY: a hop count is at most 32']);
+    expect(problemsOf({ TRUST_PROXY: '10.0.0.1,' })).toEqual(['TRUST_PROXY: "" is not true, false, a hop count or an IP address or CIDR range']);
+  });
+
+  it('takes ISSUER_BASE_URL as an origin only', () => {
+    expect(loadConfig({ ISSUER_BASE_URL: 'https://Auth.Example.com:443/' }).issuerBaseUrl).toBe('https://auth.example.com');
+    expect(problemsOf({ ISSUER_BASE_URL: 'https://auth.example.com/sso' })).toEqual([
+      'ISSUER_BASE_URL: must be an origin like https://auth.example.com, without a path or credentials',
+    ]);
+    expect(problemsOf({ ISSUER_BASE_URL: 'https://u:p@auth.example.com' })).toHaveLength(1);
   });
 });

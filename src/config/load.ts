@@ -47,10 +47,14 @@ export function loadConfig(source: Env, options: LoadConfigOptions = {}): Readon
     if (!isOrigin(origin)) problems.push(`ADMIN_CORS_ORIGINS: "${origin}" is not an origin like https://admin.example.com`);
   }
 
-  const issuerBaseUrl = (e.ISSUER_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  let issuerBaseUrl = (e.ISSUER_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   if (e.ISSUER_BASE_URL !== undefined) {
     const u = new URL(issuerBaseUrl);
     if (u.search !== '' || u.hash !== '') problems.push('ISSUER_BASE_URL: must not contain a query or fragment');
+    // Issuers are `{origin}/{slug}`, and the engine builds its endpoint URLs from the origin alone.
+    else if (u.pathname !== '/' || u.username !== '' || u.password !== '') {
+      problems.push('ISSUER_BASE_URL: must be an origin like https://auth.example.com, without a path or credentials');
+    } else issuerBaseUrl = u.origin;
   }
 
   const violations = isProduction ? productionSafetyViolations(e, cookieKeys) : [];
@@ -67,7 +71,7 @@ export function loadConfig(source: Env, options: LoadConfigOptions = {}): Readon
     http: { port: e.PORT, host: e.HOST, trustProxy: e.TRUST_PROXY, adminCorsOrigins },
     issuerBaseUrl,
     dataDir,
-    database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : embeddedDatabase(dataDir),
+    database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL, ...(e.PORTA_APP_ROLE ? { appRole: e.PORTA_APP_ROLE } : {}) } : embeddedDatabase(dataDir),
     kv: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL } : { kind: 'memory' },
     cookieKeys,
     twoFactorEncryptionKey: e.TWO_FACTOR_ENCRYPTION_KEY,

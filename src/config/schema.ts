@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -49,10 +50,19 @@ export const EnvSchema = z.object({
   SMTP_PASS: z.string().optional(),
   SMTP_FROM: optionalText,
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  TRUST_PROXY: booleanFlag,
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const trust = parseTrustProxy(v);
+      if (!('problem' in trust)) return trust;
+      ctx.addIssue({ code: 'custom', message: trust.problem });
+      return z.NEVER;
+    }),
   METRICS_ENABLED: booleanFlag,
   ADMIN_CORS_ORIGINS: optionalText,
   PORTA_AUTO_MIGRATE: booleanFlag,
+  PORTA_APP_ROLE: optionalText.refine((v) => v === undefined || v.length <= 63, { message: 'must be a PostgreSQL role name (at most 63 characters)' }),
   PORTA_WAIT_TIMEOUT: optionalText.pipe(z.coerce.number<string | undefined>().int().min(0).max(3600).default(60)),
   PORTA_SKIP_PROD_SAFETY: booleanFlag,
   PORTA_DATA_DIR: optionalText.transform((v) => v ?? './.porta'),
@@ -64,14 +74,16 @@ export const EnvSchema = z.object({
 export type RuntimeEnv = 'development' | 'test' | 'production';
 
 export type DatabaseConfig =
-  | { kind: 'postgres'; url: string }
+  /** `appRole` (PORTA_APP_ROLE): the role the server connects as; `porta migrate up` grants it its privileges. */
+  | { kind: 'postgres'; url: string; appRole?: string }
   | { kind: 'embedded'; dataDir: string; lockFile: string };
 
 export type KvConfig = { kind: 'redis'; url: string } | { kind: 'memory' };
 
 export interface Config {
   env: RuntimeEnv;
-  http: { port: number; host: string; trustProxy: boolean; adminCorsOrigins: string[] };
+  http: { port: number; host: string; trustProxy: TrustProxy; adminCorsOrigins: string[] };
+  /** An origin (scheme, host, optional port): every absolute URL Porta emits starts with it. */
   issuerBaseUrl: string;
   /** Absolute path of PORTA_DATA_DIR. */
   dataDir: string;

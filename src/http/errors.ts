@@ -29,12 +29,23 @@ export interface ErrorBody {
   requestId?: string;
 }
 
-/** Turns thrown errors into `{ error, message, details? }`; anything unexpected is a logged 500 without a stack. */
-export function errorMapper(log: Log) {
+/** Answers an error in a route's own vocabulary (an OAuth error, a page); false leaves it to the mapper. */
+export type ErrorPresenter = (ctx: Context, err: unknown) => Promise<boolean>;
+
+/**
+ * Turns thrown errors into `{ error, message, details? }`; anything unexpected is a logged 500 without a
+ * stack. `present` answers first where another edge has its own vocabulary.
+ */
+export function errorMapper(log: Log, options: { present?: ErrorPresenter } = {}) {
   return async function mapErrors(ctx: Context, next: Next) {
     try {
       await next();
     } catch (err) {
+      if (await options.present?.(ctx, err)) return;
+      if (isDataException(err)) {
+        // A value the validation let through and PostgreSQL refused: the request's fault, but a gap to close.
+        (ctx.state.log as Log | undefined ?? log).warn({ code: (err as { code: string }).code, requestId: ctx.state.requestId }, 'http.data_exception');
+      }
       const body = toErrorBody(err, ctx);
       if (ctx.status >= 500) {
         (ctx.state.log as Log | undefined ?? log).error({ err, requestId: ctx.state.requestId }, 'http.unhandled_error');
@@ -62,6 +73,10 @@ function toErrorBody(err: unknown, ctx: Context): ErrorBody {
       details: err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
     };
   }
+  if (isDataException(err)) {
+    ctx.status = 400;
+    return { error: 'invalid_request', message: 'A value in the request cannot be stored.' };
+  }
   const status = httpStatusOf(err);
   if (status !== undefined && status < 500) {
     ctx.status = status;
@@ -69,6 +84,13 @@ function toErrorBody(err: unknown, ctx: Context): ErrorBody {
   }
   ctx.status = 500;
   return { error: 'internal_error', message: 'An unexpected error occurred.', requestId: ctx.state.requestId as string };
+}
+
+/** PostgreSQL (and PGlite) errors of SQLSTATE class 22, "data exception": a NUL byte, a value too long, a bad cast. */
+function isDataException(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { code?: unknown; severity?: unknown };
+  return typeof e.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code) && typeof e.severity === 'string';
 }
 
 function isRetry(details: unknown): details is { retryAfter: number } {

@@ -37,10 +37,14 @@ export function healthRoutes(deps: HealthDeps): Router {
   });
   router.get('/ready', async (ctx) => {
     const [database, redis] = await Promise.all([check(() => deps.db.ping()), check(() => deps.kv.ping())]);
+    // The watcher's cached result (spec 50 §5): pending migrations or privileges the role lacks.
     const schema = deps.schema.isCurrent() ? 'ok' : 'error';
     const isReady = database === 'ok' && redis === 'ok' && schema === 'ok';
     if (!isReady) {
-      deps.log.warn({ checks: { database, redis, schema }, pendingMigrations: deps.schema.pending() }, 'ready.degraded');
+      deps.log.warn(
+        { checks: { database, redis, schema }, pendingMigrations: deps.schema.pending(), missingPrivileges: deps.schema.missingPrivileges() },
+        'ready.degraded',
+      );
     }
     ctx.status = isReady ? 200 : 503;
     ctx.set('Cache-Control', 'no-store');

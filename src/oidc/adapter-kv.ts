@@ -16,6 +16,8 @@ export interface KvAdapterDeps {
   clock: Clock;
   log: Log;
   organizationId: string;
+  /** Told when `consume` loses: another caller consumed the artifact first, or it is gone. Throws. */
+  onConsumeLost(payload: AdapterPayload | undefined): Promise<never>;
 }
 
 export const kvKeys = {
@@ -89,14 +91,18 @@ export function createKvAdapter(model: string, deps: KvAdapterDeps): Adapter {
 
     findByUserCode: (userCode) => findBy(kvKeys.userCode(model, userCode), (p) => p.userCode === userCode),
 
+    // The engine checks `consumed` before calling this, so concurrent redemptions all get here:
+    // the compare-and-set lets exactly one of them record the consumption.
     async consume(id) {
       const key = kvKeys.artifact(model, id);
-      const stored = await read(id);
-      if (!stored) return;
-      const ttlSeconds = await kv.ttl(key);
-      if (ttlSeconds !== null && ttlSeconds <= 0) return;
-      stored.payload.consumed = Math.floor(clock.now() / 1000);
-      await kv.set(key, JSON.stringify(stored), { ttlSeconds: ttlSeconds ?? FALLBACK_TTL_SECONDS });
+      const raw = await kv.get(key);
+      const stored = parse(raw);
+      const own = stored?.org === organizationId ? stored.payload : undefined;
+      if (raw !== null && own && !own.consumed) {
+        const consumed: Stored = { org: organizationId, payload: { ...own, consumed: Math.floor(clock.now() / 1000) } };
+        if (await kv.compareAndSet(key, raw, JSON.stringify(consumed))) return;
+      }
+      await deps.onConsumeLost(own);
     },
 
     async destroy(id) {

@@ -7,6 +7,8 @@ export interface PgAdapterDeps {
   db: Db;
   clock: Clock;
   organizationId: string;
+  /** Told when `consume` loses: another caller consumed the artifact first, or it is gone. Throws. */
+  onConsumeLost(payload: AdapterPayload | undefined): Promise<never>;
 }
 
 interface PayloadRow {
@@ -58,11 +60,20 @@ export function createPgAdapter(model: string, deps: PgAdapterDeps): Adapter {
     findByUid: (uid) => findWhere('uid', uid),
     findByUserCode: (userCode) => findWhere('user_code', userCode),
 
+    // The engine checks `consumed` before calling this, so concurrent rotations all get here: the row
+    // lock makes every UPDATE but the first see consumed_at set and change nothing.
     async consume(id) {
-      await db.query(
-        'UPDATE oidc_payloads SET consumed_at = $3::timestamptz WHERE id = $1 AND organization_id = $2 AND type = $4',
+      const { rowCount } = await db.query(
+        `UPDATE oidc_payloads SET consumed_at = $3::timestamptz
+         WHERE id = $1 AND organization_id = $2 AND type = $4 AND consumed_at IS NULL`,
         [id, organizationId, nowIso(), model],
       );
+      if (rowCount === 1) return;
+      const row = await db.maybeOne<Pick<PayloadRow, 'payload'>>(
+        'SELECT payload FROM oidc_payloads WHERE id = $1 AND organization_id = $2 AND type = $3',
+        [id, organizationId, model],
+      );
+      await deps.onConsumeLost(row?.payload);
     },
 
     async destroy(id) {

@@ -1,4 +1,4 @@
-import Provider, { type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
+import Provider, { errors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db/index.js';
 import type { Kv } from '../platform/kv/index.js';
@@ -11,6 +11,27 @@ import { createPgAdapter, deleteAccountPayloads, deleteClientPayloads, deleteExp
 const DURABLE_MODELS = new Set(['AccessToken', 'RefreshToken', 'Grant']);
 /** Kv models whose artifacts carry a grantId, so a grant's revocation reaches them. */
 const KV_GRANTABLE_MODELS = ['AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'];
+
+/**
+ * The engine's answer to a consumed artifact (helpers/grant_source.js consumeGrantSource,
+ * actions/grants/refresh_token.js, actions/authorization/respond.js). The engine checks `consumed` and
+ * then calls `consume()`, so concurrent redemptions all pass the check; the adapter's atomic consume
+ * picks one winner and gives every loser this same answer, as if it had come second.
+ */
+const REUSE: Record<string, { error: () => Error; isGrantRevoked: boolean }> = {
+  AuthorizationCode: { error: () => new errors.InvalidGrant('authorization code already consumed'), isGrantRevoked: true },
+  RefreshToken: { error: () => new errors.InvalidGrant('refresh token already used'), isGrantRevoked: true },
+  DeviceCode: { error: () => new errors.InvalidGrant('device code already consumed'), isGrantRevoked: true },
+  BackchannelAuthenticationRequest: {
+    error: () => new errors.InvalidGrant('backchannel authentication request already consumed'),
+    isGrantRevoked: true,
+  },
+  PreAuthorizedCode: { error: () => new errors.InvalidGrant('pre-authorized code already consumed'), isGrantRevoked: true },
+  PushedAuthorizationRequest: {
+    error: () => new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used'),
+    isGrantRevoked: false,
+  },
+};
 
 export interface AdapterFactoryDeps {
   db: Db;
@@ -44,9 +65,17 @@ export type PortaAdapterFactory = AdapterFactory & {
   destroySession(sessionUid: string): Promise<boolean>;
 };
 
+interface EngineContext {
+  oidc?: {
+    route?: string;
+    entities?: { Session?: { id?: string; oldId?: string } };
+    provider?: { emit(event: string, ...args: unknown[]): boolean };
+  };
+}
+
 /** The engine's request context, when the adapter is called while it handles a request. */
-function engineContext(): { oidc?: { route?: string; entities?: { Session?: { id?: string; oldId?: string } } } } | undefined {
-  return (Provider as unknown as { ctx?: ReturnType<typeof engineContext> }).ctx;
+function engineContext(): EngineContext | undefined {
+  return (Provider as unknown as { ctx?: EngineContext }).ctx;
 }
 
 /** `resetIdentifier()` rotation destroys the old id while the same session lives on under a new one. */
@@ -60,12 +89,14 @@ const isLogoutConfirm = () => engineContext()?.oidc?.route === 'end_session_conf
 /** oidc-provider's `adapter` option for one organization's engine. */
 export function createAdapterFactory(deps: AdapterFactoryDeps): PortaAdapterFactory {
   const { db, kv, log, clock, organizationId } = deps;
-  const kvAdapter = (model: string) => createKvAdapter(model, { kv, clock, log, organizationId });
+  const kvAdapter = (model: string) => createKvAdapter(model, { kv, clock, log, organizationId, onConsumeLost: consumeLost(model) });
 
   // An arrow function: the engine calls it (instead of `new`) once per model.
   const factory = (model: string): Adapter => {
     if (model === 'Client') return clientAdapter(deps.findClient);
-    if (DURABLE_MODELS.has(model)) return logoutTolerant(createPgAdapter(model, { db, clock, organizationId }), log);
+    if (DURABLE_MODELS.has(model)) {
+      return logoutTolerant(createPgAdapter(model, { db, clock, organizationId, onConsumeLost: consumeLost(model) }), log);
+    }
     if (model === 'Session') return sessionAdapter(kvAdapter(model));
     return kvAdapter(model);
   };
@@ -96,6 +127,24 @@ export function createAdapterFactory(deps: AdapterFactoryDeps): PortaAdapterFact
         await base.destroy(id);
         if (typeof payload?.uid === 'string') deps.mirror?.mirrorDestroyed(payload.uid);
       },
+    };
+  }
+
+  /**
+   * The loser of a concurrent consume: revoke as the engine's reuse path does (revokeGrantPolicy is the
+   * default, so the grant goes with every token and code of it), then throw its error. An artifact that
+   * is already gone was revoked or expired by whoever removed it; there is nothing left to revoke.
+   */
+  function consumeLost(model: string) {
+    const reuse = REUSE[model] ?? { error: () => new errors.InvalidGrant(`${model} already consumed`), isGrantRevoked: false };
+    return async (payload: AdapterPayload | undefined): Promise<never> => {
+      const grantId = payload?.grantId;
+      if (reuse.isGrantRevoked && grantId) {
+        await revokeGrantsByIds([grantId]);
+        const ctx = engineContext();
+        ctx?.oidc?.provider?.emit('grant.revoked', ctx, grantId);
+      }
+      throw reuse.error();
     };
   }
 

@@ -20,12 +20,14 @@ interface Setup {
   loginMethods?: string[];
   isExpired?: boolean;
   retryAfter?: number;
+  /** The per-IP failure limit refuses (password spraying). */
+  sprayRetryAfter?: number;
   locked?: boolean;
 }
 
 /** The login steps over a fake engine and fake services: what each step did, in memory. */
 function setup(options: Setup = {}) {
-  const seen = { hits: [] as string[], resets: [] as string[], authenticated: [] as string[], logins: [] as string[], audit: [] as string[], ended: [] as string[], results: [] as unknown[] };
+  const seen = { hits: [] as string[], resets: [] as string[], reserved: [] as string[], forgiven: [] as string[], authenticated: [] as string[], logins: [] as string[], audit: [] as string[], ended: [] as string[], results: [] as unknown[] };
   const provider = {
     interactionDetails: async () => {
       if (options.isExpired) throw new Error('interaction not found');
@@ -57,6 +59,11 @@ function setup(options: Setup = {}) {
         return options.retryAfter ? { isAllowed: false, remaining: 0, retryAfter: options.retryAfter } : { isAllowed: true, remaining: 4, retryAfter: 0 };
       },
       reset: async (_scope: string, key: string) => void seen.resets.push(key),
+      reserve: async (scope: string, key: string) => {
+        seen.reserved.push(`${scope} ${key}`);
+        return options.sprayRetryAfter ? { isAllowed: false, remaining: 0, retryAfter: options.sprayRetryAfter } : { isAllowed: true, remaining: 49, retryAfter: 0 };
+      },
+      forgive: async (scope: string, key: string) => void seen.forgiven.push(`${scope} ${key}`),
     },
     users: { authenticate, recordLogin: async (_orgId: string, id: string) => void seen.logins.push(id) },
     audit: { recordSafely: async (...args: unknown[]) => void seen.audit.push((args.at(-1) as { eventType: string }).eventType) },
@@ -87,7 +94,7 @@ describe('password sign-in steps', () => {
     const steps = passwordLoginSteps({} as OidcDeps, {} as ProviderRegistry).map((step) => step.name);
     expect(steps).toEqual([
       'renderInteractionFailures', 'renderRejections', 'loadInteractionDetails', 'readLoginForm', 'checkCsrf', 'checkLoginPrompt',
-      'checkPasswordMethod', 'limitAttempts', 'verifyPassword', 'auditAttempt', 'rejectFailedAttempt', 'clearAttempts', 'recordLogin', 'completeLogin',
+      'checkPasswordMethod', 'limitAttempts', 'limitFailuresPerIp', 'verifyPassword', 'auditAttempt', 'rejectFailedAttempt', 'clearAttempts', 'recordLogin', 'completeLogin',
     ]);
   });
 
@@ -99,6 +106,8 @@ describe('password sign-in steps', () => {
     expect(ctx.response.get('Location')).toBe('https://op.example/acme/auth/authorize/uid-1');
     expect(seen.hits).toEqual([`${org.id}|${ctx.ip}|ann@example.com`]);
     expect(seen.resets).toEqual(seen.hits);
+    expect(seen.reserved).toEqual([`login_ip_failures ${org.id}|${ctx.ip}`]);
+    expect(seen.forgiven).toEqual(seen.reserved);
     expect(seen.logins).toEqual([USER.id]);
     expect(seen.audit).toEqual(['user.login.password.success']);
     expect(seen.results).toEqual([{ login: { accountId: USER.id, amr: ['pwd'], remember: true } }]);
@@ -112,6 +121,8 @@ describe('password sign-in steps', () => {
       await run(ctx);
       expect(seen.audit).toEqual(['user.login.password.failed']);
       expect(seen.resets).toEqual([]);
+      // A failure keeps its reservation against the per-IP failure limit.
+      expect([seen.reserved.length, seen.forgiven]).toEqual([1, []]);
       answers.push({ status: ctx.status, error: page(ctx).error, name: page(ctx).name });
     }
     expect(answers[0]).toEqual({ status: 401, error: 'login.invalid_credentials', name: 'login' });
@@ -151,6 +162,16 @@ describe('password sign-in steps', () => {
     await run(ctx);
     expect([ctx.status, ctx.response.get('Retry-After'), page(ctx).error]).toEqual([429, '61', 'login.rate_limited {"minutes":"2"}']);
     expect(seen.authenticated).toEqual([]);
+    expect(seen.reserved).toEqual([]);
+  });
+
+  it('stops an attempt over the per-IP failure limit before the password is checked', async () => {
+    const { seen, run } = setup({ sprayRetryAfter: 900 });
+    const ctx = loginRequest({ _csrf: 'token', email: 'someone-else@example.com', password: 'Summer2025!' });
+    await run(ctx);
+    expect([ctx.status, ctx.response.get('Retry-After'), page(ctx).error, page(ctx).email]).toEqual([429, '900', 'login.rate_limited {"minutes":"15"}', 'someone-else@example.com']);
+    expect(seen.authenticated).toEqual([]);
+    expect(seen.forgiven).toEqual([]);
   });
 
   it('audits the lock an attempt caused, and leaves the account\'s live sessions alone', async () => {

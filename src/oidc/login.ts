@@ -1,7 +1,9 @@
 import type { Context, Middleware, Next } from 'koa';
 import { accountActor, anonymousActor, systemActor } from '../actors/index.js';
 import { formBody, isCsrfValid } from '../pages/index.js';
+import type { RateLimitDecision } from '../rate-limits/index.js';
 import type { AuthenticateResult, User } from '../users/index.js';
+import { limitContext } from './endpoint-limits.js';
 import {
   InteractionFailed,
   effectiveMethods,
@@ -31,6 +33,8 @@ interface LoginAttempt {
   email: string;
   /** Spec 50 §7: org + IP + e-mail (hashed by the limiter), cleared by a successful login. */
   limitKey: string;
+  /** Failed sign-ins from one IP across all e-mails of the organization (password spraying). */
+  sprayKey: string;
   result: AuthenticateResult;
   /** Who signed in, once the password was accepted. */
   user: User;
@@ -87,11 +91,16 @@ export function passwordLoginSteps(deps: OidcDeps, registry: ProviderRegistry): 
       const { org } = interactionOf(ctx);
       const attempt = attemptOf(ctx);
       attempt.limitKey = `${org.id}|${ctx.ip}|${attempt.email.toLowerCase()}`;
-      const limit = await deps.rateLimits.hit('login', attempt.limitKey, { organizationId: org.id, ipAddress: ctx.ip });
-      if (!limit.isAllowed) {
-        ctx.set('Retry-After', String(limit.retryAfter));
-        throw new LoginRejected('login.rate_limited', 429, { minutes: String(Math.max(1, Math.ceil(limit.retryAfter / 60))) });
-      }
+      throwIfLimited(ctx, await deps.rateLimits.hit('login', attempt.limitKey, limitContext(ctx, org)));
+      await next();
+    },
+
+    // Reserved before the password is checked, so concurrent attempts cannot overshoot; a success gives it back.
+    async function limitFailuresPerIp(ctx: Context, next: Next) {
+      const { org } = interactionOf(ctx);
+      const attempt = attemptOf(ctx);
+      attempt.sprayKey = `${org.id}|${ctx.ip}`;
+      throwIfLimited(ctx, await deps.rateLimits.reserve('login_ip_failures', attempt.sprayKey, limitContext(ctx, org)));
       await next();
     },
 
@@ -117,7 +126,8 @@ export function passwordLoginSteps(deps: OidcDeps, registry: ProviderRegistry): 
     },
 
     async function clearAttempts(ctx: Context, next: Next) {
-      await deps.rateLimits.reset('login', attemptOf(ctx).limitKey);
+      const attempt = attemptOf(ctx);
+      await Promise.all([deps.rateLimits.reset('login', attempt.limitKey), deps.rateLimits.forgive('login_ip_failures', attempt.sprayKey)]);
       await next();
     },
 
@@ -130,6 +140,13 @@ export function passwordLoginSteps(deps: OidcDeps, registry: ProviderRegistry): 
       await finishInteraction(ctx, interactionOf(ctx), { login: { accountId: attemptOf(ctx).user.id, amr: ['pwd'], remember: true } });
     },
   ];
+}
+
+/** Over a limit: the login page again with a localized message, 429 and `Retry-After`. */
+function throwIfLimited(ctx: Context, decision: RateLimitDecision): void {
+  if (decision.isAllowed) return;
+  ctx.set('Retry-After', String(decision.retryAfter));
+  throw new LoginRejected('login.rate_limited', 429, { minutes: String(Math.max(1, Math.ceil(decision.retryAfter / 60))) });
 }
 
 /** Security events of a password attempt (spec 50 §9-§10); the e-mail is never recorded. */

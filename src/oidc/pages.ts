@@ -26,10 +26,38 @@ function currentOrg(ctx: KoaContextWithOIDC, builtFor: Organization): Organizati
 const AUTO_SUBMIT =
   "var f=document.getElementById('op.logoutForm');var i=document.createElement('input');i.type='hidden';i.name='logout';i.value='yes';f.appendChild(i);f.submit();";
 
+interface HintPayload {
+  sub?: unknown;
+  iat?: unknown;
+  sid?: unknown;
+}
+
+/**
+ * Whether the id_token_hint names this browser's session (OIDC RP-Initiated Logout 1.0 §2), so the
+ * page may sign out without asking. By the time the page renders, the engine has verified the hint's
+ * signature, issuer and audience (a forged or foreign hint is an error page, never a sign-out); like the
+ * engine, and as §2 recommends, its expiry is not held against it. It must still be about this session:
+ * the same subject, a client this session signed in to (with the same `sid` when the token carries one),
+ * and issued at or after this session's sign-in, so an older token of the user (expired or not) only
+ * brings up the confirmation page.
+ */
+export function isHintForThisSession(ctx: KoaContextWithOIDC): boolean {
+  const hint = ctx.oidc.entities.IdTokenHint as { payload?: HintPayload } | undefined;
+  const session = ctx.oidc.session;
+  const clientId = ctx.oidc.client?.clientId;
+  if (!hint?.payload || !session?.accountId || !clientId) return false;
+  const { sub, iat, sid } = hint.payload;
+  if (sub !== session.accountId) return false;
+  const authorization = session.authorizations?.[clientId] as { sid?: string } | undefined;
+  if (!authorization) return false;
+  if (sid !== undefined && sid !== authorization.sid) return false;
+  return typeof iat === 'number' && typeof session.loginTs === 'number' && iat >= session.loginTs;
+}
+
 /**
  * Seed 001 logout page: "Sign out" submits the engine's form with logout=yes (total cleanup);
  * "Return to application" is a plain link to the validated post-logout redirect. With an
- * id_token_hint the page signs out by itself (no confirmation step).
+ * id_token_hint of this very session the page signs out by itself (no confirmation step).
  */
 export function logoutSource(deps: OidcDeps, builtFor: Organization) {
   return async (ctx: KoaContextWithOIDC, form: string) => {
@@ -43,7 +71,7 @@ export function logoutSource(deps: OidcDeps, builtFor: Organization) {
       if (params.state) u.searchParams.set('state', String(params.state));
       returnUrl = u.toString();
     }
-    const autoSubmit = params.id_token_hint ? AUTO_SUBMIT : undefined;
+    const autoSubmit = isHintForThisSession(ctx) ? AUTO_SUBMIT : undefined;
     const locale = localeOf(deps, ctx, org, params.ui_locales);
     const postLogoutOrigins = originsOf(client?.metadata().post_logout_redirect_uris);
     ctx.set('Content-Security-Policy', htmlCsp(postLogoutOrigins, autoSubmit ? [scriptHash(autoSubmit)] : []));

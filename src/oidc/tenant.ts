@@ -2,6 +2,8 @@ import type { Context, Middleware, Next } from 'koa';
 import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
 import { AppError } from '../platform/errors.js';
+import { InputRejected, handOverBody } from '../pages/index.js';
+import { endpointLimits } from './endpoint-limits.js';
 import { interactionRoutes } from './interactions.js';
 import { renderErrorPage, renderNotFoundPage } from './pages.js';
 import type { ProviderRegistry } from './registry.js';
@@ -25,6 +27,7 @@ export function tenantRoutes(deps: OidcDeps, registry: ProviderRegistry, options
   const interactions = interactionRoutes(deps, registry);
   const interactionMiddleware = interactions.routes();
   const mounted = new WeakMap<Provider, Middleware>();
+  const limitEndpoint = endpointLimits(deps);
 
   return async function tenant(ctx: Context, next: Next) {
     const match = ORG_PATH.exec(ctx.path);
@@ -65,7 +68,53 @@ export function tenantRoutes(deps: OidcDeps, registry: ProviderRegistry, options
       mounted.set(provider, handler);
     }
     ctx.state.routeTemplate = `/:org${templateOf(rest)}`;
+    if (!(await limitEndpoint(ctx, org, rest))) return;
+    await handOverBody(ctx);
     await handler(ctx, next);
+    cachePublicDocument(ctx);
+  };
+}
+
+/** The engine's name for the route it answered (`discovery`, `jwks`, `token`…), if any. */
+function engineRoute(ctx: Context): string | undefined {
+  return (ctx as unknown as { oidc?: { route?: string } }).oidc?.route;
+}
+
+/**
+ * Discovery and JWKS are the same for everyone (their URLs come from ISSUER_BASE_URL, not the request),
+ * so shared caches may keep them (spec 10 §12): any origin may read them, hence `*` and no `Vary: Origin`.
+ */
+function cachePublicDocument(ctx: Context): void {
+  const route = engineRoute(ctx);
+  if ((route !== 'discovery' && route !== 'jwks') || ctx.status !== 200) return;
+  ctx.set('Cache-Control', 'public, max-age=300');
+  ctx.set('Access-Control-Allow-Origin', '*');
+  const vary = ctx.response.get('Vary').split(',').map((v) => v.trim()).filter((v) => v !== '' && v.toLowerCase() !== 'origin');
+  if (vary.length > 0) ctx.set('Vary', vary.join(', '));
+  else ctx.remove('Vary');
+}
+
+/**
+ * Input Porta cannot read (InputRejected, from the URL check or a form) on an organization's routes,
+ * answered in the route's vocabulary: the branded error page on browser routes, an OAuth
+ * `invalid_request` on protocol endpoints. Other errors and paths are left to the generic mapper.
+ */
+export function tenantErrorPresenter(deps: OidcDeps, options: TenantRouteOptions = {}) {
+  const forPages = options.pageOrganization ?? (async (org: Organization) => org);
+  return async function presentTenantError(ctx: Context, err: unknown): Promise<boolean> {
+    if (!(err instanceof InputRejected)) return false;
+    const match = ORG_PATH.exec(ctx.path);
+    if (!match) return false;
+    const org = await deps.organizations.findBySlug(match[1]!);
+    if (!org || org.status !== 'active') return false;
+    if (BROWSER_PATH.test(match[2] ?? '/')) {
+      renderErrorPage(ctx, deps, await forPages(org), 'error.generic', 400, 'invalid_request');
+      return true;
+    }
+    ctx.status = 400;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { error: 'invalid_request', error_description: err.message };
+    return true;
   };
 }
 

@@ -1,6 +1,7 @@
-import querystring from 'node:querystring';
+import { IncomingMessage } from 'node:http';
 import type { Context, Next } from 'koa';
 import { AppError } from '../platform/errors.js';
+import { InputRejected, checkCharset, checkJson, decodeUtf8, parseForm } from './input.js';
 
 export const DEFAULT_BODY_LIMIT = 100 * 1024;
 
@@ -70,25 +71,67 @@ function hasBody(ctx: Context): boolean {
   return ctx.request.length !== undefined ? ctx.request.length > 0 : ctx.get('Transfer-Encoding') !== '';
 }
 
-/** The JSON body of an admin request; an empty body is `{}`. */
+/** The JSON body of an admin request; an empty body is `{}`. UTF-8 only, and no NUL or lone surrogate anywhere. */
 export async function jsonBody(ctx: Context): Promise<unknown> {
   const raw = await rawBody(ctx);
   if (raw.length === 0) return {};
   if (!ctx.is('application/json')) {
     throw new AppError('unsupported_media_type', 'unsupported_media_type', 'The request body must be application/json.');
   }
+  checkCharset(ctx.request.charset);
+  let parsed: unknown;
   try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
-  } catch {
+    parsed = JSON.parse(decodeUtf8(raw));
+  } catch (err) {
+    if (err instanceof InputRejected) throw err;
     throw new AppError('invalid', 'invalid_request', 'The request body is not valid JSON.');
   }
+  checkJson(parsed);
+  return parsed;
 }
 
-/** A page form's fields (first value of each); anything but `application/x-www-form-urlencoded` is `{}`. */
+/**
+ * A page form's fields (first value of each); anything but `application/x-www-form-urlencoded` is `{}`.
+ * Malformed encodings, NUL characters and other charsets throw InputRejected.
+ */
 export async function formBody(ctx: Context): Promise<Record<string, string>> {
   if (!ctx.is('application/x-www-form-urlencoded')) return {};
-  const parsed = querystring.parse((await rawBody(ctx)).toString('utf8'));
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(parsed)) out[k] = Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
+  checkCharset(ctx.request.charset);
+  const out = Object.create(null) as Record<string, string>;
+  for (const [k, v] of parseForm(decodeUtf8(await rawBody(ctx), 'form'))) {
+    if (!Object.hasOwn(out, k)) out[k] = v;
+  }
   return out;
+}
+
+/**
+ * Checks a body bound for the OIDC engine and hands it over as the engine expects it, an unread
+ * stream: the engine parses bodies itself and warns about ones an upstream parser consumed. Porta
+ * has read this one (to count it, spec 50 §8, and to refuse what it cannot store), so the engine
+ * gets a request object carrying the same headers and these bytes again, with their Content-Length.
+ */
+export async function handOverBody(ctx: Context): Promise<void> {
+  if (!hasBody(ctx)) return;
+  const raw = await rawBody(ctx);
+  if (ctx.is('application/x-www-form-urlencoded')) {
+    checkCharset(ctx.request.charset);
+    parseForm(decodeUtf8(raw, 'form'));
+  }
+  const replay = new IncomingMessage(ctx.req.socket);
+  // Every byte of the body is pushed below: nothing is left to pull from the socket.
+  replay._read = () => undefined;
+  replay.method = ctx.req.method;
+  replay.url = ctx.req.url;
+  replay.httpVersion = ctx.req.httpVersion;
+  replay.httpVersionMajor = ctx.req.httpVersionMajor;
+  replay.httpVersionMinor = ctx.req.httpVersionMinor;
+  const { 'transfer-encoding': _chunked, ...headers } = ctx.req.headers;
+  replay.headers = { ...headers, 'content-length': String(raw.length) };
+  replay.rawHeaders = ctx.req.rawHeaders;
+  replay.complete = true;
+  replay.push(raw);
+  replay.push(null);
+  ctx.req = replay;
+  ctx.request.req = replay;
+  ctx.response.req = replay;
 }

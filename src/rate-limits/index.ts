@@ -1,1 +1,8 @@
-export { createRateLimitService, type RateLimitDecision, type RateLimitScope, type RateLimitService, type RateLimitServiceDeps } from './service.js';
+export {
+  createRateLimitService,
+  type RateLimitContext,
+  type RateLimitDecision,
+  type RateLimitScope,
+  type RateLimitService,
+  type RateLimitServiceDeps,
+} from './service.js';

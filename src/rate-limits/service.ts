@@ -4,7 +4,17 @@ import type { Log } from '../platform/log.js';
 import { anonymousActor, type Actor } from '../actors/index.js';
 import type { AuditEvent } from '../audit/index.js';
 
-export type RateLimitScope = 'login' | 'magic_link' | 'password_reset' | '2fa_verify' | 'otp_resend' | 'token' | 'introspection' | 'admin_write';
+export type RateLimitScope =
+  | 'login'
+  | 'login_ip_failures'
+  | 'magic_link'
+  | 'password_reset'
+  | '2fa_verify'
+  | 'otp_resend'
+  | 'token'
+  | 'introspection'
+  | 'admin_write'
+  | 'admin_unauthenticated';
 
 export interface RateLimitDecision {
   isAllowed: boolean;
@@ -14,56 +24,102 @@ export interface RateLimitDecision {
   retryAfter: number;
 }
 
+/** Where the limited request came from, for the `security.rate_limited` entry. */
+export interface RateLimitContext {
+  organizationId?: string | null;
+  ipAddress?: string | null;
+  userAgent?: string | null;
+  requestId?: string;
+}
+
 export interface RateLimitServiceDeps {
   kv: Kv;
   log: Log;
-  /** Reads `rate_limit_<scope>_max` and `_window` (spec 40 §5). */
+  /** Reads `rate_limit_<scope>_max` and `_window` (spec 40 §5, migrations 001 and 007). */
   settings: { getNumber(key: string): Promise<number>; getDuration(key: string): Promise<number> };
   audit: { recordSafely(actor: Actor, event: AuditEvent): Promise<void> };
 }
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 32);
+const counterKey = (scope: RateLimitScope, key: string) => `porta:ratelimit:${scope}:${hashKey(key)}`;
 
 export type RateLimitService = ReturnType<typeof createRateLimitService>;
 
 /**
- * Fixed windows in the ephemeral store; the first hit sets the expiry (spec 50 §7). A store failure
- * fails open with a warning. The first rejection per key and window is audited as `security.rate_limited`.
+ * Fixed windows in the ephemeral store: `Kv.increment` adds and sets the expiry of a window's first
+ * hit in one atomic step (spec 50 §7). A store failure fails open with a warning. The first rejection
+ * per key and window is audited as `security.rate_limited`; the key itself (an IP, an e-mail) only hashed.
  */
 export function createRateLimitService({ kv, log, settings, audit }: RateLimitServiceDeps) {
+  async function limitOf(scope: RateLimitScope): Promise<{ max: number; window: number }> {
+    const [max, window] = await Promise.all([settings.getNumber(`rate_limit_${scope}_max`), settings.getDuration(`rate_limit_${scope}_window`)]);
+    return { max, window };
+  }
+
+  async function auditFirstRejection(scope: RateLimitScope, key: string, limit: { max: number; window: number }, retryAfter: number, context: RateLimitContext) {
+    const keyHash = hashKey(key);
+    const isFirst = await kv.set(`porta:ratelimit:${scope}:${keyHash}:audited`, '1', { ttlSeconds: retryAfter, onlyIfAbsent: true });
+    if (!isFirst) return;
+    const from = { ip: context.ipAddress, userAgent: context.userAgent, requestId: context.requestId };
+    await audit.recordSafely(anonymousActor(from, 'system'), {
+      eventType: 'security.rate_limited',
+      eventCategory: 'security',
+      organizationId: context.organizationId ?? null,
+      description: `Rate limit exceeded (${scope}).`,
+      metadata: { scope, keyHash, limit: limit.max, window: limit.window },
+    });
+  }
+
+  /** Counts one use; `forgiven` uses of the window (successes) are taken off before comparing. */
+  async function count(scope: RateLimitScope, key: string, context: RateLimitContext, isForgivable: boolean): Promise<RateLimitDecision> {
+    let limit = 0;
+    try {
+      const settingsOfScope = await limitOf(scope);
+      limit = settingsOfScope.max;
+      const counter = await kv.increment(counterKey(scope, key), settingsOfScope.window);
+      const forgiven = isForgivable ? Number((await kv.get(`${counterKey(scope, key)}:forgiven`)) ?? 0) : 0;
+      const used = counter.count - (Number.isSafeInteger(forgiven) ? forgiven : 0);
+      const retryAfter = Math.max(1, Math.ceil(counter.ttlSeconds ?? settingsOfScope.window));
+      const decision = { isAllowed: used <= limit, limit, remaining: Math.max(0, limit - used), retryAfter };
+      if (!decision.isAllowed) {
+        await auditFirstRejection(scope, key, settingsOfScope, retryAfter, context).catch((err: unknown) => log.warn({ err, scope }, 'rate_limit.audit_failed'));
+      }
+      return decision;
+    } catch (err) {
+      log.warn({ err, scope }, 'rate_limit.store_unavailable');
+      return { isAllowed: true, limit, remaining: limit, retryAfter: 0 };
+    }
+  }
+
   return {
-    async hit(scope: RateLimitScope, key: string, context: { organizationId?: string | null; ipAddress?: string | null } = {}): Promise<RateLimitDecision> {
-      let limit = 0;
+    /** Counts one request against `scope` for `key`. */
+    hit(scope: RateLimitScope, key: string, context: RateLimitContext = {}): Promise<RateLimitDecision> {
+      return count(scope, key, context, false);
+    },
+
+    /**
+     * Counts one attempt before it runs, for limits on failures: an attempt that then succeeds is given
+     * back with `forgive`. Counting first keeps concurrent attempts within the limit: of `max + s`
+     * attempts let through, at most `max` can fail when `s` succeed.
+     */
+    reserve(scope: RateLimitScope, key: string, context: RateLimitContext = {}): Promise<RateLimitDecision> {
+      return count(scope, key, context, true);
+    },
+
+    /** Gives back a reserved attempt that succeeded, until its window ends. Best effort. */
+    async forgive(scope: RateLimitScope, key: string): Promise<void> {
       try {
-        const [max, window] = await Promise.all([
-          settings.getNumber(`rate_limit_${scope}_max`),
-          settings.getDuration(`rate_limit_${scope}_window`),
-        ]);
-        limit = max;
-        const keyHash = hashKey(key);
-        const counter = await kv.increment(`porta:ratelimit:${scope}:${keyHash}`, window);
-        const retryAfter = Math.max(1, Math.ceil(counter.ttlSeconds ?? window));
-        const decision = { isAllowed: counter.count <= limit, limit, remaining: Math.max(0, limit - counter.count), retryAfter };
-        if (counter.count === limit + 1) {
-          await audit.recordSafely(anonymousActor({ ip: context.ipAddress }, 'system'), {
-            eventType: 'security.rate_limited',
-            eventCategory: 'security',
-            organizationId: context.organizationId ?? null,
-            description: `Rate limit exceeded (${scope}).`,
-            metadata: { scope, keyHash, limit, window },
-          });
-        }
-        return decision;
+        const ttl = await kv.ttl(counterKey(scope, key));
+        if (ttl !== null && ttl > 0) await kv.increment(`${counterKey(scope, key)}:forgiven`, ttl);
       } catch (err) {
         log.warn({ err, scope }, 'rate_limit.store_unavailable');
-        return { isAllowed: true, limit, remaining: limit, retryAfter: 0 };
       }
     },
 
     /** Clears a counter (successful login). Best effort. */
     async reset(scope: RateLimitScope, key: string): Promise<void> {
       try {
-        await kv.delete(`porta:ratelimit:${scope}:${hashKey(key)}`);
+        await kv.delete(counterKey(scope, key), `${counterKey(scope, key)}:audited`, `${counterKey(scope, key)}:forgiven`);
       } catch (err) {
         log.warn({ err, scope }, 'rate_limit.store_unavailable');
       }

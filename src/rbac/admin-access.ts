@@ -15,7 +15,7 @@ import type { Client } from '../clients/index.js';
 import type { Organization } from '../organizations/index.js';
 import { AppError } from '../platform/errors.js';
 import type { Queryable } from '../platform/db/index.js';
-import type { User } from '../users/index.js';
+import { hasUsableSessions, type User } from '../users/index.js';
 
 /** `super_admin_user_id` (spec 20 §3.3): the bootstrap admin, read-only. */
 export const SUPER_ADMIN_USER_KEY = 'super_admin_user_id';
@@ -138,7 +138,7 @@ export function createAdminAccess(deps: AdminAccessDeps) {
         if (!BUILT_IN_ADMIN_CLIENT_IDS.has(token.clientId)) throw unauthorized('Tokens of this client are not accepted by the Admin API.');
         const user = await deps.users.findById(org.id, token.accountId);
         if (!user) throw unauthorized();
-        if (user.status !== 'active') throw unauthorized('The account is not active.');
+        if (!hasUsableSessions(user)) throw unauthorized('The account is not active.');
         const powers = await access.powersOfUser(user);
         if (powers.roles.length === 0) throw new AppError('forbidden', 'forbidden', 'This account holds no admin role.');
         return adminActor({ userId: user.id, organizationId: org.id, permissions: powers.permissions, isSuperAdmin: powers.isSuperAdmin }, from);

@@ -1,6 +1,6 @@
 export { createUserService, type UserService, type UserServiceDeps, type UserPage, type TwoFactorSummary } from './service.js';
 export { DEFAULT_ADMIN_LOCK_REASON, profileColumns, superAdminProtected, type Precondition, type StatusInput, type UpdateUserCommand, type UserStatusAction } from './writes.js';
-export { LOCKOUT_DEFAULTS, type AuthenticateResult, type AuthFailureReason, type UserSettings } from './authenticate.js';
+export { LOCKOUT_DEFAULTS, hasUsableSessions, type AuthenticateResult, type AuthFailureReason, type UserSettings } from './authenticate.js';
 export { createPasswordHasher, OWASP_ARGON2ID_PARAMS, type PasswordHasher, type PasswordHashParams } from './passwords.js';
 export { standardClaims, type ClaimsUser } from './claims.js';
 export type { User, UserAddress } from './repo.js';

@@ -79,7 +79,7 @@ export const USER_COLUMNS = {
 export type UserColumnValues = Partial<Record<keyof typeof USER_COLUMNS, unknown>>;
 
 const SORT_COLUMNS: Record<UserSortBy, string> = {
-  email: 'email',
+  email: 'lower(email)',
   given_name: 'given_name',
   family_name: 'family_name',
   created_at: 'created_at',
@@ -163,11 +163,6 @@ function filterSql(orgId: string, f: Omit<UserSearch, 'sortBy'>): { where: strin
   return { where, params };
 }
 
-export interface Credentials {
-  user: User;
-  passwordHash: string | null;
-}
-
 export type UserRepo = ReturnType<typeof createUserRepo>;
 
 export function createUserRepo(db: Db) {
@@ -206,14 +201,8 @@ export function createUserRepo(db: Db) {
     },
 
     async findByEmail(orgId: string, email: string): Promise<User | null> {
-      const row = await db.maybeOne<Row>('SELECT * FROM users WHERE organization_id = $1 AND email = $2', [orgId, email]);
+      const row = await db.maybeOne<Row>('SELECT * FROM users WHERE organization_id = $1 AND lower(email) = lower($2)', [orgId, email]);
       return row ? rowToUser(row) : null;
-    },
-
-    /** The user with its password hash, for the login check only. */
-    async findCredentialsByEmail(orgId: string, email: string): Promise<Credentials | null> {
-      const row = await db.maybeOne<Row>('SELECT * FROM users WHERE organization_id = $1 AND email = $2', [orgId, email]);
-      return row ? { user: rowToUser(row), passwordHash: str(row.password_hash) } : null;
     },
 
     async list(orgId: string, f: UserListFilter): Promise<{ rows: User[]; total: number }> {
@@ -269,22 +258,47 @@ export function createUserRepo(db: Db) {
     },
 
     /**
-     * One failed password check of an active user, atomically (spec 50 §10): the row lock serialises
-     * concurrent attempts, and the threshold is compared with the incremented value of the same statement.
+     * Reserves one password check of an active user before it runs (spec 50 §10, issue 10): the counter
+     * counts every check as failed until it succeeds, so no more than `threshold` run per lockout window
+     * whatever the concurrency. The reservation that reaches the threshold locks the account in the same
+     * statement (if its password is right, `confirmPasswordCheck` lifts that lock); one made past the
+     * threshold (it was lowered) locks it without a check. Returns the count including this attempt and
+     * the hash to check, or null when the user is not active. The row lock serialises concurrent reservations.
      */
-    async recordFailure(orgId: string, id: string, at: Date, threshold: number): Promise<{ failedLoginCount: number; isLocked: boolean } | null> {
-      const row = await db.maybeOne<{ failed_login_count: number; status: string }>(
-        `UPDATE users SET
-           failed_login_count = failed_login_count + 1,
-           last_failed_login_at = $3,
-           status = CASE WHEN failed_login_count + 1 >= $4 THEN 'locked' ELSE status END,
-           locked_reason = CASE WHEN failed_login_count + 1 >= $4 THEN 'auto_lockout' ELSE locked_reason END,
-           locked_at = CASE WHEN failed_login_count + 1 >= $4 THEN $3 ELSE locked_at END
-         WHERE organization_id = $1 AND id = $2 AND status = 'active'
-         RETURNING failed_login_count, status`,
-        [orgId, id, at, threshold],
+    async reservePasswordCheck(orgId: string, id: string, at: Date, threshold: number): Promise<{ attempt: number; passwordHash: string | null } | null> {
+      // The count need not survive a crash, and waiting for the WAL flush would make a known account's
+      // failed sign-in measurably slower than an unknown one's (which matches no row and writes nothing).
+      const row = await db.transaction(async () => {
+        await db.query('SET LOCAL synchronous_commit TO OFF');
+        return db.maybeOne<{ failed_login_count: number; password_hash: string | null }>(
+          `UPDATE users SET
+             failed_login_count = failed_login_count + 1,
+             last_failed_login_at = $3,
+             status = CASE WHEN failed_login_count + 1 >= $4 THEN 'locked' ELSE status END,
+             locked_reason = CASE WHEN failed_login_count + 1 >= $4 THEN 'auto_lockout' ELSE locked_reason END,
+             locked_at = CASE WHEN failed_login_count + 1 >= $4 THEN $3 ELSE locked_at END
+           WHERE organization_id = $1 AND id = $2 AND status = 'active'
+           RETURNING failed_login_count, password_hash`,
+          [orgId, id, at, threshold],
+        );
+      });
+      return row ? { attempt: Number(row.failed_login_count), passwordHash: str(row.password_hash) } : null;
+    },
+
+    /**
+     * A reserved check (made `at`) found the password right: resets the counter and gives back the
+     * failure time the reservation wrote, provided the account is still active, or still under the lock
+     * this very reservation took (`isLockHolder`), which it lifts. Null otherwise: a concurrent failure
+     * locked the account first, or an admin changed its status.
+     */
+    async confirmPasswordCheck(orgId: string, id: string, check: { at: Date; previousFailedAt: string | null; isLockHolder: boolean }): Promise<User | null> {
+      return updateWhere(
+        orgId, id,
+        `failed_login_count = 0, status = 'active', locked_reason = NULL, locked_at = NULL,
+         last_failed_login_at = CASE WHEN last_failed_login_at = $3 THEN $4::timestamptz ELSE last_failed_login_at END`,
+        [check.at, check.previousFailedAt, check.isLockHolder],
+        "AND (status = 'active' OR ($5 AND status = 'locked' AND locked_reason = 'auto_lockout' AND locked_at = $3))",
       );
-      return row ? { failedLoginCount: Number(row.failed_login_count), isLocked: row.status === 'locked' } : null;
     },
 
     /** Lifts an automatic lock taken at or before `lockedBefore`; false when another request already did or it is an admin lock. */

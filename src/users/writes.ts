@@ -242,7 +242,7 @@ export function profileColumns(data: z.output<typeof UpdateUserInput>): UserColu
 
 function mapWriteError(err: unknown): unknown {
   const e = err as { code?: string; constraint?: string };
-  if (e.code === '23505' && e.constraint === 'users_organization_id_email_key') return userEmailTaken();
+  if (e.code === '23505' && e.constraint === 'users_organization_lower_email_key') return userEmailTaken();
   if (e.code === '23503' && e.constraint === 'users_organization_id_fkey') return organizationNotFound();
   return err;
 }

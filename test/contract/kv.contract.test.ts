@@ -136,6 +136,50 @@ function kvContract(name: string, makeKv: () => KvHarness) {
       });
     });
 
+    describe('compareAndSet', () => {
+      it('replaces the value only while it still holds the expected one, keeping the expiry', async () => {
+        await kv.set('code', 'fresh', { ttlSeconds: 60 });
+        expect(await kv.compareAndSet('code', 'stale', 'used')).toBe(false);
+        expect(await kv.get('code')).toBe('fresh');
+        expect(await kv.compareAndSet('code', 'fresh', 'used')).toBe(true);
+        expect(await kv.get('code')).toBe('used');
+        expectTtlNear(await kv.ttl('code'), 60);
+        expect(await kv.compareAndSet('code', 'fresh', 'used again')).toBe(false);
+        expect(await kv.get('code')).toBe('used');
+      });
+
+      it('refuses a missing or expired key and does not create it', async () => {
+        expect(await kv.compareAndSet('missing', '', 'v')).toBe(false);
+        expect(await kv.get('missing')).toBeNull();
+        await kv.set('code', 'fresh', { ttlSeconds: 0.15 });
+        await advance(300);
+        expect(await kv.compareAndSet('code', 'fresh', 'used')).toBe(false);
+        expect(await kv.get('code')).toBeNull();
+      });
+
+      it('lets exactly one of many concurrent callers that read the same value win', async () => {
+        await kv.set('code', 'fresh', { ttlSeconds: 60 });
+        const seen = await Promise.all(Array.from({ length: 25 }, () => kv.get('code')));
+        const wins = await Promise.all(seen.map((value, i) => kv.compareAndSet('code', value!, `used by ${i}`)));
+        expect(wins.filter(Boolean)).toHaveLength(1);
+        expect(await kv.get('code')).toBe(`used by ${wins.indexOf(true)}`);
+      });
+
+      it('compares whole values, not prefixes, and keeps unicode intact', async () => {
+        await kv.set('a', 'héllo ✓', { ttlSeconds: 60 });
+        expect(await kv.compareAndSet('a', 'héllo', 'x')).toBe(false);
+        expect(await kv.compareAndSet('a', 'héllo ✓ ', 'x')).toBe(false);
+        expect(await kv.compareAndSet('a', 'héllo ✓', 'wörld ✓')).toBe(true);
+        expect(await kv.get('a')).toBe('wörld ✓');
+      });
+
+      it('refuses a set like Redis WRONGTYPE', async () => {
+        await kv.setAdd('s', ['x'], 60);
+        await expect(kv.compareAndSet('s', 'x', 'y')).rejects.toMatchObject({ name: 'KvTypeError', code: 'kv_wrong_type' });
+        expect(await kv.setMembers('s')).toEqual(['x']);
+      });
+    });
+
     describe('delete', () => {
       it('removes keys of any type and counts only those that existed', async () => {
         await kv.set('a', '1', { ttlSeconds: 60 });
@@ -319,6 +363,7 @@ function kvContract(name: string, makeKv: () => KvHarness) {
         await kv.setAdd('s', ['mine'], 60);
         expect(await other.get('a')).toBeNull();
         expect(await other.getDel('a')).toBeNull();
+        expect(await other.compareAndSet('a', 'mine', 'theirs')).toBe(false);
         expect(await other.delete('a', 'c', 's')).toBe(0);
         expect((await other.increment('c', 60)).count).toBe(1);
         expect(await other.setMembers('s')).toEqual([]);
@@ -343,6 +388,7 @@ function kvContract(name: string, makeKv: () => KvHarness) {
           () => kv.get('a'),
           () => kv.set('a', 'v', { ttlSeconds: 60 }),
           () => kv.getDel('a'),
+          () => kv.compareAndSet('a', 'v', 'w'),
           () => kv.delete('a'),
           () => kv.increment('c', 60),
           () => kv.ttl('a'),

@@ -20,6 +20,8 @@ import {
 
 const log = createLog({ env: 'test', level: 'silent' });
 const epoch = (clock: Clock) => Math.floor(clock.now() / 1000);
+/** oidc-provider's own InvalidGrant, as its token endpoint answers it. */
+const invalidGrant = { name: 'InvalidGrant', error: 'invalid_grant', statusCode: 400 };
 
 interface Stores {
   db: Db;
@@ -85,7 +87,7 @@ function adapterSuite(open: () => Promise<Stores>) {
       await a('AuthorizationCode').consume('code1');
       expect((await a('AuthorizationCode').find('code1'))?.consumed).toBe(epoch(stores.clock));
       expect(await stores.kv.ttl('porta:oidc:AuthorizationCode:code1')).toBeGreaterThan(598);
-      await a('AuthorizationCode').consume('missing');
+      await expect(a('AuthorizationCode').consume('missing')).rejects.toMatchObject(invalidGrant);
     });
 
     it('finds a device code by user code', async () => {
@@ -140,6 +142,7 @@ function adapterSuite(open: () => Promise<Stores>) {
       await a('RefreshToken').consume('rt2');
       expect((await a('RefreshToken').find('rt2'))?.consumed).toBe(epoch(stores.clock));
       expect((await row('rt2', 'RefreshToken'))?.consumed_at).toEqual(new Date(stores.clock.now()));
+      await expect(a('RefreshToken').consume('missing')).rejects.toMatchObject(invalidGrant);
     });
 
     it('destroys one row of its own model only', async () => {
@@ -148,6 +151,71 @@ function adapterSuite(open: () => Promise<Stores>) {
       await a('AccessToken').destroy('same');
       expect(await a('AccessToken').find('same')).toBeUndefined();
       expect(await a('RefreshToken').find('same')).toBeDefined();
+    });
+  });
+
+  describe('single use under concurrency', () => {
+    const N = 20;
+
+    /** A grant with an access token, a refresh token and a code, as a first redemption leaves it. */
+    async function issuedGrant(g: string) {
+      await a('Grant').upsert(g, { jti: g, kind: 'Grant' }, 3600);
+      await a('AccessToken').upsert(`at-${g}`, { jti: `at-${g}`, grantId: g }, 3600);
+      await a('RefreshToken').upsert(`rt-${g}`, { jti: `rt-${g}`, kind: 'RefreshToken', grantId: g }, 3600);
+      await a('AuthorizationCode').upsert(`code-${g}`, { jti: `code-${g}`, kind: 'AuthorizationCode', grantId: g }, 600);
+    }
+
+    async function expectRevoked(g: string) {
+      expect(await a('Grant').find(g)).toBeUndefined();
+      expect(await a('AccessToken').find(`at-${g}`)).toBeUndefined();
+      expect(await a('RefreshToken').find(`rt-${g}`)).toBeUndefined();
+      expect(await a('AuthorizationCode').find(`code-${g}`)).toBeUndefined();
+    }
+
+    const race = (model: string, id: string) => Promise.allSettled(Array.from({ length: N }, () => a(model).consume(id)));
+    const losers = (results: PromiseSettledResult<unknown>[]) =>
+      results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Record<string, unknown>);
+
+    it('lets one of N concurrent consumers of an authorization code win; the others revoke its grant and get invalid_grant', async () => {
+      await issuedGrant('g1');
+      await issuedGrant('g2');
+      const results = await race('AuthorizationCode', 'code-g1');
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const lost = losers(results);
+      expect(lost).toHaveLength(N - 1);
+      for (const err of lost) expect(err).toMatchObject({ ...invalidGrant, error_detail: 'authorization code already consumed' });
+      await expectRevoked('g1');
+      expect(await a('Grant').find('g2')).toBeDefined();
+      expect(await a('AuthorizationCode').find('code-g2')).toBeDefined();
+    });
+
+    it('lets one of N concurrent rotations of a refresh token win; the others revoke its grant and get invalid_grant', async () => {
+      await issuedGrant('g1');
+      await issuedGrant('g2');
+      const results = await race('RefreshToken', 'rt-g1');
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const err of losers(results)) expect(err).toMatchObject({ ...invalidGrant, error_detail: 'refresh token already used' });
+      await expectRevoked('g1');
+      expect(await a('RefreshToken').find('rt-g2')).toBeDefined();
+    });
+
+    it('lets one of N concurrent uses of a pushed request win; the others get invalid_request_uri and revoke nothing', async () => {
+      await issuedGrant('g1');
+      await a('PushedAuthorizationRequest').upsert('par1', { jti: 'par1', kind: 'PushedAuthorizationRequest', request: 'x' }, 60);
+      const results = await race('PushedAuthorizationRequest', 'par1');
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const lost = losers(results);
+      expect(lost).toHaveLength(N - 1);
+      for (const err of lost) expect(err).toMatchObject({ name: 'InvalidRequestUri', error: 'invalid_request_uri', statusCode: 400 });
+      expect((await a('PushedAuthorizationRequest').find('par1'))?.consumed).toBe(epoch(stores.clock));
+      expect(await a('Grant').find('g1')).toBeDefined();
+    });
+
+    it('treats a consume after the first like a concurrent loser', async () => {
+      await issuedGrant('g1');
+      await a('AuthorizationCode').consume('code-g1');
+      await expect(a('AuthorizationCode').consume('code-g1')).rejects.toMatchObject(invalidGrant);
+      await expectRevoked('g1');
     });
   });
 
@@ -235,8 +303,9 @@ function adapterSuite(open: () => Promise<Stores>) {
 
     await b('Session').destroy('s1');
     await b('AccessToken').destroy('at1');
-    await b('AuthorizationCode').consume('c1');
-    await b('AccessToken').consume('at1');
+    // Another organization's artifact is never found, so consuming it loses without revoking anything.
+    await expect(b('AuthorizationCode').consume('c1')).rejects.toMatchObject(invalidGrant);
+    await expect(b('AccessToken').consume('at1')).rejects.toMatchObject(invalidGrant);
     await Promise.all(['AccessToken', 'AuthorizationCode'].map((m) => b(m).revokeByGrantId('g1')));
     expect(await b.revokeGrantsByIds(['g1'])).toBe(0);
     await expect(b('Session').upsert('s1', { jti: 's1' }, 60)).rejects.toThrow(/another organization/);

@@ -1,6 +1,6 @@
 import { expectAppError } from '../support/errors.js';
 import { onEachDatabase, type OpenDb } from '../support/databases.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMigrator, type Db } from '../../src/platform/db/index.js';
 import { createManualClock, type ManualClock } from '../../src/platform/clock.js';
 import { createMemoryKv } from '../../src/platform/kv/index.js';
@@ -15,16 +15,24 @@ const HOUR = 60 * MINUTE;
 const PASSWORD = 'correct horse battery';
 const SYSTEM = systemActor();
 
-/** Counts Argon2 verifications so equal work per login path can be asserted. */
+/**
+ * Counts Argon2 verifications so equal work per login path can be asserted; `verify` counts checks
+ * against an account's own hash. `hold` can keep chosen checks waiting, to line up a race.
+ */
 function countingHasher(inner: PasswordHasher) {
   const counter = { verify: 0, dummy: 0 };
+  const state: { hold: ((plain: string) => Promise<void>) | null } = { hold: null };
   const hasher: PasswordHasher = {
     params: inner.params,
     hash: (p) => inner.hash(p),
-    verify: (h, p) => ((counter.verify += 1), inner.verify(h, p)),
+    verify: async (h, p) => {
+      counter.verify += 1;
+      await state.hold?.(p);
+      return inner.verify(h, p);
+    },
     verifyDummy: (p) => ((counter.dummy += 1), inner.verifyDummy(p)),
   };
-  return { hasher, counter, reset: () => Object.assign(counter, { verify: 0, dummy: 0 }) };
+  return { hasher, counter, state, reset: () => Object.assign(counter, { verify: 0, dummy: 0 }) };
 }
 
 function userSuite(open: OpenDb) {
@@ -274,14 +282,16 @@ function userSuite(open: OpenDb) {
         [suspended.email, PASSWORD, 'status_suspended', { userId: suspended.id }],
         [locked.email, PASSWORD, 'status_locked', { userId: locked.id }],
         [passwordless.email, PASSWORD, 'no_password', { userId: passwordless.id }],
-        [inactive.email, 'wrong password!', 'bad_password', { userId: inactive.id }],
-        [locked.email, 'wrong password!', 'bad_password', { userId: locked.id }],
+        [inactive.email, 'wrong password!', 'status_inactive', { userId: inactive.id }],
+        [locked.email, 'wrong password!', 'status_locked', { userId: locked.id }],
       ];
       for (const [address, password, reason, extra] of cases) {
         hashing.reset();
         const result = await users.authenticate(orgA, address, password);
         expect(result).toEqual({ ok: false, reason, ...extra });
         expect(hashing.counter.verify + hashing.counter.dummy, `${reason} verifications`).toBe(1);
+        // Only an active account's own hash is ever checked; the others spend a dummy check.
+        expect(hashing.counter.verify, `${reason} checks of the account's hash`).toBe(reason === 'bad_password' ? 1 : 0);
       }
       // Non-active accounts never count failures.
       expect((await users.getById(orgA, inactive.id)).failedLoginCount).toBe(0);
@@ -329,6 +339,107 @@ function userSuite(open: OpenDb) {
       }
     });
 
+    describe('lockout races (issue 10): never more than threshold checks per lockout window', () => {
+      const THRESHOLD = 3;
+      const ROUNDS = 8;
+      const withThreshold = async (fn: () => Promise<void>) => {
+        settings.set('account_lockout_threshold', THRESHOLD);
+        try {
+          await fn();
+        } finally {
+          settings.delete('account_lockout_threshold');
+          hashing.state.hold = null;
+        }
+      };
+
+      it('N concurrent wrong passwords, then the right one: at most threshold checks, the right one refused', () =>
+        withThreshold(async () => {
+          for (let round = 0; round < ROUNDS; round++) {
+            const user = await users.create(SYSTEM, orgA, { email: email('burst'), password: PASSWORD });
+            await signIn(orgA, user.id);
+            hashing.reset();
+            const burst = await Promise.all(Array.from({ length: 4 * THRESHOLD }, () => users.authenticate(orgA, user.email, 'wrong password!')));
+            expect(hashing.counter.verify, `round ${round}`).toBe(THRESHOLD);
+            expect(hashing.counter.verify + hashing.counter.dummy).toBe(4 * THRESHOLD);
+            expect(burst.filter((r) => !r.ok && r.locked)).toHaveLength(1);
+            expect(burst.filter((r) => !r.ok && r.reason === 'bad_password')).toHaveLength(THRESHOLD);
+            expect(await users.authenticate(orgA, user.email, PASSWORD)).toEqual({ ok: false, reason: 'status_locked', userId: user.id });
+            expect(hashing.counter.verify).toBe(THRESHOLD);
+            expect(await users.getById(orgA, user.id)).toMatchObject({ status: 'locked', lockedReason: 'auto_lockout', failedLoginCount: THRESHOLD });
+            // The automatic lock ended nothing the owner holds.
+            expect(await holdings(user.id)).toEqual(SIGNED_IN);
+          }
+        }));
+
+      it('the right password inside the burst is accepted only while the window has room, and resets it', () =>
+        withThreshold(async () => {
+          for (let round = 0; round < ROUNDS; round++) {
+            const user = await users.create(SYSTEM, orgA, { email: email('mixed'), password: PASSWORD });
+            hashing.reset();
+            const attempts = Array.from({ length: 4 * THRESHOLD }, (_, i) => (i === 2 * THRESHOLD ? PASSWORD : 'wrong password!'));
+            const results = await Promise.all(attempts.map((p) => users.authenticate(orgA, user.email, p)));
+            const successes = results.filter((r) => r.ok).length;
+            const after = await users.getById(orgA, user.id);
+            // A success resets the count and opens a new window: at most threshold checks on each side of it.
+            expect(hashing.counter.verify, `round ${round}`).toBeLessThanOrEqual(THRESHOLD * (1 + successes));
+            if (successes === 0) expect(after).toMatchObject({ status: 'locked', failedLoginCount: THRESHOLD });
+            expect(after.failedLoginCount).toBeLessThanOrEqual(THRESHOLD);
+          }
+        }));
+
+      it('refuses the right password without checking it while the last allowed checks are still running', () =>
+        withThreshold(async () => {
+          for (let round = 0; round < 3; round++) {
+            const user = await users.create(SYSTEM, orgA, { email: email('held'), password: PASSWORD });
+            hashing.reset();
+            let release!: () => void;
+            const gate = new Promise<void>((resolve) => (release = resolve));
+            hashing.state.hold = (plain) => (plain === PASSWORD ? Promise.resolve() : gate);
+            const wrong = Array.from({ length: THRESHOLD }, () => users.authenticate(orgA, user.email, 'wrong password!'));
+            await vi.waitFor(() => expect(hashing.counter.verify).toBe(THRESHOLD));
+            // Every attempt of the window is taken, none has failed yet: the right password is not evaluated.
+            expect(await users.authenticate(orgA, user.email, PASSWORD)).toEqual({ ok: false, reason: 'status_locked', userId: user.id });
+            expect(hashing.counter.verify).toBe(THRESHOLD);
+            release();
+            const results = await Promise.all(wrong);
+            expect(results.filter((r) => !r.ok && r.locked)).toEqual([{ ok: false, reason: 'bad_password', userId: user.id, failedCount: THRESHOLD, locked: true, threshold: THRESHOLD }]);
+            expect(await users.authenticate(orgA, user.email, PASSWORD)).toMatchObject({ ok: false, reason: 'status_locked' });
+            expect(hashing.counter.verify).toBe(THRESHOLD);
+          }
+        }));
+
+      it('accepts the right password as the last allowed check, lifting the lock its own reservation took', () =>
+        withThreshold(async () => {
+          const user = await users.create(SYSTEM, orgA, { email: email('last'), password: PASSWORD });
+          let release!: () => void;
+          const gate = new Promise<void>((resolve) => (release = resolve));
+          hashing.state.hold = (plain) => (plain === PASSWORD ? Promise.resolve() : gate);
+          hashing.reset();
+          const wrong = Array.from({ length: THRESHOLD - 1 }, () => users.authenticate(orgA, user.email, 'wrong password!'));
+          await vi.waitFor(() => expect(hashing.counter.verify).toBe(THRESHOLD - 1));
+          expect(await users.authenticate(orgA, user.email, PASSWORD)).toMatchObject({ ok: true, user: { status: 'active', failedLoginCount: 0, lockedAt: null } });
+          release();
+          expect((await Promise.all(wrong)).filter((r) => !r.ok && r.locked)).toEqual([]);
+          expect(await users.getById(orgA, user.id)).toMatchObject({ status: 'active', lockedReason: null });
+        }));
+
+      it('locks without a check when the count already reached a lowered threshold', async () => {
+        const user = await users.create(SYSTEM, orgA, { email: email('lower'), password: PASSWORD });
+        for (let i = 0; i < 3; i++) await users.authenticate(orgA, user.email, 'wrong password!');
+        settings.set('account_lockout_threshold', 2);
+        try {
+          hashing.reset();
+          expect(await users.authenticate(orgA, user.email, PASSWORD)).toEqual({
+            ok: false, reason: 'status_locked', userId: user.id, failedCount: 4, locked: true, threshold: 2,
+          });
+          expect([hashing.counter.verify, hashing.counter.dummy]).toEqual([0, 1]);
+          expect(await users.getById(orgA, user.id)).toMatchObject({ status: 'locked', lockedReason: 'auto_lockout' });
+        } finally {
+          settings.delete('account_lockout_threshold');
+        }
+      });
+    });
+
     it('unlocks an automatic lock once the cooldown has elapsed, then evaluates the password', async () => {
       settings.set('account_lockout_threshold', 2);
       settings.set('account_lockout_cooldown_minutes', 10);
@@ -368,9 +479,12 @@ function userSuite(open: OpenDb) {
       const user = await users.create(SYSTEM, orgA, { email: email('reset'), password: PASSWORD });
       await users.authenticate(orgA, user.email, 'wrong password!');
       await users.authenticate(orgA, user.email, 'wrong password!');
-      expect((await users.getById(orgA, user.id)).failedLoginCount).toBe(2);
+      const failedAt = new Date(clock.now()).toISOString();
+      expect(await users.getById(orgA, user.id)).toMatchObject({ failedLoginCount: 2, lastFailedLoginAt: failedAt });
+      clock.advance(MINUTE);
       expect(await users.authenticate(orgA, user.email, PASSWORD)).toMatchObject({ ok: true, user: { failedLoginCount: 0 } });
-      expect((await users.getById(orgA, user.id)).failedLoginCount).toBe(0);
+      // The successful check is not left behind as a failure.
+      expect(await users.getById(orgA, user.id)).toMatchObject({ failedLoginCount: 0, lastFailedLoginAt: failedAt });
     });
 
     it('a password reset (clearLockout) lifts an automatic lock', async () => {

@@ -3,18 +3,41 @@ import { cliConfig } from '../server-config.js';
 import { printJson, printTable, printLine } from '../output.js';
 import { CliError, EXIT, type GlobalOptions } from '../context.js';
 import { withDirectDb } from '../database.js';
+import { createMigrator, type GrantResult } from '../../platform/db/index.js';
+import type { Config } from '../../config/index.js';
+
+/** `--app-role`, else PORTA_APP_ROLE; none on the embedded database, which has one role. */
+export function appRoleOf(config: Readonly<Config>, option: string | undefined): string | undefined {
+  return option ?? (config.database.kind === 'postgres' ? config.database.appRole : undefined);
+}
+
+export function printGrant(grant: GrantResult): void {
+  printLine(
+    grant.granted.length === 0
+      ? `${grant.role} already holds every privilege it needs.`
+      : `Granted ${grant.role}: ${grant.granted.join('; ')}`,
+  );
+}
 
 export function registerMigrate(program: Command): void {
   const migrate = program.command('migrate').description('apply, roll back or list database migrations (direct mode)');
 
   migrate
     .command('up')
-    .description('apply every pending migration, each in its own transaction')
-    .action(async (_opts, cmd: Command) => {
+    .description('apply every pending migration, each in its own transaction; then grant the application role its privileges')
+    .option('--app-role <role>', 'the role the server connects as (default PORTA_APP_ROLE): SELECT/INSERT/UPDATE/DELETE on every table, USAGE/SELECT on every sequence, now and for tables made later')
+    .action(async (opts: { appRole?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      const applied = await withDirectDb(cliConfig(g), (_db, m) => m.up());
-      if (g.json) return printJson({ applied });
+      const config = cliConfig(g);
+      const role = appRoleOf(config, opts.appRole);
+      const { applied, grant } = await withDirectDb(config, async (db) => {
+        const migrator = createMigrator(db);
+        const ran = await migrator.up();
+        return { applied: ran, grant: role ? await migrator.grantAppRole(role) : undefined };
+      });
+      if (g.json) return printJson(grant ? { applied, grant } : { applied });
       printLine(applied.length === 0 ? 'No pending migrations.' : `Applied ${applied.length}: ${applied.join(', ')}`);
+      if (grant) printGrant(grant);
     });
 
   migrate

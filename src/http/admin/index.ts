@@ -6,7 +6,7 @@ import type { AdminDeps } from './deps.js';
 import { adminAuthentication } from './auth.js';
 import { adminErrors } from './errors.js';
 import { adminCors } from './cors.js';
-import { adminWriteLimit } from './rate-limit.js';
+import { adminUnauthenticatedLimit, adminWriteLimit } from './rate-limit.js';
 import { metadataRoutes } from './metadata.js';
 import { ADMIN_ROUTERS } from './routers.js';
 
@@ -14,8 +14,9 @@ export type { AdminDeps } from './deps.js';
 export const ADMIN_PREFIX = '/api/admin';
 
 /**
- * `/api/admin/*` (spec 20): CORS, error vocabulary, the write rate limit, then `GET /metadata`
- * without authentication and every other route behind bearer authentication.
+ * `/api/admin/*` (spec 20): CORS, error vocabulary, then `GET /metadata` without authentication and
+ * every other route behind bearer authentication; failed authentications and authenticated writes
+ * each have their own rate limit.
  */
 export function adminRoutes(deps: AdminDeps): Middleware {
   const open = new Router({ prefix: ADMIN_PREFIX });
@@ -26,9 +27,10 @@ export function adminRoutes(deps: AdminDeps): Middleware {
   const pipeline = compose<Context>([
     adminCors(deps.config.http.adminCorsOrigins),
     adminErrors,
-    adminWriteLimit(deps),
     open.routes() as Middleware,
+    adminUnauthenticatedLimit(deps),
     adminAuthentication(deps),
+    adminWriteLimit(deps),
     guarded.routes() as Middleware,
     () => {
       throw new AppError('not_found', 'not_found', 'Not found.');

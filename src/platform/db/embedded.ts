@@ -1,7 +1,5 @@
 import fs from 'node:fs';
 import { PGlite, types as pgliteTypes, type Transaction } from '@electric-sql/pglite';
-import { citext } from '@electric-sql/pglite/contrib/citext';
-import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import type { Db, Queryable, QueryResult } from './types.js';
 import { queryable, withTimeout } from './queryable.js';
 import { activeTransaction, runTransaction } from './scope.js';
@@ -45,7 +43,8 @@ function normaliseRow(row: unknown): unknown {
 export async function createEmbeddedDb(options: EmbeddedDbOptions): Promise<Db> {
   if (!options.dataDir.startsWith('memory://')) fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const startParams = options.isShortLived ? [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'] : undefined;
-  const pglite = await PGlite.create(options.dataDir, { extensions: { citext, pgcrypto }, parsers, ...(startParams ? { startParams } : {}) });
+  // No extension: the migrations use only core PostgreSQL (gen_random_uuid, lower(email) indexes).
+  const pglite = await PGlite.create(options.dataDir, { parsers, ...(startParams ? { startParams } : {}) });
   const base = queryable(runOn(pglite), async (script) => void (await pglite.exec(script)));
   let isClosed = false;
   const owner = {};

@@ -9,7 +9,14 @@ export { afterCommit, isInTransaction } from './scope.js';
 export { createPostgresDb } from './postgres.js';
 export { createEmbeddedDb } from './embedded.js';
 export { acquireDataDirLock, DataDirLockedError, type LockPurpose } from './lock.js';
-export { createMigrator, readMigrations, parseMigration, DEFAULT_MIGRATIONS_DIR, type Migrator, type Migration, type MigrationStatus } from './migrator.js';
+export {
+  createMigrator, readMigrations, parseMigration, DEFAULT_MIGRATIONS_DIR,
+  type Migrator, type Migration, type MigrationStatus, type MigrationSource, type MigratorOptions,
+} from './migrator.js';
+export {
+  describeMissing, GrantIncompleteError, MigrationPrivilegeError, UnknownRoleError,
+  type GrantResult, type MissingPrivilege,
+} from './privileges.js';
 
 export interface OpenDbOptions {
   purpose: LockPurpose;

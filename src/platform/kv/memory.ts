@@ -102,6 +102,15 @@ export function createMemoryKv(options: MemoryKvOptions = {}): MemoryKv {
       return entry.value;
     },
 
+    async compareAndSet(key, expected, next) {
+      open();
+      // No await between the read and the write: nothing else runs in between.
+      const entry = readString(key);
+      if (entry?.value !== expected) return false;
+      entry.value = next;
+      return true;
+    },
+
     async delete(...keys) {
       open();
       let count = 0;

@@ -35,6 +35,7 @@ type Client = Redis | Cluster;
 interface KvScripts {
   kvIncrement(key: string, ttlMs: number): Promise<[number, number]>;
   kvSetAdd(key: string, ttlMs: number, ...members: string[]): Promise<number>;
+  kvCompareAndSet(key: string, expected: string, next: string): Promise<number>;
 }
 
 // Atomic so a crash between INCR and PEXPIRE cannot leave a counter that never resets.
@@ -55,6 +56,14 @@ redis.call('SADD', KEYS[1], unpack(ARGV, 2))
 if current == -2 or (current >= 0 and current < ttl) then
   redis.call('PEXPIRE', KEYS[1], ttl)
 end
+return 1`;
+
+// GET raises WRONGTYPE on a non-string, like every other string operation; a missing key reads as false.
+const COMPARE_AND_SET_LUA = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
 return 1`;
 
 const MAX_BACKOFF_MS = 2000;
@@ -81,6 +90,7 @@ export function createRedisKv(options: RedisKvOptions): RedisKv {
   });
   client.defineCommand('kvIncrement', { numberOfKeys: 1, lua: INCREMENT_LUA });
   client.defineCommand('kvSetAdd', { numberOfKeys: 1, lua: SET_ADD_LUA });
+  client.defineCommand('kvCompareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET_LUA });
   const scripts = client as Client & KvScripts;
 
   let isClosed = false;
@@ -163,6 +173,8 @@ export function createRedisKv(options: RedisKvOptions): RedisKv {
     },
 
     getDel: (key) => run(() => client.getdel(key)),
+
+    compareAndSet: async (key, expected, next) => (await run(() => scripts.kvCompareAndSet(key, expected, next))) === 1,
 
     delete: (...keys) => run(() => deleteKeys(keys)),
 

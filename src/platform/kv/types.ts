@@ -8,8 +8,14 @@ export interface Kv {
   get(key: string): Promise<string | null>;
   /** Stores `value` for `ttlSeconds`. With `onlyIfAbsent`, returns false and changes nothing when the key exists. */
   set(key: string, value: string, options: KvSetOptions): Promise<boolean>;
-  /** Atomically reads and removes a key (single-use tokens). */
+  /** Atomically reads and removes a key: a single-use value that leaves nothing behind. */
   getDel(key: string): Promise<string | null>;
+  /**
+   * Atomically replaces the string at `key` with `next`, keeping its expiry, only while it still holds
+   * exactly `expected`; false (and nothing changed) when it is missing, expired or holds anything else.
+   * Of many concurrent callers reading the same value, exactly one wins: single use that keeps a record.
+   */
+  compareAndSet(key: string, expected: string, next: string): Promise<boolean>;
   /** Removes keys (any type); returns how many existed. */
   delete(...keys: string[]): Promise<number>;
   /**

@@ -1,0 +1,37 @@
+import type { Context } from 'koa';
+import type { RateLimitContext, RateLimitDecision, RateLimitScope } from '../rate-limits/index.js';
+import type { OidcDeps, Organization } from './types.js';
+
+/** The engine's metered endpoints, by path under `/{org}` (spec 50 §7); only POST reaches them. */
+const METERED: Readonly<Record<string, RateLimitScope>> = { '/auth/token': 'token', '/auth/token/introspection': 'introspection' };
+
+/** Who a limited request came from, for the `security.rate_limited` entry. */
+export function limitContext(ctx: Context, org: Organization): RateLimitContext {
+  return { organizationId: org.id, ipAddress: ctx.ip, userAgent: ctx.get('User-Agent'), requestId: ctx.state.requestId as string | undefined };
+}
+
+/** `X-RateLimit-*` on a metered answer, `Retry-After` on a refused one. */
+export function setLimitHeaders(ctx: Context, decision: RateLimitDecision): void {
+  ctx.set('X-RateLimit-Limit', String(decision.limit));
+  ctx.set('X-RateLimit-Remaining', String(decision.remaining));
+  if (!decision.isAllowed) ctx.set('Retry-After', String(decision.retryAfter));
+}
+
+/**
+ * Per client IP limits of the token and introspection endpoints, checked before the engine reads the
+ * request. False when the request was answered: 429 OAuth-style, `{ error: "rate_limited", error_description }`.
+ */
+export function endpointLimits(deps: Pick<OidcDeps, 'rateLimits'>) {
+  return async function limitEndpoint(ctx: Context, org: Organization, rest: string): Promise<boolean> {
+    // The engine's router ignores case and a trailing slash; so does the limit.
+    const scope = ctx.method === 'POST' ? METERED[rest.toLowerCase().replace(/\/+$/, '')] : undefined;
+    if (!scope) return true;
+    const decision = await deps.rateLimits.hit(scope, ctx.ip, limitContext(ctx, org));
+    setLimitHeaders(ctx, decision);
+    if (decision.isAllowed) return true;
+    ctx.status = 429;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { error: 'rate_limited', error_description: `Too many requests; retry after ${decision.retryAfter} seconds.` };
+    return false;
+  };
+}
