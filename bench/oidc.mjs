@@ -18,7 +18,6 @@ import autocannon from 'autocannon';
 import { freePort, prepareEnvironment, runTsJson, startPorta } from './lib/porta.mjs';
 import { createHttpClient, CookieJar, browse, basicAuth, hiddenInput, formAction } from './lib/http-client.mjs';
 import { latencySummary, createErrorLog } from './lib/stats.mjs';
-import { removeTenantKeys } from './lib/redis-cleanup.mjs';
 import { provisionTenant } from './lib/provision.mjs';
 import { cpuSnapshot, cpuShares } from './lib/cpu.mjs';
 
@@ -60,7 +59,6 @@ async function cleanup() {
   isCleanedUp = true;
   client?.close();
   await server?.stop();
-  if (values.services && tenant) extras.redisKeysRemoved = await removeTenantKeys(environment.env.REDIS_URL, tenant).catch((err) => `failed: ${err.message}`);
   await environment.cleanup();
 }
 process.once('SIGINT', () => {
@@ -278,7 +276,6 @@ try {
     scenarios: results,
     totalErrors,
     serverLogLines: serverLog,
-    redisKeysRemoved: extras.redisKeysRemoved,
   }, null, 2));
   if (totalErrors > 0 || Object.keys(results).length < selected.length) process.exitCode = 1;
 }

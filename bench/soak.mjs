@@ -11,11 +11,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { URLSearchParams } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, prepareEnvironment, startPorta } from './lib/porta.mjs';
 import { createHttpClient, CookieJar, browse, basicAuth, hiddenInput, formAction } from './lib/http-client.mjs';
 import { provisionTenant } from './lib/provision.mjs';
-import { removeTenantKeys } from './lib/redis-cleanup.mjs';
 import { cpuSnapshot, cpuShares } from './lib/cpu.mjs';
 
 const { values } = parseArgs({
@@ -155,7 +155,7 @@ async function abuser(ip, deadline) {
   }
 }
 
-let exitCode = 1;
+let exitCode;
 try {
   tenant = await provisionTenant(environment.env, { slug: 'soak', redirectUri: REDIRECT_URI, password: PASSWORD, users: clientCount, liftLimits: false });
   server = await startPorta(environment.env);
@@ -190,7 +190,6 @@ try {
   exitCode = fivexx === 0 && goodLimited.length === 0 && goodUnserved.length === 0 && badUnlimited.length === 0 && missingRetryAfter === 0 ? 0 : 1;
 } finally {
   await server?.stop();
-  if (values.services && tenant) await removeTenantKeys(environment.env.REDIS_URL, tenant).catch(() => undefined);
   await environment.cleanup();
 }
 process.exit(exitCode);

@@ -69,6 +69,8 @@ export async function prepareEnvironment({ services, port }) {
     database = await createBenchDatabase();
     env.DATABASE_URL = database.url;
     env.REDIS_URL ??= 'redis://127.0.0.1:6379';
+    // A prefix of its own: the cleanup removes exactly what this run wrote to a shared Redis.
+    env.REDIS_KEY_PREFIX = `porta-bench-${process.pid}-${Date.now().toString(36)}:`;
     env.PORTA_AUTO_MIGRATE = 'true';
   } else {
     delete env.DATABASE_URL;
@@ -81,8 +83,28 @@ export async function prepareEnvironment({ services, port }) {
     async cleanup() {
       fs.rmSync(dataDir, { recursive: true, force: true });
       if (database) await database.drop();
+      if (services) await removePrefixedKeys(env.REDIS_URL, env.REDIS_KEY_PREFIX);
     },
   };
+}
+
+/** Deletes every key under `prefix` (this run's REDIS_KEY_PREFIX); returns how many. */
+export async function removePrefixedKeys(redisUrl, prefix) {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  let removed = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) removed += await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return removed;
 }
 
 /** Runs a TypeScript file with tsx and parses the JSON line it prints last. */

@@ -52,7 +52,7 @@ const STATUS_RULES: Record<ApplicationStatus, { from: readonly ApplicationStatus
 };
 const ADMIN_ONLY = 'Only a super admin may change the admin application.';
 
-const cacheKey = (id: string) => `porta:cache:app:${id}`;
+const cacheKey = (id: string) => `cache:app:${id}`;
 const ApplicationSearchQuery = ListApplicationsQuery.pick({ status: true, search: true, sort: true });
 
 export function createApplicationService({ db, kv, log, audit }: ApplicationServiceDeps) {

@@ -22,7 +22,7 @@ export interface BrandingServiceDeps {
 
 /** Pages ask on every render; a write drops the entry (spec 40 §6 cache rules). */
 const VERSIONS_TTL_SECONDS = 300;
-const versionsKey = (orgId: string) => `porta:cache:branding:${orgId}`;
+const versionsKey = (orgId: string) => `cache:branding:${orgId}`;
 const PROTECTED_MESSAGE = "Only a super admin may change the super-admin organization's branding.";
 
 export type BrandingService = ReturnType<typeof createBrandingService>;

@@ -40,7 +40,7 @@ const TOUCH_INTERVAL_MS = 60_000;
 const MAX_PRESENTED_SECRET = 1024;
 const ClientSearchInput = ListClientsInput.pick({ applicationId: true, status: true, search: true, sortBy: true });
 
-export const clientCacheKey = (orgId: string, clientId: string) => `porta:cache:client:${orgId}:${clientId}`;
+export const clientCacheKey = (orgId: string, clientId: string) => `cache:client:${orgId}:${clientId}`;
 
 export type ClientService = ReturnType<typeof createClientService>;
 

@@ -15,7 +15,7 @@ const strongProd = {
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
-    loadConfig(env, { cwd: '/srv', readFile: () => '' });
+    loadConfig({ NODE_ENV: 'development', ...env }, { cwd: '/srv', readFile: () => '' });
   } catch (err) {
     if (err instanceof ConfigError) return err.problems;
     throw err;
@@ -24,8 +24,12 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe('loadConfig', () => {
-  it('defaults to development with embedded backends under ./.porta', () => {
-    const c = loadConfig({}, { cwd: '/srv/app' });
+  it('is production unless NODE_ENV says otherwise (seed 000), and then lists every missing variable at once', () => {
+    expect(() => loadConfig({}, { cwd: '/srv/app' })).toThrow(/DATABASE_URL is required in production[\s\S]*COOKIE_KEYS is required in production/);
+  });
+
+  it('in development, uses embedded backends under ./.porta', () => {
+    const c = loadConfig({ NODE_ENV: 'development' }, { cwd: '/srv/app' });
     expect(c.env).toBe('development');
     expect(c.http).toEqual({ port: 3000, host: '0.0.0.0', trustProxy: { kind: 'none' }, adminCorsOrigins: [] });
     expect(c.database).toEqual({ kind: 'embedded', dataDir: '/srv/app/.porta/data', lockFile: '/srv/app/.porta/porta.lock' });
@@ -37,13 +41,20 @@ describe('loadConfig', () => {
   });
 
   it('uses PostgreSQL and Redis when their URLs are set', () => {
-    const c = loadConfig({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/porta', REDIS_URL: 'redis://127.0.0.1:6379' });
+    const c = loadConfig({ NODE_ENV: 'development', DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/porta', REDIS_URL: 'redis://127.0.0.1:6379' });
     expect(c.database).toEqual({ kind: 'postgres', url: 'postgresql://postgres@127.0.0.1:5432/porta' });
-    expect(c.kv).toEqual({ kind: 'redis', url: 'redis://127.0.0.1:6379' });
+    expect(c.kv).toEqual({ kind: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: 'porta:' });
+  });
+
+  it('lets several deployments share one Redis through REDIS_KEY_PREFIX, and checks it', () => {
+    const env = { NODE_ENV: 'development', REDIS_URL: 'redis://127.0.0.1:6379' };
+    expect(loadConfig({ ...env, REDIS_KEY_PREFIX: 'staging:porta:' }).kv).toEqual({ kind: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: 'staging:porta:' });
+    expect(() => loadConfig({ ...env, REDIS_KEY_PREFIX: 'has space' })).toThrow(/REDIS_KEY_PREFIX/);
   });
 
   it('parses flags, ports and lists', () => {
     const c = loadConfig({
+      NODE_ENV: 'development',
       PORT: '8080', TRUST_PROXY: 'true', METRICS_ENABLED: '1', PORTA_AUTO_MIGRATE: 'false', PORTA_WAIT_TIMEOUT: '5',
       COOKIE_KEYS: 'newest-key-0123456789, older-key-0123456789', ADMIN_CORS_ORIGINS: 'https://a.example.com,http://localhost:5173',
       ISSUER_BASE_URL: 'https://auth.example.com/', PORTA_DATA_DIR: '/var/lib/porta',
@@ -110,7 +121,7 @@ describe('loadConfig', () => {
   it('reads *_FILE variables, strips one trailing newline, and lets _FILE win', () => {
     const files: Record<string, string> = { '/run/secrets/db': 'postgresql://u:p@db/porta\r\n', '/run/secrets/keys': 'file-key-0123456789abcdef\n\n' };
     const c = loadConfig(
-      { DATABASE_URL: 'postgresql://plain@db/porta', DATABASE_URL_FILE: '/run/secrets/db', COOKIE_KEYS_FILE: '/run/secrets/keys' },
+      { NODE_ENV: 'development', DATABASE_URL: 'postgresql://plain@db/porta', DATABASE_URL_FILE: '/run/secrets/db', COOKIE_KEYS_FILE: '/run/secrets/keys' },
       { readFile: (p) => files[p] ?? '' },
     );
     expect(c.database).toEqual({ kind: 'postgres', url: 'postgresql://u:p@db/porta' });
@@ -123,7 +134,7 @@ describe('loadConfig', () => {
     expect(problems.sort()).toEqual(['SMTP_PASS_FILE: /missing is empty', 'TWO_FACTOR_ENCRYPTION_KEY_FILE: /empty is empty']);
     const unreadable = (() => {
       try {
-        loadConfig({ SMTP_PASS_FILE: '/nope' }, { readFile: () => { throw Object.assign(new Error('x'), { code: 'ENOENT' }); } });
+        loadConfig({ NODE_ENV: 'development', SMTP_PASS_FILE: '/nope' }, { readFile: () => { throw Object.assign(new Error('x'), { code: 'ENOENT' }); } });
       } catch (err) {
         return (err as ConfigError).problems;
       }
@@ -132,7 +143,7 @@ describe('loadConfig', () => {
     expect(unreadable).toEqual(['SMTP_PASS_FILE: cannot read /nope (ENOENT)']);
   });
   it('reads TRUST_PROXY as nothing, a hop count or trusted ranges (IPv4 and IPv6)', () => {
-    const trust = (v: string) => loadConfig({ TRUST_PROXY: v }).http.trustProxy;
+    const trust = (v: string) => loadConfig({ NODE_ENV: 'development', TRUST_PROXY: v }).http.trustProxy;
     expect(trust('false')).toEqual({ kind: 'none' });
     expect(trust('0')).toEqual({ kind: 'none' });
     expect(trust('yes')).toEqual({ kind: 'hops', hops: 1 });
@@ -150,7 +161,7 @@ describe('loadConfig', () => {
   });
 
   it('takes ISSUER_BASE_URL as an origin only', () => {
-    expect(loadConfig({ ISSUER_BASE_URL: 'https://Auth.Example.com:443/' }).issuerBaseUrl).toBe('https://auth.example.com');
+    expect(loadConfig({ NODE_ENV: 'development', ISSUER_BASE_URL: 'https://Auth.Example.com:443/' }).issuerBaseUrl).toBe('https://auth.example.com');
     expect(problemsOf({ ISSUER_BASE_URL: 'https://auth.example.com/sso' })).toEqual([
       'ISSUER_BASE_URL: must be an origin like https://auth.example.com, without a path or credentials',
     ]);

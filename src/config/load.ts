@@ -72,7 +72,7 @@ export function loadConfig(source: Env, options: LoadConfigOptions = {}): Readon
     issuerBaseUrl,
     dataDir,
     database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL, ...(e.PORTA_APP_ROLE ? { appRole: e.PORTA_APP_ROLE } : {}) } : embeddedDatabase(dataDir),
-    kv: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL } : { kind: 'memory' },
+    kv: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : { kind: 'memory' },
     cookieKeys,
     twoFactorEncryptionKey: e.TWO_FACTOR_ENCRYPTION_KEY,
     smtp: {

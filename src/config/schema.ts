@@ -36,11 +36,16 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 
 /** The raw environment as zod sees it; `loadConfig` turns it into `Config`. */
 export const EnvSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  // Seed 000: production unless said otherwise; `npm start` and the CLI in a checkout say development.
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
   PORT: port(3000),
   HOST: optionalText.transform((v) => v ?? '0.0.0.0'),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   REDIS_URL: url(['redis:', 'rediss:', 'redis+cluster:', 'redis+sentinel:']),
+  /** Prepended to every Redis key, so several deployments can share one Redis. */
+  REDIS_KEY_PREFIX: optionalText
+    .transform((v) => v ?? 'porta:')
+    .refine((v) => /^[A-Za-z0-9:_.{}-]{1,64}$/.test(v), { message: 'must be 1–64 characters of A-Z a-z 0-9 : _ . - { }' }),
   ISSUER_BASE_URL: url(['http:', 'https:']),
   COOKIE_KEYS: optionalText,
   TWO_FACTOR_ENCRYPTION_KEY: optionalText,
@@ -78,7 +83,8 @@ export type DatabaseConfig =
   | { kind: 'postgres'; url: string; appRole?: string }
   | { kind: 'embedded'; dataDir: string; lockFile: string };
 
-export type KvConfig = { kind: 'redis'; url: string } | { kind: 'memory' };
+/** `keyPrefix` (REDIS_KEY_PREFIX, default `porta:`) starts every key in Redis. */
+export type KvConfig = { kind: 'redis'; url: string; keyPrefix: string } | { kind: 'memory' };
 
 export interface Config {
   env: RuntimeEnv;

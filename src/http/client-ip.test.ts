@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/index.js';
 import { clientIp, clientProtocol, compileTrust } from './client-ip.js';
 
-const trustOf = (value: string) => compileTrust(loadConfig({ TRUST_PROXY: value }).http.trustProxy);
+const trustOf = (value: string) => compileTrust(loadConfig({ NODE_ENV: 'development', TRUST_PROXY: value }).http.trustProxy);
 
 describe('clientIp', () => {
   it('is the socket address when no proxy is trusted, whatever X-Forwarded-For says', () => {

@@ -7,7 +7,7 @@ import { toSigningJwk, type SigningJwk } from './key-material.js';
 import type { ActiveKeyMaterial } from './repo.js';
 
 /** Bumped on every configuration write; other processes compare it to notice changes quickly. */
-export const CONFIG_VERSION_KEY = 'porta:config:version';
+export const CONFIG_VERSION_KEY = 'config:version';
 
 export interface KeySetSnapshot {
   /** Active keys as private JWKs, newest first. */

@@ -21,10 +21,10 @@ export interface KvAdapterDeps {
 }
 
 export const kvKeys = {
-  artifact: (model: string, id: string) => `porta:oidc:${model}:${id}`,
-  uid: (model: string, uid: string) => `porta:oidc:${model}:uid:${uid}`,
-  userCode: (model: string, userCode: string) => `porta:oidc:${model}:userCode:${userCode}`,
-  grant: (model: string, grantId: string) => `porta:oidc:grant:${model}:${grantId}`,
+  artifact: (model: string, id: string) => `oidc:${model}:${id}`,
+  uid: (model: string, uid: string) => `oidc:${model}:uid:${uid}`,
+  userCode: (model: string, userCode: string) => `oidc:${model}:userCode:${userCode}`,
+  grant: (model: string, grantId: string) => `oidc:grant:${model}:${grantId}`,
 };
 
 /**

@@ -33,8 +33,8 @@ export interface SlugAvailability {
 /** Spec 10 §1: slug resolution is cached 300 s and dropped on every write. */
 const CACHE_TTL_SECONDS = 300;
 
-const idKey = (id: string) => `porta:cache:org:id:${id}`;
-const slugKey = (slug: string) => `porta:cache:org:slug:${slug}`;
+const idKey = (id: string) => `cache:org:id:${id}`;
+const slugKey = (slug: string) => `cache:org:slug:${slug}`;
 const LOOKUP_SLUG = /^[a-z0-9-]{1,100}$/;
 const OrganizationSearchQuery = ListOrganizationsQuery.pick({ status: true, search: true, sort: true });
 

@@ -41,7 +41,7 @@ export interface RateLimitServiceDeps {
 }
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 32);
-const counterKey = (scope: RateLimitScope, key: string) => `porta:ratelimit:${scope}:${hashKey(key)}`;
+const counterKey = (scope: RateLimitScope, key: string) => `ratelimit:${scope}:${hashKey(key)}`;
 
 export type RateLimitService = ReturnType<typeof createRateLimitService>;
 
@@ -58,7 +58,7 @@ export function createRateLimitService({ kv, log, settings, audit }: RateLimitSe
 
   async function auditFirstRejection(scope: RateLimitScope, key: string, limit: { max: number; window: number }, retryAfter: number, context: RateLimitContext) {
     const keyHash = hashKey(key);
-    const isFirst = await kv.set(`porta:ratelimit:${scope}:${keyHash}:audited`, '1', { ttlSeconds: retryAfter, onlyIfAbsent: true });
+    const isFirst = await kv.set(`ratelimit:${scope}:${keyHash}:audited`, '1', { ttlSeconds: retryAfter, onlyIfAbsent: true });
     if (!isFirst) return;
     const from = { ip: context.ipAddress, userAgent: context.userAgent, requestId: context.requestId };
     await audit.recordSafely(anonymousActor(from, 'system'), {

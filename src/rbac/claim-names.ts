@@ -5,7 +5,7 @@ import type { Kv } from '../platform/kv/index.js';
 import type { Log } from '../platform/log.js';
 
 /** Bumped whenever a claim name appears or disappears; other processes compare it to notice quickly. */
-export const CLAIM_NAMES_VERSION_KEY = 'porta:rbac:claim-names:version';
+export const CLAIM_NAMES_VERSION_KEY = 'rbac:claim-names:version';
 
 export interface ClaimNameSet {
   /** Every custom claim name of every application, sorted. */

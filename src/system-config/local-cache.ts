@@ -6,7 +6,7 @@ import { afterCommit, isInTransaction } from '../platform/db/index.js';
 import type { ConfigRecord } from './schema.js';
 
 /** Spec 40 §4: config is read through a 60 s per-process cache; writes bump this counter so others refresh. */
-export const CONFIG_VERSION_KEY = 'porta:config:version';
+export const CONFIG_VERSION_KEY = 'config:version';
 const TTL_MS = 60_000;
 /** How stale a snapshot may be before the shared counter is consulted. */
 const VERSION_CHECK_MS = 1_000;

@@ -63,6 +63,20 @@ function cli(args: string[], env: NodeJS.ProcessEnv) {
 
 // Each step starts tsx and opens PGlite; several servers and CLI runs per test need room on a loaded machine.
 describe('first run on the embedded defaults (npm start)', { timeout: 120_000 }, () => {
+  it('is production when NODE_ENV is unset (seed 000): a bare start without the production settings refuses, listing each', async () => {
+    const env = cleanEnv();
+    delete env.NODE_ENV;
+    const { exited, output } = startMain(env);
+    expect(await exited).toBe(1);
+    const text = output();
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'ISSUER_BASE_URL', 'COOKIE_KEYS', 'TWO_FACTOR_ENCRYPTION_KEY', 'SMTP_HOST']) {
+      expect(text).toContain(`${name} is required in production`);
+    }
+    // Nothing was created: no embedded database, no printed admin password.
+    expect(text).not.toMatch(/password/i);
+    expect(fs.existsSync(path.join(dataDir, 'data'))).toBe(false);
+  });
+
   it('refuses to start in production without the required settings, listing every problem', async () => {
     const { exited, output } = startMain(cleanEnv());
     expect(await exited).toBe(1);

@@ -112,9 +112,9 @@ describe('session lifecycle and session management', () => {
     const { config, tokens } = await signIn(browser, 'confidential');
     // A session that reaches its TTL simply vanishes from the store: no destroy, no cascade.
     const row = (await trackedFor(t.userId)).data.at(0)!;
-    const id = await s.porta.kv.get(`porta:oidc:Session:uid:${row.sessionId as string}`);
+    const id = await s.porta.kv.get(`oidc:Session:uid:${row.sessionId as string}`);
     expect(id).not.toBeNull();
-    await s.porta.kv.delete(`porta:oidc:Session:${id}`, `porta:oidc:Session:uid:${row.sessionId as string}`);
+    await s.porta.kv.delete(`oidc:Session:${id}`, `oidc:Session:uid:${row.sessionId as string}`);
 
     expect(await isLoggedIn(browser)).toBe(false);
     const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);

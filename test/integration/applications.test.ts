@@ -112,11 +112,11 @@ function applicationSuite(open: Open) {
       expect((await errorOf(apps.update(sys, MISSING, { name: 'x' }))).code).toBe('application_not_found');
     });
 
-    it('caches findById for 300 s under porta:cache:app:{id}', async () => {
+    it('caches findById for 300 s under cache:app:{id}', async () => {
       const app = await apps.create(sys, { name: `Cache ${token()}` });
       await other.findById(app.id);
-      expect(await kv.get(`porta:cache:app:${app.id}`)).not.toBeNull();
-      expect(await kv.ttl(`porta:cache:app:${app.id}`)).toBe(300);
+      expect(await kv.get(`cache:app:${app.id}`)).not.toBeNull();
+      expect(await kv.ttl(`cache:app:${app.id}`)).toBe(300);
       await db.query('UPDATE applications SET name = $2 WHERE id = $1', [app.id, 'Behind the back']);
       expect((await other.findById(app.id))?.name).toBe(app.name);
     });

@@ -249,7 +249,7 @@ function clientSuite(open: OpenDb) {
     it('caches findByClientId and drops the entry on every write', async () => {
       const { client } = await clients.create(SYSTEM, orgA, web({ clientName: 'Cached' }));
       const key = clientCacheKey(orgA, client.clientId);
-      expect(key).toBe(`porta:cache:client:${orgA}:${client.clientId}`);
+      expect(key).toBe(`cache:client:${orgA}:${client.clientId}`);
       expect(await clients.findByClientId(orgA, client.clientId)).toEqual(client);
       expect(await kv.get(key)).not.toBeNull();
       // A write behind the service's back stays invisible until the entry goes.

@@ -62,12 +62,12 @@ function adapterSuite(open: () => Promise<Stores>) {
     stores.db.maybeOne<Record<string, unknown>>('SELECT * FROM oidc_payloads WHERE id = $1 AND type = $2', [id, type]);
 
   describe('short-lived models in the Kv store', () => {
-    it('stores a session under porta:oidc:Session:{id} with its organization, found by id and uid', async () => {
+    it('stores a session under oidc:Session:{id} with its organization, found by id and uid', async () => {
       const payload: AdapterPayload = { jti: 'sess1', kind: 'Session', uid: 'uid1', accountId: 'acc', exp: epoch(stores.clock) + 60 };
       await a('Session').upsert('sess1', payload, 60);
-      expect(JSON.parse((await stores.kv.get('porta:oidc:Session:sess1'))!)).toEqual({ org: orgA, payload });
-      expect(await stores.kv.get('porta:oidc:Session:uid:uid1')).toBe('sess1');
-      expect(await stores.kv.ttl('porta:oidc:Session:sess1')).toBeGreaterThan(58);
+      expect(JSON.parse((await stores.kv.get('oidc:Session:sess1'))!)).toEqual({ org: orgA, payload });
+      expect(await stores.kv.get('oidc:Session:uid:uid1')).toBe('sess1');
+      expect(await stores.kv.ttl('oidc:Session:sess1')).toBeGreaterThan(58);
       expect(await a('Session').find('sess1')).toEqual(payload);
       expect(await a('Session').findByUid('uid1')).toEqual(payload);
       expect(await a('Session').find('other')).toBeUndefined();
@@ -86,7 +86,7 @@ function adapterSuite(open: () => Promise<Stores>) {
       await a('AuthorizationCode').upsert('code1', { jti: 'code1', kind: 'AuthorizationCode', grantId: 'g1' }, 600);
       await a('AuthorizationCode').consume('code1');
       expect((await a('AuthorizationCode').find('code1'))?.consumed).toBe(epoch(stores.clock));
-      expect(await stores.kv.ttl('porta:oidc:AuthorizationCode:code1')).toBeGreaterThan(598);
+      expect(await stores.kv.ttl('oidc:AuthorizationCode:code1')).toBeGreaterThan(598);
       await expect(a('AuthorizationCode').consume('missing')).rejects.toMatchObject(invalidGrant);
     });
 
@@ -100,7 +100,7 @@ function adapterSuite(open: () => Promise<Stores>) {
       await a('Session').upsert('sess2', { jti: 'sess2', uid: 'uid2' }, 60);
       await a('Session').destroy('sess2');
       expect(await a('Session').find('sess2')).toBeUndefined();
-      expect(await stores.kv.get('porta:oidc:Session:uid:uid2')).toBeNull();
+      expect(await stores.kv.get('oidc:Session:uid:uid2')).toBeNull();
       await a('Session').destroy('sess2');
     });
   });
@@ -118,7 +118,7 @@ function adapterSuite(open: () => Promise<Stores>) {
         consumed_at: null,
         expires_at: new Date(stores.clock.now() + 3_600_000),
       });
-      expect(await stores.kv.get('porta:oidc:AccessToken:at1')).toBeNull();
+      expect(await stores.kv.get('oidc:AccessToken:at1')).toBeNull();
 
       await a('Grant').upsert('g1', { jti: 'g1', kind: 'Grant', accountId: 'not-a-uuid' }, 1_209_600);
       expect(await row('g1', 'Grant')).toMatchObject({ grant_id: 'g1', account_id: null, organization_id: orgA });
@@ -226,13 +226,13 @@ function adapterSuite(open: () => Promise<Stores>) {
     await a('AccessToken').upsert('at2', { jti: 'at2', grantId: 'g2' }, 3600);
     await a('AuthorizationCode').upsert('code1', { jti: 'code1', grantId: 'g1' }, 600);
     await a('AuthorizationCode').upsert('code2', { jti: 'code2', grantId: 'g2' }, 600);
-    expect(await stores.kv.setMembers('porta:oidc:grant:AuthorizationCode:g1')).toEqual(['code1']);
+    expect(await stores.kv.setMembers('oidc:grant:AuthorizationCode:g1')).toEqual(['code1']);
 
     await Promise.all(['AccessToken', 'RefreshToken', 'AuthorizationCode'].map((m) => a(m).revokeByGrantId('g1')));
     expect(await a('AccessToken').find('at1')).toBeUndefined();
     expect(await a('RefreshToken').find('rt1')).toBeUndefined();
     expect(await a('AuthorizationCode').find('code1')).toBeUndefined();
-    expect(await stores.kv.setMembers('porta:oidc:grant:AuthorizationCode:g1')).toEqual([]);
+    expect(await stores.kv.setMembers('oidc:grant:AuthorizationCode:g1')).toEqual([]);
     expect(await a('Grant').find('g1')).toBeDefined();
     expect(await a('AccessToken').find('at2')).toBeDefined();
     expect(await a('AuthorizationCode').find('code2')).toBeDefined();
@@ -253,7 +253,7 @@ function adapterSuite(open: () => Promise<Stores>) {
       expect(await a('Grant').find(g)).toBeUndefined();
       expect(await a('RefreshToken').find(`rt-${g}`)).toBeUndefined();
       expect(await a('AuthorizationCode').find(`code-${g}`)).toBeUndefined();
-      expect(await stores.kv.setMembers(`porta:oidc:grant:AuthorizationCode:${g}`)).toEqual([]);
+      expect(await stores.kv.setMembers(`oidc:grant:AuthorizationCode:${g}`)).toEqual([]);
     }
     expect(await a('Grant').find('g3')).toBeDefined();
     expect(await a('AccessToken').find('at-g3')).toBeDefined();
@@ -315,7 +315,7 @@ function adapterSuite(open: () => Promise<Stores>) {
     expect(await a('AuthorizationCode').find('c1')).toEqual({ jti: 'c1', grantId: 'g1' });
     expect(await a('AccessToken').find('at1')).toEqual({ jti: 'at1', grantId: 'g1' });
     expect(await a('Grant').find('g1')).toBeDefined();
-    expect(await stores.kv.setMembers('porta:oidc:grant:AuthorizationCode:g1')).toEqual(['c1']);
+    expect(await stores.kv.setMembers('oidc:grant:AuthorizationCode:g1')).toEqual(['c1']);
   });
 
   it('answers Client.find from findClient and ignores client writes', async () => {
@@ -463,7 +463,7 @@ describe('hybrid OIDC adapter under oidc-provider', () => {
     expect(tokenRes.status, await tokenRes.clone().text()).toBe(200);
     const { access_token: token } = (await tokenRes.json()) as { access_token: string };
 
-    const stored = JSON.parse((await kv.get(`porta:oidc:ClientCredentials:${token}`))!) as { org: string; payload: AdapterPayload };
+    const stored = JSON.parse((await kv.get(`oidc:ClientCredentials:${token}`))!) as { org: string; payload: AdapterPayload };
     expect(stored.org).toBe(orgA);
     expect(stored.payload).toMatchObject({ kind: 'ClientCredentials', clientId: 'svc' });
     expect(await db.maybeOne('SELECT 1 FROM oidc_payloads')).toBeNull();

@@ -324,7 +324,7 @@ function organizationSuite(open: Open) {
     it('serves reads from the shared cache', async () => {
       const org = await orgs.create(sys, { name: `Cached ${token()}` });
       expect((await other.findBySlug(org.slug))?.name).toBe(org.name);
-      expect(await kv.get(`porta:cache:org:slug:${org.slug}`)).not.toBeNull();
+      expect(await kv.get(`cache:org:slug:${org.slug}`)).not.toBeNull();
       await db.query('UPDATE organizations SET name = $2 WHERE id = $1', [org.id, 'Changed behind the back']);
       expect((await other.findBySlug(org.slug))?.name).toBe(org.name);
     });

@@ -70,7 +70,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       const database = await createTestDatabase();
       const ns = createTestRedisNamespace();
       cleanups.push(() => database.drop(), () => ns.clear());
-      config = { ...config, autoMigrate: true, database: { kind: 'postgres', url: database.url }, kv: { kind: 'redis', url: ns.url } };
+      config = { ...config, autoMigrate: true, database: { kind: 'postgres', url: database.url }, kv: { kind: 'redis', url: ns.url, keyPrefix: ns.keyPrefix } };
       porta = await createPorta({
         config, clock: options.clock, log: options.log, extend: options.extend, schemaCheckIntervalMs: options.schemaCheckIntervalMs,
         db: createPostgresDb({ url: database.url }),
