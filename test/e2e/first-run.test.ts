@@ -177,7 +177,11 @@ describe('first run on the embedded defaults (npm start)', { timeout: 120_000 },
     const body = JSON.parse(status.stdout) as { applied: Array<{ name: string }>; pending: string[] };
     expect(body.applied.map((m) => m.name)).toContain('001_platform');
     expect(body.pending).toEqual([]);
-    const down = await cli(['migrate', 'down', '--count', '1'], devEnv());
+    // Without a terminal a roll-back needs --force: it drops what the migration made, data included.
+    const unconfirmed = await cli(['migrate', 'down', '--count', '1'], devEnv());
+    expect(unconfirmed.status).toBe(2);
+    expect(unconfirmed.stderr).toMatch(/Roll back \d+_.*--force/s);
+    const down = await cli(['migrate', 'down', '--count', '1', '--force'], devEnv());
     expect(down.stdout).toMatch(/Rolled back 1: \d+_/);
     const table = await cli(['migrate', 'status'], devEnv());
     expect(table.stdout).toMatch(/pending/);

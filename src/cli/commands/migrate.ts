@@ -3,6 +3,7 @@ import { cliConfig } from '../server-config.js';
 import { printJson, printTable, printLine } from '../output.js';
 import { CliError, EXIT, type GlobalOptions } from '../context.js';
 import { withDirectDb } from '../database.js';
+import { confirmIrreversible } from '../prompt.js';
 import { createMigrator, type GrantResult } from '../../platform/db/index.js';
 import type { Config } from '../../config/index.js';
 
@@ -48,7 +49,11 @@ export function registerMigrate(program: Command): void {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const count = Number(opts.count);
       if (!Number.isInteger(count) || count < 1) throw new CliError('--count must be a positive whole number', EXIT.usage);
-      const rolledBack = await withDirectDb(cliConfig(g), (_db, m) => m.down(count));
+      const config = cliConfig(g);
+      // Rolling back drops tables and their data: a terminal's yes, or --force.
+      const names = await withDirectDb(config, async (_db, m) => (await m.status()).applied.slice(-count).map((a) => a.name).reverse());
+      if (names.length > 0) await confirmIrreversible(g, `Roll back ${names.join(', ')}? What those migrations created is dropped, data included.`);
+      const rolledBack = await withDirectDb(config, (_db, m) => m.down(count));
       if (g.json) return printJson({ rolledBack });
       printLine(rolledBack.length === 0 ? 'Nothing to roll back.' : `Rolled back ${rolledBack.length}: ${rolledBack.join(', ')}`);
     });
