@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVER_VARIABLES } from '../../src/config/env-files.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const entrypoint = path.join(root, 'docker', 'entrypoint.sh');
@@ -501,3 +502,10 @@ for (const shell of shells) {
     });
   });
 }
+
+describe('docker/entrypoint.sh and the server agree on the variables', () => {
+  it('resolves _FILE for exactly the variables the server reads (src/config/env-files.ts)', () => {
+    const list = /PORTA_ENTRYPOINT_VARIABLES='([^']*)'/.exec(readFileSync(entrypoint, 'utf8'))?.[1] ?? '';
+    expect(list.split(/\s+/).filter(Boolean).sort()).toEqual([...SERVER_VARIABLES].sort());
+  });
+});
