@@ -33,6 +33,20 @@ export default {
       to: { path: pkg('ioredis') },
     },
     {
+      name: 'prom-client-outside-http-metrics',
+      comment: 'Code records through the Metrics interface of platform/metrics.ts; only http/metrics.ts knows prom-client.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/http/metrics\\.ts$' },
+      to: { path: pkg('prom-client') },
+    },
+    {
+      name: 'opentelemetry-outside-platform-tracing',
+      comment: 'Tracing starts once, before main.ts imports the app; only platform/tracing.ts knows the SDK.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/platform/tracing\\.ts$' },
+      to: { path: pkg('@opentelemetry/[^/]+') },
+    },
+    {
       name: 'admin-route-imports-repo',
       comment: 'Admin routes call a domain service through its index.ts; SQL and its rules stay behind it.',
       severity: 'error',

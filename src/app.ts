@@ -4,8 +4,9 @@ import Router from '@koa/router';
 import type { Config } from './config/index.js';
 import { createLog, type Log } from './platform/log.js';
 import { systemClock, type Clock } from './platform/clock.js';
-import { openDb, createMigrator, type Db, type Migrator, type MigrationSource, type LockPurpose } from './platform/db/index.js';
-import { createKv, type Kv } from './platform/kv/index.js';
+import { openDb, createMigrator, timeDb, type Db, type Migrator, type MigrationSource, type LockPurpose } from './platform/db/index.js';
+import { createKv, timeKv, type Kv } from './platform/kv/index.js';
+import { noMetrics } from './platform/metrics.js';
 import { waitUntilReachable } from './platform/wait.js';
 import { AppError } from './platform/errors.js';
 import { requestContext } from './http/request-context.js';
@@ -14,7 +15,7 @@ import { errorMapper } from './http/errors.js';
 import { checkRequestUrl } from './http/input-guard.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createPages, readBodies } from './pages/index.js';
-import { createHttpMetrics } from './http/metrics.js';
+import { createPrometheusMetrics, type PrometheusMetrics } from './http/metrics.js';
 import { healthRoutes } from './http/health.js';
 import { schemaGate, watchSchema, type SchemaState } from './http/schema-gate.js';
 import { brandingAssetRoutes, pageOrganization } from './http/branding.js';
@@ -74,31 +75,35 @@ export async function createPorta(options: PortaOptions): Promise<Porta> {
     config = Object.freeze({ ...config, cookieKeys: [randomBytes(32).toString('base64url')] });
   }
   const clock = options.clock ?? systemClock;
-  const kv = options.kv ?? createKv(config.kv, { clock, log });
+  const prometheus = config.metricsEnabled ? createPrometheusMetrics() : undefined;
+  const metrics = prometheus?.metrics ?? noMetrics;
+  const openedKv = options.kv ?? createKv(config.kv, { clock, log });
+  // Without metrics the stores are used as they are: nothing stands between a caller and a query.
+  const kv = prometheus ? timeKv(openedKv, metrics.kvCommand) : openedKv;
   let db: Db | undefined = options.db;
   try {
     if (config.kv.kind === 'redis') {
       await waitUntilReachable('Redis', () => kv.ping(), { timeoutSeconds: config.waitTimeoutSeconds, log });
     }
     db ??= await openDb(config.database, { purpose: options.purpose ?? 'server', log });
-    const opened = db;
+    const opened = prometheus ? timeDb(db, metrics.dbQuery) : db;
     if (config.database.kind === 'postgres') {
       await waitUntilReachable('PostgreSQL', () => opened.ping(), { timeoutSeconds: config.waitTimeoutSeconds, log });
     }
-    const migrator = createMigrator(db, options.migrations, { appRole: config.database.kind === 'postgres' ? config.database.appRole : undefined });
+    const migrator = createMigrator(opened, options.migrations, { appRole: config.database.kind === 'postgres' ? config.database.appRole : undefined });
     if (config.database.kind === 'embedded' || config.autoMigrate) {
       const applied = await migrator.up();
       if (applied.length > 0) log.info({ migrations: applied }, 'migrations.applied');
     }
     const schema = await watchSchema(migrator, log, options.schemaCheckIntervalMs);
     const isAdminOnly = options.surface === 'admin';
-    const services = await createServices({ config, db, kv, clock, log, isSchemaCurrent: () => schema.isCurrent(), isRequestOnly: isAdminOnly });
+    const services = await createServices({ config, db: opened, kv, clock, log, metrics, isSchemaCurrent: () => schema.isCurrent(), isRequestOnly: isAdminOnly });
     let isDraining = false;
-    const oidc = isAdminOnly ? undefined : await oidcSurface({ config, log, clock: services.clock, db, kv, ...services.oidc, ...createPages() });
+    const oidc = isAdminOnly ? undefined : await oidcSurface({ config, log, clock: services.clock, db: opened, kv, metrics, ...services.oidc, ...createPages() });
     const registry = oidc?.registry ?? NO_ENGINES;
-    const app = buildHttpApp({ config, log, db, kv, schema, services, oidc, registry, extend: options.extend, adminDirect: options.adminDirect, isDraining: () => isDraining });
+    const app = buildHttpApp({ config, log, db: opened, kv, schema, services, oidc, registry, prometheus, extend: options.extend, adminDirect: options.adminDirect, isDraining: () => isDraining });
     return {
-      config, log, clock, db, kv, migrator, schema, services, registry, app,
+      config, log, clock, db: opened, kv, migrator, schema, services, registry, app,
       markDraining: () => {
         isDraining = true;
       },
@@ -138,6 +143,8 @@ interface HttpAppDeps {
   /** Absent on the `admin` surface. */
   oidc: OidcSurface | undefined;
   registry: ProviderRegistry;
+  /** Absent unless METRICS_ENABLED. */
+  prometheus: PrometheusMetrics | undefined;
   extend: ((app: Koa) => void) | undefined;
   adminDirect: { token: string; osUser: string } | undefined;
   isDraining: () => boolean;
@@ -149,7 +156,7 @@ function buildHttpApp(deps: HttpAppDeps): Koa {
   const app = new Koa({ proxy: false, keys: [...deps.config.cookieKeys] });
   // Errors are answered by errorMapper; Koa's default handler would print stacks to stderr.
   app.silent = true;
-  const metrics = deps.config.metricsEnabled ? createHttpMetrics() : undefined;
+  const metrics = deps.prometheus;
 
   app.use(publicRequest({ trustProxy: deps.config.http.trustProxy, issuerBaseUrl: deps.config.issuerBaseUrl }));
   app.use(requestContext(deps.log));

@@ -1,9 +1,7 @@
 import { loadConfig, withDevSecrets, ConfigError } from './config/index.js';
 import { createLog } from './platform/log.js';
-import { createPorta } from './app.js';
-import { listen, exitOnSignals } from './server.js';
 import { describeBackends } from './startup-banner.js';
-import { firstRun } from './first-run.js';
+import type { Tracing } from './platform/tracing.js';
 
 /** A signal during startup stops the server as soon as it is safe (never in the middle of a migration). */
 let earlySignal: NodeJS.Signals | undefined;
@@ -26,11 +24,21 @@ async function main(): Promise<void> {
     if (loaded.generated.length > 0) log.info({ generated: loaded.generated, file: loaded.file }, 'config.dev_secrets_generated');
     if (config.signingKeyEncryptionKey) log.warn('config.signing_key_encryption_key_unused: SIGNING_KEY_ENCRYPTION_KEY is reserved and not used yet');
 
+    // Tracing patches pg, ioredis, koa and http as they are imported, so the app is imported after it starts.
+    let tracing: Tracing | undefined;
+    if (config.tracing) {
+      const { startTracing } = await import('./platform/tracing.js');
+      tracing = await startTracing(config.tracing);
+      // PGlite has no instrumentation: the embedded database adds no spans.
+      log.info({ serviceName: config.tracing.serviceName, hasDatabaseSpans: config.database.kind === 'postgres' }, 'tracing.started');
+    }
+    const [{ createPorta }, { listen, exitOnSignals }, { firstRun }] = await Promise.all([import('./app.js'), import('./server.js'), import('./first-run.js')]);
+
     const porta = await createPorta({ config, log });
     const running = await listen(porta, config.http);
     process.off('SIGTERM', onEarlySignal);
     process.off('SIGINT', onEarlySignal);
-    exitOnSignals(running, porta);
+    exitOnSignals(running, porta, { afterShutdown: () => tracing?.shutdown() ?? Promise.resolve() });
     if (earlySignal) {
       process.emit(earlySignal, earlySignal);
       return;

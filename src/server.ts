@@ -56,6 +56,8 @@ export interface SignalOptions {
   graceMs?: number;
   exit?: (code: number) => void;
   signals?: NodeJS.Signals[];
+  /** Runs once the server and stores are closed, within the grace period (flushing buffered spans). */
+  afterShutdown?: () => Promise<void>;
 }
 
 /** SIGTERM/SIGINT → graceful shutdown, exit 0; still running after `graceMs` → exit 1. */
@@ -70,7 +72,7 @@ export function exitOnSignals(running: RunningServer, porta: Porta, options: Sig
       porta.log.flush();
       exit(1);
     }, graceMs);
-    running.shutdown().then(
+    running.shutdown().then(() => options.afterShutdown?.()).then(
       () => {
         clearTimeout(killSwitch);
         porta.log.info('server.stopped');

@@ -3,6 +3,7 @@ import type { Clock } from './platform/clock.js';
 import type { Db } from './platform/db/index.js';
 import type { Kv } from './platform/kv/index.js';
 import type { Log } from './platform/log.js';
+import { noMetrics, type Metrics } from './platform/metrics.js';
 import {
   createOrganizationDestroyService,
   createOrganizationService,
@@ -76,6 +77,8 @@ export interface ServiceDeps {
   kv: Kv;
   clock: Clock;
   log: Log;
+  /** Counters for operators; none when absent (the CLI, most tests). */
+  metrics?: Metrics;
   /** With an outdated schema, start-up work that needs the tables waits until it is current. */
   isSchemaCurrent: () => boolean;
   /** Only admin requests are served (the CLI's direct mode): no purge timer, no signing key made at start. */
@@ -101,7 +104,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const keys = createSigningKeyService({ db, kv, clock, log, audit });
   const access = createAccessService(db);
   const rbac = createRbacService({ db, kv, clock, log, applications, users, organizations, audit, adminAccess: () => adminAccess });
-  const rateLimits = createRateLimitService({ kv, log, settings: systemConfig, audit });
+  const rateLimits = createRateLimitService({ kv, log, settings: systemConfig, audit, metrics: deps.metrics ?? noMetrics });
   const sessions: SessionService = createSessionService({ db, clock, log, audit, revoker: () => revoker, adminAccess: () => adminAccess });
   const revoker = createSessionRevoker({ db, kv, log, clock, mirror: sessions });
   const adminAccess: AdminAccess = createAdminAccess({

@@ -52,6 +52,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...env, REDIS_KEY_PREFIX: 'has space' })).toThrow(/REDIS_KEY_PREFIX/);
   });
 
+  it('turns tracing on only with an OTLP endpoint, and off again with OTEL_SDK_DISABLED', () => {
+    const env = { NODE_ENV: 'development' };
+    expect(loadConfig(env).tracing).toBeUndefined();
+    expect(loadConfig({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracing).toEqual({ serviceName: 'porta' });
+    expect(loadConfig({ ...env, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://collector/v1/traces', OTEL_SERVICE_NAME: 'porta-eu' }).tracing).toEqual({ serviceName: 'porta-eu' });
+    expect(loadConfig({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).tracing).toBeUndefined();
+    expect(problemsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }).join('\n')).toMatch(/OTEL_EXPORTER_OTLP_ENDPOINT/);
+  });
+
   it('parses flags, ports and lists', () => {
     const c = loadConfig({
       NODE_ENV: 'development',

@@ -84,6 +84,7 @@ export function loadConfig(source: Env, options: LoadConfigOptions = {}): Readon
     },
     logLevel: e.LOG_LEVEL,
     metricsEnabled: e.METRICS_ENABLED,
+    tracing: (e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) && !e.OTEL_SDK_DISABLED ? { serviceName: e.OTEL_SERVICE_NAME } : undefined,
     autoMigrate: e.PORTA_AUTO_MIGRATE,
     waitTimeoutSeconds: e.PORTA_WAIT_TIMEOUT,
     bootstrapAdmin: { email: e.PORTA_BOOTSTRAP_ADMIN_EMAIL, password: e.PORTA_BOOTSTRAP_ADMIN_PASSWORD },

@@ -74,6 +74,11 @@ export const EnvSchema = z.object({
   PORTA_BOOTSTRAP_ADMIN_EMAIL: optionalText.pipe(z.email().default('admin@porta.local')),
   PORTA_BOOTSTRAP_ADMIN_PASSWORD: optionalText,
   SIGNING_KEY_ENCRYPTION_KEY: optionalText,
+  // The OpenTelemetry SDK's own variables: an OTLP endpoint turns tracing on (off by default).
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http:', 'https:']),
+  OTEL_SERVICE_NAME: optionalText.transform((v) => v ?? 'porta'),
+  OTEL_SDK_DISABLED: booleanFlag,
 });
 
 export type RuntimeEnv = 'development' | 'test' | 'production';
@@ -101,6 +106,8 @@ export interface Config {
   smtp: { host: string | undefined; port: number; user: string | undefined; pass: string | undefined; from: string };
   logLevel: (typeof LOG_LEVELS)[number];
   metricsEnabled: boolean;
+  /** OpenTelemetry traces, when an OTLP endpoint is set; the SDK reads the other `OTEL_*` variables itself. */
+  tracing: TracingConfig | undefined;
   autoMigrate: boolean;
   waitTimeoutSeconds: number;
   bootstrapAdmin: { email: string; password: string | undefined };
@@ -109,6 +116,10 @@ export interface Config {
   skippedSafetyViolations: string[];
   /** Names of variables whose `_FILE` won over a plain value. */
   fileOverrides: string[];
+}
+
+export interface TracingConfig {
+  serviceName: string;
 }
 
 export function embeddedDatabase(dataDir: string): DatabaseConfig {

@@ -4,7 +4,7 @@ import type { Kv } from '../platform/kv/index.js';
 import type { Log } from '../platform/log.js';
 import type { SchemaState } from './schema-gate.js';
 import { withTimeout } from '../platform/db/queryable.js';
-import type { HttpMetrics } from './metrics.js';
+import type { PrometheusMetrics } from './metrics.js';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -22,7 +22,7 @@ export interface HealthDeps {
   kv: Kv;
   log: Log;
   schema: SchemaState;
-  metrics: HttpMetrics | undefined;
+  metrics: PrometheusMetrics | undefined;
 }
 
 /** Seed 000 / spec 50 §5: liveness, readiness and (optionally) Prometheus metrics. */

@@ -27,7 +27,7 @@ interface Setup {
 
 /** The login steps over a fake engine and fake services: what each step did, in memory. */
 function setup(options: Setup = {}) {
-  const seen = { hits: [] as string[], resets: [] as string[], reserved: [] as string[], forgiven: [] as string[], authenticated: [] as string[], logins: [] as string[], audit: [] as string[], ended: [] as string[], results: [] as unknown[] };
+  const seen = { counted: [] as string[], hits: [] as string[], resets: [] as string[], reserved: [] as string[], forgiven: [] as string[], authenticated: [] as string[], logins: [] as string[], audit: [] as string[], ended: [] as string[], results: [] as unknown[] };
   const provider = {
     interactionDetails: async () => {
       if (options.isExpired) throw new Error('interaction not found');
@@ -67,6 +67,7 @@ function setup(options: Setup = {}) {
     },
     users: { authenticate, recordLogin: async (_orgId: string, id: string) => void seen.logins.push(id) },
     audit: { recordSafely: async (...args: unknown[]) => void seen.audit.push((args.at(-1) as { eventType: string }).eventType) },
+    metrics: { login: (method: string, outcome: string) => void seen.counted.push(`${method} ${outcome}`), lockout: () => void seen.counted.push('lockout') },
     sessions: { endAllForUser: async (_orgId: string, id: string) => void seen.ended.push(id), mirrorSaved: () => undefined, mirrorDestroyed: () => undefined, purgeOldSoon: () => undefined },
   } as unknown as OidcDeps;
   const registry = { providerFor: async () => provider } as unknown as ProviderRegistry;
@@ -111,6 +112,7 @@ describe('password sign-in steps', () => {
     expect(seen.logins).toEqual([USER.id]);
     expect(seen.audit).toEqual(['user.login.password.success']);
     expect(seen.results).toEqual([{ login: { accountId: USER.id, amr: ['pwd'], remember: true } }]);
+    expect(seen.counted).toEqual(['password success']);
   });
 
   it('answers an unknown e-mail and a wrong password alike', async () => {
@@ -123,9 +125,9 @@ describe('password sign-in steps', () => {
       expect(seen.resets).toEqual([]);
       // A failure keeps its reservation against the per-IP failure limit.
       expect([seen.reserved.length, seen.forgiven]).toEqual([1, []]);
-      answers.push({ status: ctx.status, error: page(ctx).error, name: page(ctx).name });
+      answers.push({ status: ctx.status, error: page(ctx).error, name: page(ctx).name, counted: seen.counted });
     }
-    expect(answers[0]).toEqual({ status: 401, error: 'login.invalid_credentials', name: 'login' });
+    expect(answers[0]).toEqual({ status: 401, error: 'login.invalid_credentials', name: 'login', counted: ['password failure'] });
     expect(answers[1]).toEqual(answers[0]);
   });
 
@@ -162,6 +164,7 @@ describe('password sign-in steps', () => {
     await run(ctx);
     expect([ctx.status, ctx.response.get('Retry-After'), page(ctx).error]).toEqual([429, '61', 'login.rate_limited {"minutes":"2"}']);
     expect(seen.authenticated).toEqual([]);
+    expect(seen.counted).toEqual(['password rate_limited']);
     expect(seen.reserved).toEqual([]);
   });
 
@@ -182,5 +185,6 @@ describe('password sign-in steps', () => {
     // An automatic lock only stops new sign-ins: failing on purpose must not log the owner out.
     expect(seen.ended).toEqual([]);
     expect(seen.audit).toEqual(['user.login.password.failed', 'user.locked']);
+    expect(seen.counted).toEqual(['password failure', 'lockout']);
   });
 });

@@ -1,6 +1,7 @@
 import type { Context, Middleware, Next } from 'koa';
 import { accountActor, anonymousActor, systemActor } from '../actors/index.js';
 import { formBody, isCsrfValid } from '../pages/index.js';
+import type { Metrics } from '../platform/metrics.js';
 import type { RateLimitDecision } from '../rate-limits/index.js';
 import type { AuthenticateResult, User } from '../users/index.js';
 import { limitContext } from './endpoint-limits.js';
@@ -91,7 +92,7 @@ export function passwordLoginSteps(deps: OidcDeps, registry: ProviderRegistry): 
       const { org } = interactionOf(ctx);
       const attempt = attemptOf(ctx);
       attempt.limitKey = `${org.id}|${ctx.ip}|${attempt.email.toLowerCase()}`;
-      throwIfLimited(ctx, await deps.rateLimits.hit('login', attempt.limitKey, limitContext(ctx, org)));
+      throwIfLimited(ctx, deps.metrics, await deps.rateLimits.hit('login', attempt.limitKey, limitContext(ctx, org)));
       await next();
     },
 
@@ -100,7 +101,7 @@ export function passwordLoginSteps(deps: OidcDeps, registry: ProviderRegistry): 
       const { org } = interactionOf(ctx);
       const attempt = attemptOf(ctx);
       attempt.sprayKey = `${org.id}|${ctx.ip}`;
-      throwIfLimited(ctx, await deps.rateLimits.reserve('login_ip_failures', attempt.sprayKey, limitContext(ctx, org)));
+      throwIfLimited(ctx, deps.metrics, await deps.rateLimits.reserve('login_ip_failures', attempt.sprayKey, limitContext(ctx, org)));
       await next();
     },
 
@@ -118,6 +119,9 @@ export function passwordLoginSteps(deps: OidcDeps, registry: ProviderRegistry): 
     async function rejectFailedAttempt(ctx: Context, next: Next) {
       const attempt = attemptOf(ctx);
       if (!attempt.result.ok) {
+        // Never why: on a quiet server a public /metrics would tell whether an e-mail exists (the audit log says why).
+        deps.metrics.login('password', 'failure');
+        if (attempt.result.locked) deps.metrics.lockout();
         deps.log.info({ org: interactionOf(ctx).org.slug, reason: attempt.result.reason }, 'user.login.password.failed');
         throw new LoginRejected('login.invalid_credentials', 401);
       }
@@ -138,13 +142,15 @@ export function passwordLoginSteps(deps: OidcDeps, registry: ProviderRegistry): 
 
     async function completeLogin(ctx: Context) {
       await finishInteraction(ctx, interactionOf(ctx), { login: { accountId: attemptOf(ctx).user.id, amr: ['pwd'], remember: true } });
+      deps.metrics.login('password', 'success');
     },
   ];
 }
 
 /** Over a limit: the login page again with a localized message, 429 and `Retry-After`. */
-function throwIfLimited(ctx: Context, decision: RateLimitDecision): void {
+function throwIfLimited(ctx: Context, metrics: Metrics, decision: RateLimitDecision): void {
   if (decision.isAllowed) return;
+  metrics.login('password', 'rate_limited');
   ctx.set('Retry-After', String(decision.retryAfter));
   throw new LoginRejected('login.rate_limited', 429, { minutes: String(Math.max(1, Math.ceil(decision.retryAfter / 60))) });
 }

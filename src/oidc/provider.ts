@@ -140,10 +140,21 @@ export async function buildProvider(deps: OidcDeps, org: Organization, customCla
     return clients.verifySecret(porta.internal_id, actual);
   };
   mirrorSessions(provider, deps, org);
+  if (deps.metrics.isEnabled) countIssuedTokens(provider, deps.metrics);
   provider.on('server_error', (ctx: KoaContextWithOIDC, err: Error) => {
     deps.log.error({ err, org: org.slug, route: ctx.oidc?.route }, 'oidc.server_error');
   });
   return provider;
+}
+
+const TOKEN_TYPES = ['access_token', 'id_token', 'refresh_token'] as const;
+
+/** Every successful token response, by grant type and the kinds of token its body carries. */
+function countIssuedTokens(provider: Provider, metrics: OidcDeps['metrics']): void {
+  provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
+    const body = ctx.body as Record<string, unknown> | undefined;
+    metrics.tokensIssued(String(ctx.oidc.params?.grant_type), TOKEN_TYPES.filter((type) => typeof body?.[type] === 'string'));
+  });
 }
 
 function isAllowedOrigin(origin: string, metadata: Record<string, unknown>): boolean {

@@ -17,6 +17,7 @@ const MAX_PROVIDERS = 500;
  */
 export function createProviderRegistry(deps: OidcDeps) {
   const entries = new Map<string, Entry>();
+  deps.metrics.watchEngines(() => entries.size);
   return {
     async providerFor(org: Organization): Promise<Provider> {
       const claimNames = await deps.rbac.claimNames();
@@ -28,6 +29,7 @@ export function createProviderRegistry(deps: OidcDeps) {
         return existing.provider;
       }
       const provider = buildProvider(deps, org, claimNames.names);
+      deps.metrics.engineBuilt();
       entries.set(org.id, { provider, fingerprint });
       provider.catch(() => entries.delete(org.id));
       while (entries.size > MAX_PROVIDERS) {

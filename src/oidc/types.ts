@@ -3,6 +3,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db/index.js';
 import type { Kv } from '../platform/kv/index.js';
 import type { Log } from '../platform/log.js';
+import type { Metrics } from '../platform/metrics.js';
 import type { I18n, Renderer } from '../pages/index.js';
 import type { Organization, OrganizationService } from '../organizations/index.js';
 import type { Client, ClientService } from '../clients/index.js';
@@ -21,6 +22,8 @@ export interface OidcDeps {
   clock: Clock;
   db: Db;
   kv: Kv;
+  /** Sign-ins, lockouts, tokens issued and engines kept (no-ops unless METRICS_ENABLED). */
+  metrics: Metrics;
   organizations: OrganizationService;
   applications: Pick<ApplicationService, 'findByIdOrSlug'>;
   clients: ClientService;

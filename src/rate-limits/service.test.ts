@@ -15,23 +15,27 @@ const settings = {
 function setup(kv?: Kv) {
   const clock = createManualClock();
   const audited: { actor: Actor; event: AuditEvent }[] = [];
+  const counted = { rejected: [] as string[], failedOpen: [] as string[] };
   const limiter = createRateLimitService({
     kv: kv ?? createMemoryKv({ clock }),
     log,
     settings,
     audit: { recordSafely: async (actor, event) => void audited.push({ actor, event }) },
+    metrics: { rateLimited: (scope) => void counted.rejected.push(scope), rateLimitFailedOpen: (scope) => void counted.failedOpen.push(scope) },
   });
-  return { clock, audited, limiter };
+  return { clock, audited, counted, limiter };
 }
 
 describe('rate limits (fixed windows, spec 50 §7)', () => {
   it('allows max hits per window, then refuses with Retry-After, and audits only the first rejection', async () => {
-    const { limiter, audited } = setup();
+    const { limiter, audited, counted } = setup();
     const seen = [];
     const from = { organizationId: 'org-1', ipAddress: '10.0.0.1', userAgent: 'curl', requestId: 'req-1' };
     for (let i = 0; i < 5; i++) seen.push(await limiter.hit('admin_write', '10.0.0.1', from));
     expect(seen.map((d) => [d.isAllowed, d.remaining])).toEqual([[true, 2], [true, 1], [true, 0], [false, 0], [false, 0]]);
     expect(seen[3]!.retryAfter).toBe(60);
+    // Every refusal is counted for the metrics; only the first of the window is audited.
+    expect(counted.rejected).toEqual(['admin_write', 'admin_write']);
     expect(audited).toHaveLength(1);
     expect(audited[0]!.event).toMatchObject({ eventType: 'security.rate_limited', organizationId: 'org-1', metadata: { scope: 'admin_write', limit: 3, window: 60 } });
     expect(audited[0]!.actor).toMatchObject({ kind: 'anonymous', ip: '10.0.0.1', userAgent: 'curl', requestId: 'req-1' });
@@ -81,8 +85,9 @@ describe('rate limits (fixed windows, spec 50 §7)', () => {
 
   it('fails open when the store is unavailable', async () => {
     const broken = { ...createMemoryKv(), increment: async () => Promise.reject(new Error('down')) } as Kv;
-    const { limiter } = setup(broken);
+    const { limiter, counted } = setup(broken);
     const decision = await limiter.hit('login', 'a');
     expect(decision.isAllowed).toBe(true);
+    expect(counted).toEqual({ rejected: [], failedOpen: ['login'] });
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kv } from '../platform/kv/index.js';
 import type { Log } from '../platform/log.js';
+import type { Metrics } from '../platform/metrics.js';
 import { anonymousActor, type Actor } from '../actors/index.js';
 import type { AuditEvent } from '../audit/index.js';
 
@@ -38,6 +39,7 @@ export interface RateLimitServiceDeps {
   /** Reads `rate_limit_<scope>_max` and `_window` (spec 40 §5, migrations 001 and 007). */
   settings: { getNumber(key: string): Promise<number>; getDuration(key: string): Promise<number> };
   audit: { recordSafely(actor: Actor, event: AuditEvent): Promise<void> };
+  metrics: Pick<Metrics, 'rateLimited' | 'rateLimitFailedOpen'>;
 }
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 32);
@@ -50,7 +52,7 @@ export type RateLimitService = ReturnType<typeof createRateLimitService>;
  * hit in one atomic step (spec 50 §7). A store failure fails open with a warning. The first rejection
  * per key and window is audited as `security.rate_limited`; the key itself (an IP, an e-mail) only hashed.
  */
-export function createRateLimitService({ kv, log, settings, audit }: RateLimitServiceDeps) {
+export function createRateLimitService({ kv, log, settings, audit, metrics }: RateLimitServiceDeps) {
   async function limitOf(scope: RateLimitScope): Promise<{ max: number; window: number }> {
     const [max, window] = await Promise.all([settings.getNumber(`rate_limit_${scope}_max`), settings.getDuration(`rate_limit_${scope}_window`)]);
     return { max, window };
@@ -82,11 +84,13 @@ export function createRateLimitService({ kv, log, settings, audit }: RateLimitSe
       const retryAfter = Math.max(1, Math.ceil(counter.ttlSeconds ?? settingsOfScope.window));
       const decision = { isAllowed: used <= limit, limit, remaining: Math.max(0, limit - used), retryAfter };
       if (!decision.isAllowed) {
+        metrics.rateLimited(scope);
         await auditFirstRejection(scope, key, settingsOfScope, retryAfter, context).catch((err: unknown) => log.warn({ err, scope }, 'rate_limit.audit_failed'));
       }
       return decision;
     } catch (err) {
       log.warn({ err, scope }, 'rate_limit.store_unavailable');
+      metrics.rateLimitFailedOpen(scope);
       return { isAllowed: true, limit, remaining: limit, retryAfter: 0 };
     }
   }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { afterCommit, createEmbeddedDb, createPostgresDb, isInTransaction, type Db } from '../../src/platform/db/index.js';
+import { afterCommit, createEmbeddedDb, createPostgresDb, isInTransaction, statementKind, timeDb, type Db } from '../../src/platform/db/index.js';
 import { createTestDatabase, describeWithPostgres, type TestDatabase } from '../support/services.js';
 
 /** One suite, run against every Db backend: both must behave identically. */
@@ -255,6 +255,47 @@ describe('Db contract: embedded (PGlite)', () => {
   dbContract(async () => {
     const db = await createEmbeddedDb({ dataDir: 'memory://' });
     return { db, dispose: () => db.close() };
+  });
+});
+
+// METRICS_ENABLED puts a timing layer in front of the database: it must pass the same contract.
+describe('Db contract: embedded (PGlite), timed', () => {
+  dbContract(async () => {
+    const db = await createEmbeddedDb({ dataDir: 'memory://' });
+    return { db: timeDb(db, () => undefined), dispose: () => db.close() };
+  });
+});
+
+describe('timed Db', () => {
+  let db: Db;
+  let seen: string[];
+  beforeAll(async () => {
+    db = await createEmbeddedDb({ dataDir: 'memory://' });
+  });
+  afterAll(() => db.close());
+  beforeEach(() => {
+    seen = [];
+  });
+  const timed = () => timeDb(db, (operation, seconds, isError) => {
+    expect(seconds).toBeGreaterThanOrEqual(0);
+    seen.push(isError ? `${operation} failed` : operation);
+  });
+
+  it('reports each statement by its first word, never its text', () => {
+    expect(['SELECT 1', '  insert into t', 'UPDATE t', 'delete from t', 'WITH x AS (SELECT 1) SELECT 1', 'CREATE TABLE t ()', '-- hi\nSELECT 1', ''].map(statementKind))
+      .toEqual(['select', 'insert', 'update', 'delete', 'with', 'other', 'other', 'other']);
+  });
+
+  it('times statements inside a transaction, the transaction, and failures; a row-count mismatch is not a database error', async () => {
+    const t = timed();
+    await t.exec('CREATE TABLE timed_items (n int)');
+    await t.transaction(async (tx) => {
+      await tx.query('INSERT INTO timed_items VALUES (1), (2)');
+      await t.many('SELECT n FROM timed_items');
+    });
+    await expect(t.one('SELECT n FROM timed_items')).rejects.toThrow(/exactly one row/);
+    await expect(t.query('SELECT nope FROM timed_items')).rejects.toThrow();
+    expect(seen).toEqual(['script', 'insert', 'select', 'transaction', 'select', 'select failed']);
   });
 });
 

@@ -5,6 +5,7 @@ import {
   createRedisKv,
   KvTypeError,
   KvUnavailableError,
+  timeKv,
   type Kv,
   type RedisKv,
 } from '../../src/platform/kv/index.js';
@@ -411,6 +412,17 @@ kvContract('memory', () => {
     kv: createMemoryKv({ clock, keyPrefix: 'porta-test:' }),
     advance: async (ms) => clock.advance(ms),
     isolated: () => createMemoryKv({ clock, keyPrefix: 'porta-other:' }),
+  };
+});
+
+// METRICS_ENABLED puts a timing layer in front of the store: it must pass the same contract.
+kvContract('memory, timed', () => {
+  const clock = createManualClock();
+  const record = () => undefined;
+  return {
+    kv: timeKv(createMemoryKv({ clock, keyPrefix: 'porta-test:' }), record),
+    advance: async (ms) => clock.advance(ms),
+    isolated: () => timeKv(createMemoryKv({ clock, keyPrefix: 'porta-other:' }), record),
   };
 });
 

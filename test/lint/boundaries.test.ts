@@ -33,8 +33,10 @@ describe('import boundaries (.dependency-cruiser.mjs)', () => {
       'http-imports-oidc: src/http/tenant.ts -> src/oidc/engine.ts',
       'ioredis-outside-platform-kv: src/sessions/cache.ts -> node_modules/ioredis/built/index.js',
       'oidc-imports-http: src/oidc/engine.ts -> src/http/headers.ts',
+      'opentelemetry-outside-platform-tracing: src/oidc/tracing.ts -> node_modules/@opentelemetry/api/dist/index.d.cts',
       'pages-imports-edge: src/pages/index.ts -> src/oidc/name.ts',
       'pg-outside-platform-db: src/users/repo.ts -> node_modules/pg/esm/index.mjs',
+      'prom-client-outside-http-metrics: src/users/metrics.ts -> node_modules/prom-client/index.js',
       'unresolvable-import: src/pages/missing.js -> ./does-not-exist.js',
     ]);
   });

@@ -8,6 +8,7 @@ export type { Db, Queryable, QueryResult } from './types.js';
 export { afterCommit, isInTransaction } from './scope.js';
 export { createPostgresDb } from './postgres.js';
 export { createEmbeddedDb } from './embedded.js';
+export { timeDb, statementKind } from './timed.js';
 export { acquireDataDirLock, DataDirLockedError, type LockPurpose } from './lock.js';
 export {
   createMigrator, readMigrations, parseMigration, DEFAULT_MIGRATIONS_DIR,

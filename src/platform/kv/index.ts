@@ -7,6 +7,7 @@ export type { Kv, KvCounter, KvSetOptions } from './types.js';
 export { createMemoryKv, type MemoryKv, type MemoryKvOptions } from './memory.js';
 export { KvTypeError, KvUnavailableError } from './errors.js';
 export { createRedisKv, type KvLog, type RedisKv, type RedisKvOptions } from './redis.js';
+export { timeKv } from './timed.js';
 
 /** `keyPrefix` starts every Redis key (REDIS_KEY_PREFIX); the in-process store needs none. */
 export type KvBackendConfig = { kind: 'memory' } | { kind: 'redis'; url: string; keyPrefix?: string };
