@@ -23,6 +23,7 @@ import { brandingUploadLimit } from './http/admin/organization-branding.js';
 import { createServices, type Services } from './services.js';
 import type { OidcDeps } from './oidc/types.js';
 import type { ProviderRegistry } from './oidc/registry.js';
+import type { LogoutDeliveryPolicy } from './oidc/backchannel-logout.js';
 import { createAdminTokenLookup } from './oidc/admin-tokens.js';
 import { adminRoutes } from './http/admin/index.js';
 
@@ -45,6 +46,8 @@ export interface PortaOptions {
   adminDirect?: { token: string; osUser: string };
   /** `admin`: health and the admin API alone, without OIDC engines, tenant routes or start-up work (the CLI's direct mode). */
   surface?: 'full' | 'admin';
+  /** Timeouts and retries of back-channel logout deliveries instead of the defaults (tests). */
+  backchannelLogout?: Partial<LogoutDeliveryPolicy>;
 }
 
 export interface Porta {
@@ -97,9 +100,18 @@ export async function createPorta(options: PortaOptions): Promise<Porta> {
     }
     const schema = await watchSchema(migrator, log, options.schemaCheckIntervalMs);
     const isAdminOnly = options.surface === 'admin';
-    const services = await createServices({ config, db: opened, kv, clock, log, metrics, isSchemaCurrent: () => schema.isCurrent(), isRequestOnly: isAdminOnly });
+    const services = await createServices({
+      config, db: opened, kv, clock, log, metrics, isSchemaCurrent: () => schema.isCurrent(), isRequestOnly: isAdminOnly, backchannelLogout: options.backchannelLogout,
+    });
     let isDraining = false;
-    const oidc = isAdminOnly ? undefined : await oidcSurface({ config, log, clock: services.clock, db: opened, kv, metrics, ...services.oidc, ...createPages() });
+    const oidcDeps = (): OidcDeps => ({ config, log, clock: services.clock, db: opened, kv, metrics, ...services.oidc, ...createPages() });
+    const oidc = isAdminOnly ? undefined : await oidcSurface(oidcDeps());
+    // Logout tokens are signed by the organization's engine; the admin surface loads the engines only if it needs one.
+    let loading: Promise<OidcSurface> | undefined;
+    services.oidc.backchannelLogout.useEngines(async (organizationId) => {
+      const org = await services.organizations.findById(organizationId);
+      return org ? (oidc ?? (await (loading ??= oidcSurface(oidcDeps())))).registry.providerFor(org) : undefined;
+    });
     const registry = oidc?.registry ?? NO_ENGINES;
     const app = buildHttpApp({ config, log, db: opened, kv, schema, services, oidc, registry, prometheus, extend: options.extend, adminDirect: options.adminDirect, isDraining: () => isDraining });
     return {
@@ -110,6 +122,8 @@ export async function createPorta(options: PortaOptions): Promise<Porta> {
       async close() {
         schema.stop();
         services.stop();
+        // Logout tokens under way get a bounded last chance while the database can still record failures.
+        await services.oidc.backchannelLogout.drain();
         await Promise.allSettled([opened.close(), kv.close()]);
       },
     };

@@ -15,6 +15,7 @@ import { createApplicationService, type ApplicationService } from './application
 import { createSystemConfigService, type SystemConfigService } from './system-config/index.js';
 import { createUserService, createPasswordHasher, createUserGdprService, type UserService, type UserGdprService } from './users/index.js';
 import { createClientService, type ClientService } from './clients/index.js';
+import { createRegistrationService, type RegistrationService } from './registration/index.js';
 import { createSigningKeyService, type SigningKeyService } from './keys/index.js';
 import { createAuditService, type AuditService } from './audit/index.js';
 import { createAccessService, createAdminAccess, createRbacService, type AccessService, type AdminAccess, type RbacService } from './rbac/index.js';
@@ -26,6 +27,7 @@ import { createProvisioningService, type ProvisioningService } from './provision
 import { createSessionService, type SessionService } from './sessions/index.js';
 import { createSeedService, type SeedService } from './seed/index.js';
 import { createSessionRevoker } from './oidc/revoker.js';
+import { createBackchannelLogout, type BackchannelLogout, type LogoutDeliveryPolicy } from './oidc/backchannel-logout.js';
 import { createTtlSettings, type RefreshingTtl } from './oidc/ttl.js';
 
 export interface Services {
@@ -43,6 +45,8 @@ export interface Services {
   /** Spec 20 §5.8 counts and health. */
   stats: StatsService;
   clients: ClientService;
+  /** Spec 70 §5 dynamic client registration: initial access tokens and the RFC 7591/7592 use cases. */
+  registration: RegistrationService;
   keys: SigningKeyService;
   audit: AuditService;
   /** Roles, permissions and custom claims a user holds in one application (tokens, admin authorization). */
@@ -67,6 +71,9 @@ export interface Services {
     organizations: OrganizationService; applications: ApplicationService; clients: ClientService; users: UserService; keys: SigningKeyService;
     audit: AuditService; rateLimits: RateLimitService; ttl: RefreshingTtl;
     access: AccessService; rbac: RbacService; sessions: SessionService;
+    /** Logout tokens to relying parties when a session ends (OIDC Back-Channel Logout 1.0). */
+    backchannelLogout: BackchannelLogout;
+    registration: RegistrationService;
   };
   stop(): void;
 }
@@ -83,6 +90,8 @@ export interface ServiceDeps {
   isSchemaCurrent: () => boolean;
   /** Only admin requests are served (the CLI's direct mode): no purge timer, no signing key made at start. */
   isRequestOnly?: boolean;
+  /** Timeouts and retries of back-channel logout deliveries (tests); the defaults otherwise. */
+  backchannelLogout?: Partial<LogoutDeliveryPolicy>;
 }
 
 /** Builds every domain service from the stores; the server, the CLI and tests all start here. */
@@ -101,12 +110,14 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const clients = createClientService({
     db, kv, clock, log, passwords, audit, organizations, applications, sessions: () => sessions, isMailConfigured,
   });
+  const registration = createRegistrationService({ db, clock, log, audit, organizations, applications, clients });
   const keys = createSigningKeyService({ db, kv, clock, log, audit });
   const access = createAccessService(db);
   const rbac = createRbacService({ db, kv, clock, log, applications, users, organizations, audit, adminAccess: () => adminAccess });
   const rateLimits = createRateLimitService({ kv, log, settings: systemConfig, audit, metrics: deps.metrics ?? noMetrics });
   const sessions: SessionService = createSessionService({ db, clock, log, audit, revoker: () => revoker, adminAccess: () => adminAccess });
-  const revoker = createSessionRevoker({ db, kv, log, clock, mirror: sessions });
+  const backchannelLogout = createBackchannelLogout({ log, audit, policy: deps.backchannelLogout });
+  const revoker = createSessionRevoker({ db, kv, log, clock, mirror: sessions, backchannel: backchannelLogout });
   const adminAccess: AdminAccess = createAdminAccess({
     db, organizations, applications, systemConfig, clients,
     users: { findById: (orgId, id) => users.findById(orgId, id) },
@@ -128,8 +139,8 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     log,
   );
   return {
-    clock, organizations, organizationDestroy, branding, applications, systemConfig, users, gdpr, stats, clients, keys, audit, access, rbac, adminAccess, rateLimits, bootstrap, sessions, exports, provisioning, seed,
-    oidc: { organizations, applications, clients, users, keys, audit, rateLimits, ttl, access, rbac, sessions },
+    clock, organizations, organizationDestroy, branding, applications, systemConfig, users, gdpr, stats, clients, registration, keys, audit, access, rbac, adminAccess, rateLimits, bootstrap, sessions, exports, provisioning, seed,
+    oidc: { organizations, applications, clients, users, keys, audit, rateLimits, ttl, access, rbac, sessions, backchannelLogout, registration },
     stop: () => {
       ttl.stop();
       stopSessionPurge();

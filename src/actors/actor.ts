@@ -11,11 +11,13 @@ import { ADMIN_PERMISSIONS, type AdminPermission } from './catalog.js';
  * - `account`: a user acting on their own account (account portal, account flows).
  * - `system`: Porta itself (bootstrap, seed, timers, automatic lockout).
  * - `anonymous`: someone not (yet) signed in, known only by where the request came from.
+ * - `registration`: a relying party registering itself (RFC 7591) with an initial access token, or managing
+ *   its own registration (RFC 7592) with its registration access token.
  */
-export type ActorKind = 'admin' | 'service_account' | 'cli_direct' | 'account' | 'system' | 'anonymous';
+export type ActorKind = 'admin' | 'service_account' | 'cli_direct' | 'account' | 'system' | 'anonymous' | 'registration';
 
 /** The edge a change came through; the audit event is the same whichever it is. */
-export type ActorSource = 'api' | 'cli-direct' | 'bulk' | 'import' | 'seed' | 'bootstrap' | 'account' | 'login' | 'system';
+export type ActorSource = 'api' | 'cli-direct' | 'bulk' | 'import' | 'seed' | 'bootstrap' | 'account' | 'login' | 'system' | 'registration';
 
 export interface Actor {
   kind: ActorKind;
@@ -90,6 +92,21 @@ export function accountActor(user: { id: string; organizationId: string }, from?
 /** Someone not signed in (a failed sign-in, a rate-limited request): no permission at all. */
 export function anonymousActor(from?: RequestOrigin, source: ActorSource = 'login'): Actor {
   return { kind: 'anonymous', userId: null, clientId: null, organizationId: null, name: null, permissions: NONE, isSuperAdmin: false, source, ...origin(from) };
+}
+
+/**
+ * A relying party at the registration endpoint: `name` says which credential it holds (the initial access
+ * token's id, or its registration access token); `clientId` is its own client once registered. It holds
+ * only the permissions given here, and the registration edge uses it on that one client alone.
+ */
+export function registrationActor(
+  registrant: { organizationId: string; name: string; clientId?: string | null; permissions?: readonly AdminPermission[] },
+  from?: RequestOrigin,
+): Actor {
+  return {
+    kind: 'registration', userId: null, clientId: registrant.clientId ?? null, organizationId: registrant.organizationId, name: registrant.name,
+    permissions: new Set(registrant.permissions ?? []), isSuperAdmin: false, source: 'registration', ...origin(from),
+  };
 }
 
 /** The same actor reaching a use case through another edge (bulk, import). */

@@ -6,6 +6,7 @@ export {
   cliDirectActor,
   forbidden,
   holdsAll,
+  registrationActor,
   requireSuperAdmin,
   serviceAccountActor,
   systemActor,

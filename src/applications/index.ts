@@ -21,3 +21,11 @@ export {
   type ModuleStatus,
   type Page,
 } from './schema.js';
+export {
+  ACCESS_TOKEN_FORMATS,
+  CreateResourceInput,
+  UpdateResourceInput,
+  indicatorProblem,
+  type AccessTokenFormat,
+  type ApiResource,
+} from './resources.js';

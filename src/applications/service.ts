@@ -12,6 +12,7 @@ import type { KeysetPage, KeysetWindow } from '../platform/db/keyset.js';
 import { createApplicationRepo, type ApplicationFields } from './repo.js';
 import { adminApplicationProtected, applicationNotFound, invalidSlug, invalidTransition } from './errors.js';
 import { createModuleOperations } from './modules.js';
+import { createResourceOperations } from './resources.js';
 import {
   CreateApplicationInput,
   ListApplicationsQuery,
@@ -199,6 +200,7 @@ export function createApplicationService({ db, kv, log, audit }: ApplicationServ
     },
 
     ...createModuleOperations({ db, log, audit, getApplication: getById, loadWritable }),
+    ...createResourceOperations({ db, log, audit, getApplication: getById, loadWritable }),
   };
   return service;
 }

@@ -24,6 +24,12 @@ const base: Client = {
   requirePkce: true,
   requireConsent: true,
   loginMethods: ['password'],
+  idTokenSignedResponseAlg: 'RS256',
+  idTokenClaims: 'scopes',
+  backchannelLogoutUri: null,
+  backchannelLogoutSessionRequired: true,
+  jwks: null,
+  jwksUri: null,
   status: 'active',
   isServiceAccount: false,
   description: null,
@@ -43,7 +49,7 @@ describe('toEngineMetadata', () => {
       scope: 'openid profile email offline_access',
       token_endpoint_auth_method: 'client_secret_basic',
       application_type: 'web',
-      id_token_signed_response_alg: 'ES256',
+      id_token_signed_response_alg: 'RS256',
       client_secret: ENGINE_SECRET_PLACEHOLDER,
       porta: {
         internal_id: base.id,
@@ -55,8 +61,39 @@ describe('toEngineMetadata', () => {
         login_methods: ['password'],
         allowed_origins: ['https://portal.example'],
         status: 'active',
+        require_pkce: true,
+        id_token_claims: 'scopes',
       },
     });
+  });
+
+  it('hands over the protocol fields a client registered, and nothing for those it did not', () => {
+    const jwks = { keys: [{ kty: 'EC' as const, crv: 'P-256', x: 'x', y: 'y', kid: 'rp-1' }] };
+    const meta = toEngineMetadata({
+      ...base,
+      tokenEndpointAuthMethod: 'private_key_jwt',
+      jwks,
+      requirePkce: false,
+      idTokenSignedResponseAlg: 'PS256',
+      idTokenClaims: 'minimal',
+      backchannelLogoutUri: 'https://portal.example/bcl',
+      backchannelLogoutSessionRequired: false,
+    });
+    expect(meta).toMatchObject({
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks,
+      id_token_signed_response_alg: 'PS256',
+      backchannel_logout_uri: 'https://portal.example/bcl',
+      backchannel_logout_session_required: false,
+      porta: { require_pkce: false, id_token_claims: 'minimal' },
+    });
+    // A key-authenticated client has no secret, not even the placeholder.
+    expect(meta).not.toHaveProperty('client_secret');
+    expect(meta).not.toHaveProperty('jwks_uri');
+    expect(toEngineMetadata(base)).not.toHaveProperty('backchannel_logout_uri');
+    expect(toEngineMetadata(base)).not.toHaveProperty('jwks');
+    // A public client always requires PKCE, whatever a row says.
+    expect(toEngineMetadata({ ...base, clientType: 'public', tokenEndpointAuthMethod: 'none', requirePkce: false }).porta.require_pkce).toBe(true);
   });
 
   it('presents an SPA as a public web client without a secret', () => {
@@ -98,11 +135,12 @@ describe('engine compatibility', () => {
       make('m2m', { clientType: 'confidential', grantTypes: ['client_credentials'], scope: 'openid' }),
     ].map(toEngineMetadata);
     const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
     const provider = new Provider('http://localhost:3000/org', {
       clients: metadata as never,
       extraClientMetadata: { properties: ['porta'] },
-      enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
-      jwks: { keys: [{ ...key, kid: 'k1', alg: 'ES256', use: 'sig' } as never] },
+      enabledJWA: { idTokenSigningAlgValues: ['ES256', 'RS256'] },
+      jwks: { keys: [{ ...key, kid: 'k1', alg: 'ES256', use: 'sig' } as never, { ...rsa, kid: 'k2', alg: 'RS256', use: 'sig' } as never] },
       features: { clientCredentials: { enabled: true }, rpInitiatedLogout: { enabled: true } },
       scopes: ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'],
     });

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from './repo.js';
+import { usesSecret } from './rules.js';
+import type { ClientJwks } from './schema.js';
 
 /**
  * Stands in for `client_secret` so the engine accepts secret-based auth methods. Random per process and
@@ -21,6 +23,10 @@ export interface PortaClientExtras {
   login_methods: string[] | null;
   allowed_origins: string[];
   status: Client['status'];
+  /** Confidential clients may turn PKCE off; public clients never (spec 70 §5). */
+  require_pkce: boolean;
+  /** `scopes`: the granted scopes' claims also in the ID token; `minimal`: userinfo only. */
+  id_token_claims: Client['idTokenClaims'];
 }
 
 /** oidc-provider (v9) client metadata; snake_case as the engine expects. */
@@ -35,9 +41,15 @@ export interface EngineClientMetadata {
   scope: string;
   token_endpoint_auth_method: Client['tokenEndpointAuthMethod'];
   application_type: 'web' | 'native';
-  id_token_signed_response_alg: 'ES256';
-  /** confidential clients only: ENGINE_SECRET_PLACEHOLDER */
+  id_token_signed_response_alg: Client['idTokenSignedResponseAlg'];
+  /** secret-based confidential clients only: ENGINE_SECRET_PLACEHOLDER */
   client_secret?: string;
+  /** OIDC Back-Channel Logout 1.0, when registered. */
+  backchannel_logout_uri?: string;
+  backchannel_logout_session_required?: boolean;
+  /** private_key_jwt clients: their public keys, inline or by URL. */
+  jwks?: ClientJwks;
+  jwks_uri?: string;
   porta: PortaClientExtras;
 }
 
@@ -56,8 +68,13 @@ export function toEngineMetadata(client: Client): EngineClientMetadata {
     scope: scopes.join(' '),
     token_endpoint_auth_method: client.tokenEndpointAuthMethod,
     application_type: client.applicationType === 'native' ? 'native' : 'web',
-    id_token_signed_response_alg: 'ES256',
-    ...(client.clientType === 'confidential' ? { client_secret: ENGINE_SECRET_PLACEHOLDER } : {}),
+    id_token_signed_response_alg: client.idTokenSignedResponseAlg,
+    ...(usesSecret(client) ? { client_secret: ENGINE_SECRET_PLACEHOLDER } : {}),
+    ...(client.backchannelLogoutUri
+      ? { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: client.backchannelLogoutSessionRequired }
+      : {}),
+    ...(client.jwks ? { jwks: structuredClone(client.jwks) } : {}),
+    ...(client.jwksUri ? { jwks_uri: client.jwksUri } : {}),
     porta: {
       internal_id: client.id,
       organization_id: client.organizationId,
@@ -68,6 +85,8 @@ export function toEngineMetadata(client: Client): EngineClientMetadata {
       login_methods: client.loginMethods === null ? null : [...client.loginMethods],
       allowed_origins: [...client.allowedOrigins],
       status: client.status,
+      require_pkce: client.clientType === 'public' || client.requirePkce,
+      id_token_claims: client.idTokenClaims,
     },
   };
 }

@@ -15,7 +15,7 @@ export {
   type ServiceAccounts,
 } from './service-accounts.js';
 export { toEngineMetadata, ENGINE_SECRET_PLACEHOLDER, type EngineClientMetadata, type PortaClientExtras } from './engine.js';
-export { redirectUriProblem, originProblem, resolveClientSettings, DEFAULT_SCOPE, type ClientSettings } from './rules.js';
+export { redirectUriProblem, originProblem, resolveClientSettings, usesSecret, webUriProblem, DEFAULT_SCOPE, type ClientSettings } from './rules.js';
 export {
   CreateClientInput,
   UpdateClientInput,
@@ -27,6 +27,9 @@ export {
   GrantType,
   LoginMethod,
   TokenEndpointAuthMethod,
+  IdTokenSigningAlg,
+  IdTokenClaims,
+  ClientJwks,
   SUPPORTED_SCOPES,
   ExplicitClientId,
   ProvisionedSecretValue,

@@ -2,7 +2,9 @@ import { keysetPage, keysetSql, type KeysetPage, type KeysetRow, type KeysetWind
 import { escapeLike } from '../platform/db/sql.js';
 import type { Db, Queryable } from '../platform/db/index.js';
 import type { ClientSettings } from './rules.js';
-import type { ApplicationType, ClientSortBy, ClientStatus, ClientType, GrantType, LoginMethod, TokenEndpointAuthMethod } from './schema.js';
+import type {
+  ApplicationType, ClientJwks, ClientSortBy, ClientStatus, ClientType, GrantType, IdTokenClaims, IdTokenSigningAlg, LoginMethod, TokenEndpointAuthMethod,
+} from './schema.js';
 
 /** An OIDC client as the admin API shows it (20 §4, less `effectiveLoginMethods`, which needs the org). */
 export interface Client {
@@ -25,6 +27,12 @@ export interface Client {
   requirePkce: boolean;
   requireConsent: boolean;
   loginMethods: LoginMethod[] | null;
+  idTokenSignedResponseAlg: IdTokenSigningAlg;
+  idTokenClaims: IdTokenClaims;
+  backchannelLogoutUri: string | null;
+  backchannelLogoutSessionRequired: boolean;
+  jwks: ClientJwks | null;
+  jwksUri: string | null;
   status: ClientStatus;
   /** Spec 70 §4: a client-credentials client of the admin organization holding admin roles itself. */
   isServiceAccount: boolean;
@@ -91,6 +99,12 @@ function rowToClient(r: Row): Client {
     requirePkce: r.require_pkce === true,
     requireConsent: r.require_consent === true,
     loginMethods: r.login_methods == null ? null : (strings(r.login_methods) as LoginMethod[]),
+    idTokenSignedResponseAlg: r.id_token_signed_response_alg as IdTokenSigningAlg,
+    idTokenClaims: r.id_token_claims as IdTokenClaims,
+    backchannelLogoutUri: r.backchannel_logout_uri == null ? null : String(r.backchannel_logout_uri),
+    backchannelLogoutSessionRequired: r.backchannel_logout_session_required !== false,
+    jwks: r.jwks == null ? null : ((typeof r.jwks === 'string' ? JSON.parse(r.jwks) : r.jwks) as ClientJwks),
+    jwksUri: r.jwks_uri == null ? null : String(r.jwks_uri),
     status: r.status as ClientStatus,
     isServiceAccount: r.is_service_account === true,
     description: r.description == null ? null : String(r.description),
@@ -123,8 +137,18 @@ const SETTINGS_COLUMNS: Record<Exclude<keyof ClientSettings, 'clientType'>, stri
   allowedOrigins: 'allowed_origins',
   requireConsent: 'require_consent',
   loginMethods: 'login_methods',
+  requirePkce: 'require_pkce',
+  idTokenSignedResponseAlg: 'id_token_signed_response_alg',
+  idTokenClaims: 'id_token_claims',
+  backchannelLogoutUri: 'backchannel_logout_uri',
+  backchannelLogoutSessionRequired: 'backchannel_logout_session_required',
+  jwks: 'jwks',
+  jwksUri: 'jwks_uri',
 };
 const SETTINGS_KEYS = Object.keys(SETTINGS_COLUMNS) as (keyof typeof SETTINGS_COLUMNS)[];
+/** A setting as a query parameter: the JWK Set goes as JSON text (jsonb), arrays as PostgreSQL arrays. */
+const settingValue = (settings: ClientSettings, key: (typeof SETTINGS_KEYS)[number]): unknown =>
+  key === 'jwks' ? (settings.jwks === null ? null : JSON.stringify(settings.jwks)) : settings[key];
 
 export interface NewClient {
   applicationId: string;
@@ -160,7 +184,7 @@ export function createClientRepo(db: Db) {
       ];
       const params = [
         orgId, c.applicationId, c.clientId, c.clientName, c.settings.clientType, c.isServiceAccount ?? false, c.description ?? null,
-        ...SETTINGS_KEYS.map((k) => c.settings[k]),
+        ...SETTINGS_KEYS.map((k) => settingValue(c.settings, k)),
       ];
       const row = await q.one<Row>(
         `INSERT INTO clients (${columns.join(', ')}) VALUES (${params.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING *`,
@@ -255,7 +279,7 @@ export function createClientRepo(db: Db) {
       const set = ['client_name = $3', ...SETTINGS_KEYS.map((k, i) => `${SETTINGS_COLUMNS[k]} = $${i + 4}`)].join(', ');
       const row = await db.maybeOne<Row>(
         `UPDATE clients SET ${set} WHERE organization_id = $1 AND id = $2 RETURNING *`,
-        [orgId, id, clientName, ...SETTINGS_KEYS.map((k) => settings[k])],
+        [orgId, id, clientName, ...SETTINGS_KEYS.map((k) => settingValue(settings, k))],
       );
       return row ? rowToClient(row) : null;
     },

@@ -74,7 +74,46 @@ describe('resolveClientSettings', () => {
       allowedOrigins: [],
       requireConsent: false,
       loginMethods: null,
+      requirePkce: true,
+      idTokenSignedResponseAlg: 'RS256',
+      idTokenClaims: 'scopes',
+      backchannelLogoutUri: null,
+      backchannelLogoutSessionRequired: true,
+      jwks: null,
+      jwksUri: null,
     });
+  });
+
+  it('accepts the protocol fields of spec 70 §5 on a confidential client', () => {
+    const jwks = { keys: [{ kty: 'RSA' as const, n: 'AQAB', e: 'AQAB', kid: 'rp' }] };
+    expect(resolveClientSettings({
+      clientType: 'confidential',
+      ...web,
+      requirePkce: false,
+      idTokenSignedResponseAlg: 'ES256',
+      idTokenClaims: 'minimal',
+      backchannelLogoutUri: 'https://app.example.com/backchannel',
+      backchannelLogoutSessionRequired: false,
+      tokenEndpointAuthMethod: 'private_key_jwt',
+      jwks,
+    })).toMatchObject({
+      requirePkce: false,
+      idTokenSignedResponseAlg: 'ES256',
+      idTokenClaims: 'minimal',
+      backchannelLogoutUri: 'https://app.example.com/backchannel',
+      backchannelLogoutSessionRequired: false,
+      tokenEndpointAuthMethod: 'private_key_jwt',
+      jwks,
+      jwksUri: null,
+    });
+    expect(resolveClientSettings({ clientType: 'confidential', ...web, tokenEndpointAuthMethod: 'private_key_jwt', jwksUri: 'https://app.example.com/jwks' }))
+      .toMatchObject({ jwks: null, jwksUri: 'https://app.example.com/jwks' });
+  });
+
+  it('drops the keys when a client moves from private_key_jwt to a secret only if asked, and says why otherwise', () => {
+    const jwksUri = 'https://app.example.com/jwks';
+    expect(codeOf({ clientType: 'confidential', ...web, tokenEndpointAuthMethod: 'client_secret_basic', jwksUri })).toBe('keys_without_private_key_jwt');
+    expect(resolveClientSettings({ clientType: 'confidential', ...web, tokenEndpointAuthMethod: 'client_secret_basic', jwksUri: null }).jwksUri).toBeNull();
   });
 
   it('gives public and non-web clients code + refresh and the none auth method', () => {
@@ -121,6 +160,20 @@ describe('resolveClientSettings', () => {
     ['invalid_scope', { clientType: 'confidential', scope: 'openid admin', ...web }],
     ['invalid_scope', { clientType: 'confidential', scope: '   ', ...web }],
     ['invalid_origin', { clientType: 'public', allowedOrigins: ['https://a.example/path'], ...web }],
+    ['public_client_pkce', { clientType: 'public', requirePkce: false, ...web }],
+    ['private_key_jwt_keys', { clientType: 'confidential', tokenEndpointAuthMethod: 'private_key_jwt', ...web }],
+    ['private_key_jwt_keys', {
+      clientType: 'confidential', tokenEndpointAuthMethod: 'private_key_jwt', ...web,
+      jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }] }, jwksUri: 'https://app.example.com/jwks',
+    }],
+    ['private_jwk', {
+      clientType: 'confidential', tokenEndpointAuthMethod: 'private_key_jwt', ...web,
+      jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'secret' }] },
+    }],
+    ['invalid_jwks_uri', { clientType: 'confidential', tokenEndpointAuthMethod: 'private_key_jwt', ...web, jwksUri: 'http://keys.example.com/jwks' }],
+    ['keys_without_private_key_jwt', { clientType: 'confidential', ...web, jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }] } }],
+    ['invalid_backchannel_logout_uri', { clientType: 'confidential', ...web, backchannelLogoutUri: 'http://rp.example.com/bcl' }],
+    ['backchannel_logout_without_login', { clientType: 'confidential', grantTypes: ['client_credentials'], backchannelLogoutUri: 'https://rp.example.com/bcl' }],
   ])('rejects with %s', (code, draft) => {
     expect(codeOf(draft)).toBe(code);
   });

@@ -1,9 +1,13 @@
 import { invalidClient } from './errors.js';
 import {
+  DEVICE_CODE_GRANT,
   SUPPORTED_SCOPES,
   type ApplicationType,
   type ClientType,
+  type ClientJwks,
   type GrantType,
+  type IdTokenClaims,
+  type IdTokenSigningAlg,
   type LoginMethod,
   type TokenEndpointAuthMethod,
 } from './schema.js';
@@ -21,6 +25,17 @@ export interface ClientSettings {
   allowedOrigins: string[];
   requireConsent: boolean;
   loginMethods: LoginMethod[] | null;
+  /** Always true for public clients (S256); a confidential client may turn it off for RPs without PKCE. */
+  requirePkce: boolean;
+  idTokenSignedResponseAlg: IdTokenSigningAlg;
+  idTokenClaims: IdTokenClaims;
+  /** OIDC Back-Channel Logout 1.0: where logout tokens go; null = none. */
+  backchannelLogoutUri: string | null;
+  /** Logout tokens carry `sid` (and the client needs it to match). */
+  backchannelLogoutSessionRequired: boolean;
+  /** private_key_jwt only: the client's public keys, inline or by URL (exactly one). */
+  jwks: ClientJwks | null;
+  jwksUri: string | null;
 }
 
 export type ClientDraft = Pick<ClientSettings, 'clientType'> & Partial<Omit<ClientSettings, 'clientType' | 'responseTypes'>>;
@@ -104,9 +119,51 @@ function resolveAuthMethod(clientType: ClientType, requested: TokenEndpointAuthM
     return 'none';
   }
   if (requested === 'none') {
-    throw invalidClient('invalid_auth_method', 'Confidential clients use client_secret_basic or client_secret_post.', { path: 'tokenEndpointAuthMethod' });
+    throw invalidClient('invalid_auth_method', 'Confidential clients use client_secret_basic, client_secret_post or private_key_jwt.', { path: 'tokenEndpointAuthMethod' });
   }
   return requested ?? 'client_secret_basic';
+}
+
+/** JWK members that only a private key has (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2). */
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+function resolveKeySource(method: TokenEndpointAuthMethod, jwks: ClientJwks | null, jwksUri: string | null): Pick<ClientSettings, 'jwks' | 'jwksUri'> {
+  if (method !== 'private_key_jwt') {
+    if (jwks !== null || jwksUri !== null) {
+      throw invalidClient('keys_without_private_key_jwt', 'jwks and jwksUri are for private_key_jwt clients only.', { path: jwks !== null ? 'jwks' : 'jwksUri' });
+    }
+    return { jwks: null, jwksUri: null };
+  }
+  if ((jwks === null) === (jwksUri === null)) {
+    throw invalidClient('private_key_jwt_keys', 'A private_key_jwt client needs exactly one of jwks or jwksUri.', { path: 'jwks' });
+  }
+  if (jwksUri !== null) {
+    const problem = webUriProblem(jwksUri);
+    if (problem) throw invalidClient('invalid_jwks_uri', `${jwksUri} ${problem}.`, { path: 'jwksUri', reason: problem });
+    return { jwks: null, jwksUri };
+  }
+  for (const [index, key] of (jwks as ClientJwks).keys.entries()) {
+    const found = PRIVATE_JWK_MEMBERS.filter((member) => member in key);
+    if (found.length > 0) {
+      throw invalidClient('private_jwk', `jwks.keys[${index}] holds private key material (${found.join(', ')}); register the public key only.`, { path: 'jwks' });
+    }
+  }
+  return { jwks, jwksUri: null };
+}
+
+/** An https URL Porta calls (back-channel logout, jwks_uri); http only on loopback hosts, for development. */
+export function webUriProblem(uri: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return 'must be an absolute URI';
+  }
+  if (uri.includes('#')) return 'must not contain a fragment';
+  if (url.username || url.password) return 'must not contain credentials';
+  if (url.protocol === 'https:') return url.hostname ? null : 'must name a host';
+  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return null;
+  return 'must use https (http only for localhost, 127.0.0.1 or [::1])';
 }
 
 function resolveScope(scope: string | undefined): string {
@@ -116,6 +173,11 @@ function resolveScope(scope: string | undefined): string {
     throw invalidClient('invalid_scope', `Unsupported scope: ${unknown.join(' ') || '(empty)'}.`, { path: 'scope', unknown, supported: SUPPORTED_SCOPES });
   }
   return tokens.join(' ');
+}
+
+/** Confidential clients authenticate with a secret, unless they sign assertions with their own keys. */
+export function usesSecret(settings: Pick<ClientSettings, 'clientType' | 'tokenEndpointAuthMethod'>): boolean {
+  return settings.clientType === 'confidential' && settings.tokenEndpointAuthMethod !== 'private_key_jwt';
 }
 
 /** Applies defaults and every cross-field rule of admin API 20 §5.5 and spec 10 §6; throws `invalid` with a specific code. */
@@ -130,8 +192,9 @@ export function resolveClientSettings(draft: ClientDraft): ClientSettings {
   if (clientType === 'public' && grantTypes.includes('client_credentials')) {
     throw invalidClient('public_client_credentials', 'Public clients cannot use client_credentials.', { path: 'grantTypes' });
   }
-  if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code')) {
-    throw invalidClient('invalid_grant_types', 'refresh_token needs authorization_code.', { path: 'grantTypes' });
+  // Refresh tokens come from a user's sign-in: the code flow or the device flow (RFC 8628), public or confidential.
+  if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code') && !grantTypes.includes(DEVICE_CODE_GRANT)) {
+    throw invalidClient('invalid_grant_types', `refresh_token needs authorization_code or ${DEVICE_CODE_GRANT}.`, { path: 'grantTypes' });
   }
 
   const redirectUris = checkUris('redirectUris', draft.redirectUris ?? [], applicationType);
@@ -146,6 +209,21 @@ export function resolveClientSettings(draft: ClientDraft): ClientSettings {
     if (problem) throw invalidClient('invalid_origin', `${origin} ${problem}.`, { path: 'allowedOrigins', origin, reason: problem });
   }
 
+  const requirePkce = draft.requirePkce ?? true;
+  if (!requirePkce && clientType === 'public') {
+    throw invalidClient('public_client_pkce', 'Public clients always use PKCE (S256).', { path: 'requirePkce' });
+  }
+
+  const backchannelLogoutUri = draft.backchannelLogoutUri ?? null;
+  if (backchannelLogoutUri !== null) {
+    if (!grantTypes.includes('authorization_code')) {
+      throw invalidClient('backchannel_logout_without_login', 'Back-channel logout needs the authorization_code grant (a client without sign-ins has no sessions).', { path: 'backchannelLogoutUri' });
+    }
+    const problem = webUriProblem(backchannelLogoutUri);
+    if (problem) throw invalidClient('invalid_backchannel_logout_uri', `${backchannelLogoutUri} ${problem}.`, { path: 'backchannelLogoutUri', reason: problem });
+  }
+
+  const tokenEndpointAuthMethod = resolveAuthMethod(clientType, draft.tokenEndpointAuthMethod);
   return {
     clientType,
     applicationType,
@@ -154,9 +232,15 @@ export function resolveClientSettings(draft: ClientDraft): ClientSettings {
     grantTypes,
     responseTypes: ['code'],
     scope: resolveScope(draft.scope),
-    tokenEndpointAuthMethod: resolveAuthMethod(clientType, draft.tokenEndpointAuthMethod),
+    tokenEndpointAuthMethod,
     allowedOrigins,
     requireConsent: draft.requireConsent ?? false,
     loginMethods: draft.loginMethods == null ? null : unique(draft.loginMethods),
+    requirePkce,
+    idTokenSignedResponseAlg: draft.idTokenSignedResponseAlg ?? 'RS256',
+    idTokenClaims: draft.idTokenClaims ?? 'scopes',
+    backchannelLogoutUri,
+    backchannelLogoutSessionRequired: draft.backchannelLogoutSessionRequired ?? true,
+    ...resolveKeySource(tokenEndpointAuthMethod, draft.jwks ?? null, draft.jwksUri ?? null),
   };
 }

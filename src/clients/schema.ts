@@ -4,14 +4,27 @@ export const ClientType = z.enum(['confidential', 'public']);
 export type ClientType = z.infer<typeof ClientType>;
 export const ApplicationType = z.enum(['web', 'native', 'spa']);
 export type ApplicationType = z.infer<typeof ApplicationType>;
-export const GrantType = z.enum(['authorization_code', 'refresh_token', 'client_credentials']);
+/** RFC 8628 names its grant by URN; the others are RFC 6749's short names. */
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+export const GrantType = z.enum(['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT]);
 export type GrantType = z.infer<typeof GrantType>;
-export const TokenEndpointAuthMethod = z.enum(['client_secret_basic', 'client_secret_post', 'none']);
+export const TokenEndpointAuthMethod = z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']);
 export type TokenEndpointAuthMethod = z.infer<typeof TokenEndpointAuthMethod>;
 export const LoginMethod = z.enum(['password', 'magic_link']);
 export type LoginMethod = z.infer<typeof LoginMethod>;
 export const ClientStatus = z.enum(['active', 'inactive', 'revoked']);
 export type ClientStatus = z.infer<typeof ClientStatus>;
+/** Spec 70 §5: RS256 by default (OIDC Core §15.1); PS256 signs with the RSA key too. */
+export const IdTokenSigningAlg = z.enum(['RS256', 'ES256', 'PS256']);
+export type IdTokenSigningAlg = z.infer<typeof IdTokenSigningAlg>;
+/** `scopes`: the granted scopes' claims and custom claims in the ID token too; `minimal`: only in userinfo. */
+export const IdTokenClaims = z.enum(['scopes', 'minimal']);
+export type IdTokenClaims = z.infer<typeof IdTokenClaims>;
+
+/** A public JWK of a private_key_jwt client (RFC 7517); private members are refused by the rules. */
+const Jwk = z.looseObject({ kty: z.enum(['RSA', 'EC', 'OKP']), kid: z.string().max(255).optional() });
+export const ClientJwks = z.strictObject({ keys: z.array(Jwk).min(1).max(10) });
+export type ClientJwks = z.infer<typeof ClientJwks>;
 
 /** Scopes a client may be registered for (spec 10 §3 `scopes_supported`). */
 export const SUPPORTED_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'] as const;
@@ -41,9 +54,15 @@ const settingsFields = {
   scope: z.string().trim().min(1).max(1000),
   tokenEndpointAuthMethod: TokenEndpointAuthMethod,
   allowedOrigins: z.array(uri).max(20),
-  requirePkce: z.literal(true),
+  requirePkce: z.boolean(),
   requireConsent: z.boolean(),
   loginMethods: z.array(LoginMethod).min(1).nullable(),
+  idTokenSignedResponseAlg: IdTokenSigningAlg,
+  idTokenClaims: IdTokenClaims,
+  backchannelLogoutUri: uri.nullable(),
+  backchannelLogoutSessionRequired: z.boolean(),
+  jwks: ClientJwks.nullable(),
+  jwksUri: uri.nullable(),
 };
 
 export const CreateClientInput = z.object(settingsFields).partial().extend({

@@ -10,13 +10,14 @@ import {
   clientNotFound,
   clientRevoked,
   clientSecretNotFound,
+  invalidClient,
   invalidTransition,
   organizationNotFound,
   parseInput,
   publicClientSecret,
 } from './errors.js';
 import type { Client, ClientRepo, ClientSecret, NewSecret } from './repo.js';
-import { resolveClientSettings, type ClientDraft } from './rules.js';
+import { resolveClientSettings, usesSecret, type ClientDraft } from './rules.js';
 import { ClientSecretInput, ClientStatus, CreateClientInput, UpdateClientInput, type LoginMethod } from './schema.js';
 import { generateClientId } from './secrets.js';
 
@@ -30,6 +31,8 @@ export interface OrganizationFacts {
   status: string;
   isSuperAdmin: boolean;
   defaultLoginMethods: LoginMethod[];
+  /** Spec 70 §5: accepts RFC 7591 registrations. */
+  dynamicRegistration?: boolean;
 }
 
 export interface ClientWriteContext {
@@ -133,7 +136,8 @@ export function createClientWrites(ctx: ClientWriteContext) {
       await ctx.checkApplication(data.applicationId);
       const settings = resolveClientSettings(data);
       if (data.secret !== undefined && settings.clientType === 'public') throw publicClientSecret();
-      const secret = settings.clientType === 'confidential' ? await ctx.prepareSecret(data.secret ?? {}) : null;
+      if (data.secret !== undefined && !usesSecret(settings)) throw invalidClient('secret_unused', 'A private_key_jwt client authenticates with its keys and has no secret.', { path: 'secret' });
+      const secret = usesSecret(settings) ? await ctx.prepareSecret(data.secret ?? {}) : null;
       try {
         return await db.transaction(async () => {
           const client = await repo.insertClient(db, orgId, {
@@ -151,6 +155,36 @@ export function createClientWrites(ctx: ClientWriteContext) {
       }
     },
 
+    /**
+     * Spec 70 §5 (RFC 7591): a relying party registers itself with an initial access token, as a web or
+     * native client of the token's application, under the same rules as `create`. `claim` spends a use of
+     * the token in the client's transaction and throws when none is left. Audited as `client.registered`.
+     */
+    async registerDynamic(actor: Actor, orgId: string, input: CreateClientInput, claim: () => Promise<void>): Promise<{ client: Client; secret: CreatedClientSecret | null }> {
+      if (actor.kind !== 'registration') throw protectedResource('Only a registration request registers a client this way; admins use create.');
+      const data = parseInput(CreateClientInput, input);
+      const org = isUuid(orgId) ? await ctx.organizations.findById(orgId) : null;
+      if (!org || org.status !== 'active' || org.isSuperAdmin || org.dynamicRegistration !== true) {
+        throw new AppError('forbidden', 'registration_disabled', 'This organization does not accept dynamic client registration.');
+      }
+      if (data.applicationType === 'spa') throw invalidClient('invalid_application_type', 'Registered clients are web or native clients.', { path: 'applicationType' });
+      await ctx.checkApplication(data.applicationId);
+      const settings = resolveClientSettings(data);
+      if (data.secret !== undefined && !usesSecret(settings)) throw invalidClient('secret_unused', 'This client authenticates without a secret.', { path: 'secret' });
+      const secret = usesSecret(settings) ? await ctx.prepareSecret(data.secret ?? {}) : null;
+      try {
+        return await db.transaction(async () => {
+          await claim();
+          const client = await repo.insertClient(db, orgId, { applicationId: data.applicationId, clientId: data.clientId ?? generateClientId(), clientName: data.clientName, settings });
+          const stored = secret ? await repo.insertSecret(db, client.id, secret.row) : null;
+          await record(actor, client, 'client.registered', { clientId: client.clientId, applicationId: client.applicationId, clientType: client.clientType });
+          return { client, secret: stored && secret ? { ...stored, plaintext: secret.plaintext } : null };
+        });
+      } catch (err) {
+        throw mapWriteError(err, data.applicationId);
+      }
+    },
+
     /** Merges the patch into the current settings and re-checks every rule on the result. */
     async update(actor: Actor, orgId: string | null, ref: string, patch: UpdateClientInput, precondition?: ClientPrecondition): Promise<Client> {
       const data = parseInput(UpdateClientInput, patch);
@@ -160,7 +194,7 @@ export function createClientWrites(ctx: ClientWriteContext) {
         await precondition?.(current);
         const org = await assertMayChange(actor, current);
         if (current.status === 'revoked') throw clientRevoked();
-        const { clientName, requirePkce: _pkce, responseTypes: _rt, ...changes } = data;
+        const { clientName, responseTypes: _rt, ...changes } = data;
         const draft: ClientDraft = { ...current, ...definedOnly(changes) };
         const settings = resolveClientSettings(draft);
         assertAdminClientUsable(current, org, { ...settings, status: current.status });

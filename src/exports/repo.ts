@@ -16,7 +16,7 @@ const SOURCES: Record<ExportEntityType, Source> = {
     columns: [
       'id', 'name', 'slug', 'status', 'is_super_admin', 'default_locale', 'default_login_methods', 'two_factor_policy',
       'branding_logo_url', 'branding_favicon_url', 'branding_primary_color', 'branding_company_name', 'branding_custom_css',
-      'created_at', 'updated_at',
+      'dynamic_registration', 'created_at', 'updated_at',
     ],
     order: 'asc',
   },
@@ -34,7 +34,8 @@ const SOURCES: Record<ExportEntityType, Source> = {
     columns: [
       'id', 'organization_id', 'application_id', 'client_id', 'client_name', 'client_type', 'application_type', 'redirect_uris',
       'post_logout_redirect_uris', 'grant_types', 'response_types', 'scope', 'token_endpoint_auth_method', 'allowed_origins',
-      'require_pkce', 'require_consent', 'login_methods', 'status', 'created_at', 'updated_at',
+      'require_pkce', 'require_consent', 'login_methods', 'id_token_signed_response_alg', 'id_token_claims', 'backchannel_logout_uri',
+      'backchannel_logout_session_required', 'jwks', 'jwks_uri', 'status', 'created_at', 'updated_at',
     ],
     order: 'asc',
   },

@@ -12,10 +12,11 @@ export interface PrometheusMetrics {
 /** Label values outside these sets are counted as `other`: a label never grows with user input. */
 const LOGIN_METHODS = ['password', 'magic_link'];
 const LOGIN_OUTCOMES = ['success', 'failure', 'rate_limited'];
-const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'];
+const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'];
 const TOKEN_TYPES = ['access_token', 'id_token', 'refresh_token'];
 const RATE_LIMIT_SCOPES = [
-  'login', 'login_ip_failures', 'magic_link', 'password_reset', '2fa_verify', 'otp_resend', 'token', 'introspection', 'admin_write', 'admin_unauthenticated',
+  'login', 'login_ip_failures', 'magic_link', 'password_reset', '2fa_verify', 'otp_resend', 'token', 'introspection', 'device_user_code', 'admin_write',
+  'admin_unauthenticated', 'registration',
 ];
 const DB_OPERATIONS = ['select', 'insert', 'update', 'delete', 'with', 'other', 'script', 'transaction'];
 const KV_OPERATIONS = ['get', 'set', 'get_del', 'compare_and_set', 'delete', 'increment', 'ttl', 'expire', 'set_add', 'set_members', 'set_remove'];

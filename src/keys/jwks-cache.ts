@@ -25,7 +25,7 @@ export function createJwksCache(deps: { kv: Kv; clock: Clock; log: Log; load: ()
     counterKey: CONFIG_VERSION_KEY,
     name: 'signing keys',
     load: async () => {
-      const jwks = (await deps.load()).map((k) => toSigningJwk(k.kid, k.privateKeyPem));
+      const jwks = (await deps.load()).map((k) => toSigningJwk(k.kid, k.algorithm, k.privateKeyPem));
       return { jwks, version: versionOf(jwks) };
     },
   });

@@ -1,6 +1,6 @@
 import type { Queryable } from '../platform/db/index.js';
 import { isUuid } from '../platform/ids.js';
-import { SIGNING_ALGORITHM, type KeyMaterial } from './key-material.js';
+import type { KeyMaterial, SigningAlgorithm } from './key-material.js';
 
 export type SigningKeyStatus = 'active' | 'retired' | 'revoked';
 
@@ -17,6 +17,7 @@ export interface SigningKey {
 
 export interface ActiveKeyMaterial {
   kid: string;
+  algorithm: string;
   privateKeyPem: string;
 }
 
@@ -62,17 +63,20 @@ export async function listSigningKeys(q: Queryable): Promise<SigningKey[]> {
   return rows.map(toSigningKey);
 }
 
-export async function countActiveKeys(q: Queryable): Promise<number> {
-  const row = await q.one<{ count: number }>("SELECT count(*)::int AS count FROM signing_keys WHERE status = 'active'");
-  return row.count;
+/** Active keys per algorithm; an algorithm without one is absent. */
+export async function countActiveKeys(q: Queryable): Promise<Map<string, number>> {
+  const rows = await q.many<{ algorithm: string; count: number }>(
+    "SELECT algorithm, count(*)::int AS count FROM signing_keys WHERE status = 'active' GROUP BY algorithm",
+  );
+  return new Map(rows.map((r) => [r.algorithm, r.count]));
 }
 
-/** Private keys of the active set, newest first: the first one signs. */
+/** Private keys of the active set, newest first: the first one of each algorithm signs. */
 export async function listActiveKeyMaterial(q: Queryable): Promise<ActiveKeyMaterial[]> {
-  const rows = await q.many<{ kid: string; private_key: string }>(
-    `SELECT kid, private_key FROM signing_keys WHERE status = 'active' ORDER BY ${NEWEST_FIRST}`,
+  const rows = await q.many<{ kid: string; algorithm: string; private_key: string }>(
+    `SELECT kid, algorithm, private_key FROM signing_keys WHERE status = 'active' ORDER BY ${NEWEST_FIRST}`,
   );
-  return rows.map((r) => ({ kid: r.kid, privateKeyPem: r.private_key }));
+  return rows.map((r) => ({ kid: r.kid, algorithm: r.algorithm, privateKeyPem: r.private_key }));
 }
 
 /** Activation times strictly increase, so the key inserted last is the newest even within one clock tick. */
@@ -84,19 +88,22 @@ export async function insertActiveKey(q: Queryable, material: KeyMaterial, now: 
      INSERT INTO signing_keys (kid, algorithm, public_key, private_key, status, activated_at, created_at, encrypted)
      SELECT $1, $2, $3, $4, 'active', at.t, at.t, false FROM at
      RETURNING ${COLUMNS}`,
-    [material.kid, SIGNING_ALGORITHM, material.publicKeyPem, material.privateKeyPem, now.toISOString()],
+    [material.kid, material.algorithm, material.publicKeyPem, material.privateKeyPem, now.toISOString()],
   );
   return toSigningKey(row);
 }
 
-/** Retires every active key except the newest; returns the retired kids. */
-export async function retireAllButNewest(q: Queryable, now: Date): Promise<string[]> {
+/** Retires every active key except the newest of its algorithm (of `algorithm` only, when given); returns the retired kids. */
+export async function retireAllButNewest(q: Queryable, now: Date, algorithm: SigningAlgorithm | null): Promise<string[]> {
   const rows = await q.many<{ kid: string }>(
     `UPDATE signing_keys SET status = 'retired', retired_at = $1::timestamptz
      WHERE status = 'active'
-       AND id <> (SELECT id FROM signing_keys WHERE status = 'active' ORDER BY ${NEWEST_FIRST} LIMIT 1)
+       AND ($2::text IS NULL OR algorithm = $2::text)
+       AND id NOT IN (
+         SELECT DISTINCT ON (algorithm) id FROM signing_keys WHERE status = 'active' ORDER BY algorithm, ${NEWEST_FIRST}
+       )
      RETURNING kid`,
-    [now.toISOString()],
+    [now.toISOString(), algorithm],
   );
   return rows.map((r) => r.kid).sort();
 }

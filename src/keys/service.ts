@@ -4,24 +4,31 @@ import type { Kv } from '../platform/kv/index.js';
 import type { Log } from '../platform/log.js';
 import { authorize, type Actor } from '../actors/index.js';
 import type { AuditService } from '../audit/index.js';
+import { parseInput } from '../platform/validation.js';
 import { lastActiveKey, signingKeyNotFound } from './errors.js';
 import { createJwksCache } from './jwks-cache.js';
-import { generateKeyMaterial, toPublicJwk, type PublicJwk, type SigningJwk } from './key-material.js';
+import {
+  DEFAULT_SIGNING_ALGORITHM, generateKeyMaterial, SIGNING_ALGORITHMS, toPublicJwk, type PublicJwk, type SigningAlgorithm, type SigningJwk,
+} from './key-material.js';
 import * as repo from './repo.js';
 import type { SigningKey } from './repo.js';
+import { GenerateKeyInput, RotateKeysInput } from './schema.js';
 
 export interface SigningKeyService {
-  /** Creates a key when none is active (safe when several processes start at once); returns it, or null if one was active. */
-  ensureActiveKey(): Promise<SigningKey | null>;
+  /**
+   * Creates a key for each algorithm (RS256, ES256) without an active one, safe when several processes start
+   * at once; returns the keys it created.
+   */
+  ensureActiveKey(): Promise<SigningKey[]>;
   /** Every key, newest first, without key material. */
   list(): Promise<SigningKey[]>;
-  /** `key:generate`: a new active key; it becomes the signer, older active keys still verify. Audit `signing_key.generated`. */
-  generate(actor: Actor): Promise<SigningKey>;
-  /** `key:rotate`: retires every active key except the newest. Audit `signing_key.rotated`. */
-  rotate(actor: Actor): Promise<KeyRotation>;
-  /** `key:rotate`: marks a key (by kid, or id) compromised; refuses the only active key. Audit `signing_key.revoked`. */
+  /** `key:generate`: a new active key of `algorithm` (RS256 by default); it signs that algorithm's tokens, older ones still verify. Audit `signing_key.generated`. */
+  generate(actor: Actor, input?: GenerateKeyInput): Promise<SigningKey>;
+  /** `key:rotate`: retires every active key except the newest of its algorithm (of `algorithm` only, when given). Audit `signing_key.rotated`. */
+  rotate(actor: Actor, input?: RotateKeysInput): Promise<KeyRotation>;
+  /** `key:rotate`: marks a key (by kid, or id) compromised; refuses the only active key of its algorithm. Audit `signing_key.revoked`. */
   revoke(actor: Actor, kidOrId: string): Promise<SigningKey>;
-  /** Active private keys for oidc-provider's `jwks`, newest (the signer) first. */
+  /** Active private keys for oidc-provider's `jwks`, newest first (the first of each algorithm signs). */
   getSigningJwks(): Promise<{ keys: SigningJwk[] }>;
   /** The published JWKS: public members of the active keys. */
   getPublicJwks(): Promise<{ keys: PublicJwk[] }>;
@@ -30,8 +37,10 @@ export interface SigningKeyService {
 }
 
 export interface KeyRotation {
-  /** The key that signs from now on; null when no key is active. */
-  activeKid: string | null;
+  /** The algorithms rotated. */
+  algorithms: SigningAlgorithm[];
+  /** The key that signs from now on, per algorithm rotated; absent when that algorithm has no active key. */
+  activeKids: Partial<Record<SigningAlgorithm, string>>;
   /** Sorted. */
   retiredKids: string[];
 }
@@ -58,44 +67,63 @@ export function createSigningKeyService({ db, kv, clock, log, audit }: SigningKe
 
   return {
     async ensureActiveKey() {
-      const created = await db.transaction(async (tx) => {
-        await repo.lockSigningKeys(tx);
-        if ((await repo.countActiveKeys(tx)) > 0) return null;
-        return repo.insertActiveKey(tx, generateKeyMaterial(), now());
+      const missing = async () => {
+        const counts = await repo.countActiveKeys(db);
+        return SIGNING_ALGORITHMS.filter((algorithm) => !counts.get(algorithm));
+      };
+      const wanted = await missing();
+      if (wanted.length === 0) return [];
+      // Made before taking the lock: an RSA key takes a while, and other processes wait on the lock.
+      const materials = await Promise.all(wanted.map((algorithm) => generateKeyMaterial(algorithm)));
+      const created = await db.transaction(async () => {
+        await repo.lockSigningKeys(db);
+        const stillMissing = new Set(await missing());
+        const inserted: SigningKey[] = [];
+        for (const material of materials) {
+          if (stillMissing.has(material.algorithm)) inserted.push(await repo.insertActiveKey(db, material, now()));
+        }
+        return inserted;
       });
-      if (!created) return null;
-      log.info({ kid: created.kid }, 'keys.created_initial');
+      if (created.length === 0) return [];
+      for (const key of created) log.info({ kid: key.kid, algorithm: key.algorithm }, 'keys.created_initial');
       return changed(created);
     },
 
     list: () => repo.listSigningKeys(db),
 
-    async generate(actor) {
-      const material = generateKeyMaterial();
+    async generate(actor, input = {}) {
+      authorize(actor, 'admin:key:generate');
+      const { algorithm } = parseInput(GenerateKeyInput, input);
+      const material = await generateKeyMaterial(algorithm);
       const key = await db.transaction(async () => {
-        authorize(actor, 'admin:key:generate');
         await repo.lockSigningKeys(db);
         const created = await repo.insertActiveKey(db, material, now());
         await cache.invalidate();
-        await audit.record(actor, { eventType: 'signing_key.generated', targetType: TARGET, targetId: created.id, metadata: { kid: created.kid } });
+        await audit.record(actor, {
+          eventType: 'signing_key.generated', targetType: TARGET, targetId: created.id, metadata: { kid: created.kid, algorithm: created.algorithm },
+        });
         return created;
       });
-      log.info({ kid: key.kid }, 'keys.generated');
+      log.info({ kid: key.kid, algorithm: key.algorithm }, 'keys.generated');
       return key;
     },
 
-    async rotate(actor) {
+    async rotate(actor, input = {}) {
+      authorize(actor, 'admin:key:rotate');
+      const { algorithm } = parseInput(RotateKeysInput, input);
+      const algorithms = algorithm ? [algorithm] : [...SIGNING_ALGORITHMS];
       const rotation = await db.transaction(async () => {
-        authorize(actor, 'admin:key:rotate');
         await repo.lockSigningKeys(db);
-        const retiredKids = await repo.retireAllButNewest(db, now());
+        const retiredKids = await repo.retireAllButNewest(db, now(), algorithm ?? null);
         if (retiredKids.length > 0) await cache.invalidate();
-        const active = (await repo.listSigningKeys(db)).find((k) => k.status === 'active') ?? null;
-        const result: KeyRotation = { activeKid: active?.kid ?? null, retiredKids };
-        await audit.record(actor, { eventType: 'signing_key.rotated', targetType: TARGET, targetId: active?.id ?? null, metadata: { ...result } });
+        const active = (await repo.listSigningKeys(db)).filter((k) => k.status === 'active');
+        const signers = algorithms.flatMap((a) => active.find((k) => k.algorithm === a) ?? []);
+        const result: KeyRotation = { algorithms, activeKids: Object.fromEntries(signers.map((k) => [k.algorithm, k.kid])), retiredKids };
+        const target = signers.find((k) => k.algorithm === (algorithm ?? DEFAULT_SIGNING_ALGORITHM)) ?? signers[0];
+        await audit.record(actor, { eventType: 'signing_key.rotated', targetType: TARGET, targetId: target?.id ?? null, metadata: { ...result } });
         return result;
       });
-      if (rotation.retiredKids.length > 0) log.info({ retiredKids: rotation.retiredKids }, 'keys.rotated');
+      if (rotation.retiredKids.length > 0) log.info({ retiredKids: rotation.retiredKids, algorithms: rotation.algorithms }, 'keys.rotated');
       return rotation;
     },
 
@@ -106,13 +134,16 @@ export function createSigningKeyService({ db, kv, clock, log, audit }: SigningKe
         const found = await repo.findSigningKey(db, kidOrId);
         if (!found) throw signingKeyNotFound(kidOrId);
         const isAlreadyRevoked = found.status === 'revoked';
-        if (found.status === 'active' && (await repo.countActiveKeys(db)) <= 1) throw lastActiveKey(found.kid);
+        // Every ID token of that algorithm would fail to sign (spec 70 §5: both algorithms stay available).
+        if (found.status === 'active' && ((await repo.countActiveKeys(db)).get(found.algorithm) ?? 0) <= 1) throw lastActiveKey(found.kid, found.algorithm);
         const revoked = isAlreadyRevoked ? found : await repo.markRevoked(db, found.id, now());
         if (!isAlreadyRevoked) await cache.invalidate();
-        await audit.record(actor, { eventType: 'signing_key.revoked', targetType: TARGET, targetId: revoked.id, metadata: { kid: revoked.kid } });
+        await audit.record(actor, {
+          eventType: 'signing_key.revoked', targetType: TARGET, targetId: revoked.id, metadata: { kid: revoked.kid, algorithm: revoked.algorithm },
+        });
         return { key: revoked, wasRevoked: isAlreadyRevoked };
       });
-      if (!wasRevoked) log.warn({ kid: key.kid }, 'keys.revoked');
+      if (!wasRevoked) log.warn({ kid: key.kid, algorithm: key.algorithm }, 'keys.revoked');
       return key;
     },
 

@@ -14,14 +14,17 @@ export function findAccountFor(deps: OidcDeps, org: Organization): FindAccount {
     if (!user || !hasUsableSessions(user)) return undefined;
     return {
       accountId: user.id,
-      async claims(use, scope) {
+      async claims(use, scope, requested) {
         const scopes = new Set(scope.split(' '));
         // Roles, permissions and custom claims come from the client's application only (spec 10 §4).
         const applicationId = applicationIdOf(ctx.oidc.client);
         const rbac = await rbacClaims(deps.access, user.id, applicationId, use === 'id_token' ? 'id_token' : 'userinfo');
+        const isMinimal = use === 'id_token' && isMinimalIdToken(ctx.oidc.client);
         return {
           ...rbac,
-          ...standardClaims(user, scopes),
+          ...(isMinimal ? {} : standardClaims(user, scopes)),
+          // The `claims` request parameter (OIDC Core §5.5), already narrowed by the engine to what was granted.
+          ...picked(standardClaims(user, ALL_SCOPES), requested),
           sub: user.id,
           org_id: org.id,
           org_slug: org.slug,
@@ -29,4 +32,21 @@ export function findAccountFor(deps: OidcDeps, org: Organization): FindAccount {
       },
     };
   };
+}
+
+/**
+ * Spec 70 §5: a client registered with `id_token_claims: minimal` gets the scopes' standard claims from
+ * userinfo only, as the engine's `conformIdTokenClaims` would do; absent means the default, `scopes`.
+ */
+function isMinimalIdToken(client: { metadata(): Record<string, unknown> } | undefined): boolean {
+  const porta = client?.metadata().porta as { id_token_claims?: unknown } | undefined;
+  return porta?.id_token_claims === 'minimal';
+}
+
+const ALL_SCOPES: ReadonlySet<string> = new Set(['profile', 'email', 'phone', 'address']);
+
+/** The claims named in a `claims` request member, from `claims`. */
+function picked(claims: Record<string, unknown>, requested: object | undefined): Record<string, unknown> {
+  const names = new Set(Object.keys(requested ?? {}));
+  return Object.fromEntries(Object.entries(claims).filter(([name]) => names.has(name)));
 }

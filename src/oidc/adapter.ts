@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import Provider, { errors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db/index.js';
@@ -40,8 +41,16 @@ export interface AdapterFactoryDeps {
   clock: Clock;
   /** Every artifact is stored with, and only found for, this organization. */
   organizationId: string;
-  /** Engine metadata of this organization's client, or undefined; the engine never writes clients. */
+  /** Engine metadata of this organization's client, or undefined. */
   findClient?: (clientId: string) => Promise<object | undefined>;
+  /**
+   * Dynamic registration (RFC 7591/7592): the engine's writes of a client go through these, to the
+   * clients domain's use cases; without them the engine never writes clients.
+   */
+  saveClient?: (clientId: string, metadata: AdapterPayload) => Promise<void>;
+  removeClient?: (clientId: string) => Promise<void>;
+  /** An initial access token of this organization as the engine's payload, looked up in Porta's store. */
+  findInitialAccessToken?: (value: string) => Promise<AdapterPayload | undefined>;
   /** The session mirror (spec 10 §10): told when a session ends; never awaited for the flow's sake. */
   mirror?: { mirrorDestroyed(sessionUid: string): void };
 }
@@ -60,9 +69,10 @@ export type PortaAdapterFactory = AdapterFactory & {
   purgeExpired(): Promise<number>;
   /**
    * Destroys a live session by its stable `uid` (the mirror's session id) with the logout cascade, as
-   * an explicit logout would; false when no live session of this organization has that uid.
+   * an explicit logout would; returns what the session held, undefined when no live session of this
+   * organization has that uid.
    */
-  destroySession(sessionUid: string): Promise<boolean>;
+  destroySession(sessionUid: string): Promise<AdapterPayload | undefined>;
 };
 
 interface EngineContext {
@@ -76,6 +86,32 @@ interface EngineContext {
 /** The engine's request context, when the adapter is called while it handles a request. */
 function engineContext(): EngineContext | undefined {
   return (Provider as unknown as { ctx?: EngineContext }).ctx;
+}
+
+/**
+ * Seconds an expired device code stays in the store, so a late poll is told `expired_token` (RFC 8628
+ * §3.5) and a late user-code entry "expired", rather than that the code never existed.
+ */
+const DEVICE_CODE_KEPT_SECONDS = 600;
+
+/** Seconds a JWT ID is held once first seen, until the engine saves it with the token's own expiry. */
+const REPLAY_CLAIM_SECONDS = 600;
+
+/**
+ * The engine's `ReplayDetection.unique()` (private_key_jwt assertions, DPoP proofs) finds, then saves:
+ * two concurrent uses of one `jti` would both find nothing. Here `find` claims the id with one atomic
+ * set-if-absent, so exactly one caller sees it unused; the engine's save then keeps it until the
+ * token's expiry. The engine checks the signature before it asks, so only valid tokens claim an id.
+ */
+function replayAdapter(base: Adapter, kv: Kv, organizationId: string): Adapter {
+  return {
+    ...base,
+    async find(id) {
+      const claim = JSON.stringify({ org: organizationId, payload: { jti: id } });
+      const isFirst = await kv.set(kvKeys.artifact('ReplayDetection', id), claim, { ttlSeconds: REPLAY_CLAIM_SECONDS, onlyIfAbsent: true });
+      return isFirst ? undefined : { jti: id };
+    },
+  };
 }
 
 /** `resetIdentifier()` rotation destroys the old id while the same session lives on under a new one. */
@@ -93,11 +129,18 @@ export function createAdapterFactory(deps: AdapterFactoryDeps): PortaAdapterFact
 
   // An arrow function: the engine calls it (instead of `new`) once per model.
   const factory = (model: string): Adapter => {
-    if (model === 'Client') return clientAdapter(deps.findClient);
+    if (model === 'Client') return clientAdapter(deps);
+    if (model === 'InitialAccessToken') return initialAccessTokenAdapter(deps.findInitialAccessToken);
+    if (model === 'RegistrationAccessToken') return hashedIds(createPgAdapter(model, { db, clock, organizationId, onConsumeLost: consumeLost(model) }));
     if (DURABLE_MODELS.has(model)) {
       return logoutTolerant(createPgAdapter(model, { db, clock, organizationId, onConsumeLost: consumeLost(model) }), log);
     }
     if (model === 'Session') return sessionAdapter(kvAdapter(model));
+    if (model === 'ReplayDetection') return replayAdapter(kvAdapter(model), kv, organizationId);
+    if (model === 'DeviceCode') {
+      const base = kvAdapter(model);
+      return { ...base, upsert: (id, payload, expiresIn) => base.upsert(id, payload, (expiresIn ?? 0) + DEVICE_CODE_KEPT_SECONDS) };
+    }
     return kvAdapter(model);
   };
 
@@ -165,11 +208,12 @@ export function createAdapterFactory(deps: AdapterFactoryDeps): PortaAdapterFact
     revokeGrantsByIds,
     async destroySession(sessionUid: string) {
       const id = await kv.get(kvKeys.uid('Session', sessionUid));
-      if (id === null) return false;
+      if (id === null) return undefined;
       const adapter = sessionAdapter(kvAdapter('Session'));
-      if (!(await adapter.find(id))) return false;
+      const payload = await adapter.find(id);
+      if (!payload) return undefined;
       await adapter.destroy(id);
-      return true;
+      return payload;
     },
     async revokeClient(clientId: string) {
       const { deleted, grantIds } = await deleteClientPayloads(db, organizationId, clientId);
@@ -202,15 +246,47 @@ function logoutTolerant(base: Adapter, log: Log): Adapter {
   return { ...base, destroy: tolerate('destroy'), revokeByGrantId: tolerate('revokeByGrantId') };
 }
 
-function clientAdapter(findClient: AdapterFactoryDeps['findClient']): Adapter {
+function clientAdapter({ findClient, saveClient, removeClient }: AdapterFactoryDeps): Adapter {
   const none = async () => undefined;
   return {
     find: async (id) => ((await findClient?.(id)) as AdapterPayload | undefined) ?? undefined,
+    upsert: async (id, payload) => saveClient?.(id, payload),
+    findByUid: none,
+    findByUserCode: none,
+    consume: none,
+    destroy: async (id) => removeClient?.(id),
+    revokeByGrantId: none,
+  };
+}
+
+/** Initial access tokens are Porta's (made by admins, stored hashed): the engine only finds them. */
+function initialAccessTokenAdapter(find: AdapterFactoryDeps['findInitialAccessToken']): Adapter {
+  const none = async () => undefined;
+  return {
+    find: async (id) => (await find?.(id)) ?? undefined,
     upsert: none,
     findByUid: none,
     findByUserCode: none,
     consume: none,
     destroy: none,
     revokeByGrantId: none,
+  };
+}
+
+const sha256Id = (id: string) => createHash('sha256').update(id, 'utf8').digest('base64url');
+
+/**
+ * A bearer token's row keyed by the SHA-256 of its value, the value itself never stored: the engine's
+ * opaque tokens are their own id (registration access tokens are long-lived credentials).
+ */
+function hashedIds(base: Adapter): Adapter {
+  return {
+    ...base,
+    upsert: (id, payload, expiresIn) => base.upsert(sha256Id(id), { ...payload, jti: undefined }, expiresIn),
+    async find(id) {
+      const payload = await base.find(sha256Id(id));
+      return payload && { ...payload, jti: id };
+    },
+    destroy: (id) => base.destroy(sha256Id(id)),
   };
 }

@@ -3,7 +3,17 @@ import type { RateLimitContext, RateLimitDecision, RateLimitScope } from '../rat
 import type { OidcDeps, Organization } from './types.js';
 
 /** The engine's metered endpoints, by path under `/{org}` (spec 50 §7); only POST reaches them. */
-const METERED: Readonly<Record<string, RateLimitScope>> = { '/auth/token': 'token', '/auth/token/introspection': 'introspection' };
+const METERED: Readonly<Record<string, RateLimitScope>> = {
+  '/auth/token': 'token',
+  '/auth/token/introspection': 'introspection',
+  // RFC 8628 device authorization: client-authenticated like the token endpoint, and under its limit.
+  '/auth/device/auth': 'token',
+};
+
+/** RFC 7591/7592: registration and the client configuration endpoint, every method, where registration is on. */
+const REGISTRATION = /^\/auth\/register(\/[^/]+)?$/;
+const registrationScope = (org: Organization, path: string): RateLimitScope | undefined =>
+  org.dynamicRegistration && REGISTRATION.test(path) ? 'registration' : undefined;
 
 /** Who a limited request came from, for the `security.rate_limited` entry. */
 export function limitContext(ctx: Context, org: Organization): RateLimitContext {
@@ -24,9 +34,11 @@ export function setLimitHeaders(ctx: Context, decision: RateLimitDecision): void
 export function endpointLimits(deps: Pick<OidcDeps, 'rateLimits'>) {
   return async function limitEndpoint(ctx: Context, org: Organization, rest: string): Promise<boolean> {
     // The engine's router ignores case and a trailing slash; so does the limit.
-    const scope = ctx.method === 'POST' ? METERED[rest.toLowerCase().replace(/\/+$/, '')] : undefined;
+    const path = rest.toLowerCase().replace(/\/+$/, '');
+    const scope = (ctx.method === 'POST' ? METERED[path] : undefined) ?? registrationScope(org, path);
     if (!scope) return true;
-    const decision = await deps.rateLimits.hit(scope, ctx.ip, limitContext(ctx, org));
+    // Reserved: a device's pending poll at the agreed interval is given back (device-flow.ts).
+    const decision = await deps.rateLimits.reserve(scope, ctx.ip, limitContext(ctx, org));
     setLimitHeaders(ctx, decision);
     if (decision.isAllowed) return true;
     ctx.status = 429;

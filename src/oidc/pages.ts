@@ -19,7 +19,7 @@ export function localeOf(deps: OidcDeps, ctx: { get(name: string): string; query
 }
 
 /** The organization as resolved for this request (branding may have changed since the engine was built). */
-function currentOrg(ctx: KoaContextWithOIDC, builtFor: Organization): Organization {
+export function currentOrg(ctx: KoaContextWithOIDC, builtFor: Organization): Organization {
   return (ctx.state?.org as Organization | undefined) ?? builtFor;
 }
 

@@ -4,7 +4,7 @@ import type { OidcDeps, Organization } from './types.js';
 
 interface Entry {
   provider: Promise<Provider>;
-  /** Rebuilt when any of these change: issuer slug, signing keys, custom claim names. */
+  /** Rebuilt when any of these change: issuer slug, dynamic registration, signing keys, custom claim names. */
   fingerprint: string;
 }
 
@@ -21,7 +21,8 @@ export function createProviderRegistry(deps: OidcDeps) {
   return {
     async providerFor(org: Organization): Promise<Provider> {
       const claimNames = await deps.rbac.claimNames();
-      const fingerprint = `${org.slug}|${await deps.keys.version()}|${claimNames.version}`;
+      // Dynamic registration switches routes and discovery on or off, so a change rebuilds at once (spec 70 §5).
+      const fingerprint = `${org.slug}|${org.dynamicRegistration ? 'registration' : '-'}|${await deps.keys.version()}|${claimNames.version}`;
       const existing = entries.get(org.id);
       if (existing && existing.fingerprint === fingerprint) {
         entries.delete(org.id);

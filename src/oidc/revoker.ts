@@ -3,6 +3,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db/index.js';
 import type { Kv } from '../platform/kv/index.js';
 import type { Log } from '../platform/log.js';
+import type { BackchannelLogout } from './backchannel-logout.js';
 
 /** The OIDC layer's side of SessionRevoker: it alone knows how the engine's artifacts are stored. */
 export function createSessionRevoker(deps: {
@@ -11,11 +12,17 @@ export function createSessionRevoker(deps: {
   log: Log;
   clock: Clock;
   mirror: { mirrorDestroyed(sessionUid: string): void };
+  /** Told of every live session destroyed here, to send its clients logout tokens (never awaited). */
+  backchannel?: Pick<BackchannelLogout, 'sessionEnded'>;
 }): SessionRevoker {
   // Loaded on first use: the engine's module is heavy and a CLI command in direct mode rarely cascades.
   const forOrg = async (organizationId: string) => (await import('./adapter.js')).createAdapterFactory({ ...deps, organizationId });
   return {
-    destroySession: async (organizationId, sessionUid) => (await forOrg(organizationId)).destroySession(sessionUid),
+    async destroySession(organizationId, sessionUid) {
+      const ended = await (await forOrg(organizationId)).destroySession(sessionUid);
+      if (ended) deps.backchannel?.sessionEnded(organizationId, ended);
+      return ended !== undefined;
+    },
     revokeAccountTokens: async (organizationId, accountId) => (await forOrg(organizationId)).revokeAccount(accountId),
     revokeClientTokens: async (organizationId, clientId) => (await forOrg(organizationId)).revokeClient(clientId),
   };

@@ -6,12 +6,18 @@ import { InputRejected, handOverBody } from '../pages/index.js';
 import { endpointLimits } from './endpoint-limits.js';
 import { interactionRoutes } from './interactions.js';
 import { renderErrorPage, renderNotFoundPage } from './pages.js';
+import { conformAnswer } from './protocol-answers.js';
+import { checkPresentedSecret } from './registration.js';
+import { endpointOf, isFormPostEndpoint, narrowRequestedScope, redirectFormPost } from './protocol-requests.js';
 import type { ProviderRegistry } from './registry.js';
 import type { OidcDeps, Organization } from './types.js';
 
 const ORG_PATH = /^\/([a-z0-9](?:[a-z0-9-]{1,98}[a-z0-9]))(\/.*)?$/;
 /** Routes a person opens in a browser get branded pages; the rest are protocol endpoints (JSON). */
-const BROWSER_PATH = /^\/(interaction\/|auth\/authorize|auth\/session\/end)/;
+const BROWSER_PATH = /^\/(interaction\/|auth\/authorize|auth\/session\/end|auth\/device(?:\/?$|\/(?!auth\/?$)))/;
+/** RFC 8414 §3.1: the metadata of issuer `{base}/{org}` also lives at the path-inserted location. */
+const PATH_INSERTED_METADATA = /^\/\.well-known\/oauth-authorization-server(\/[a-z0-9](?:[a-z0-9-]{1,98}[a-z0-9]))$/;
+const METADATA_PATH = '/.well-known/oauth-authorization-server';
 
 export interface TenantRouteOptions {
   /** The organization as its pages show it (uploaded branding assets); browser routes only. */
@@ -29,7 +35,21 @@ export function tenantRoutes(deps: OidcDeps, registry: ProviderRegistry, options
   const mounted = new WeakMap<Provider, Middleware>();
   const limitEndpoint = endpointLimits(deps);
 
-  return async function tenant(ctx: Context, next: Next) {
+  return async function tenantOrMetadata(ctx: Context, next: Next) {
+    const inserted = PATH_INSERTED_METADATA.exec(ctx.path);
+    if (!inserted) return tenant(ctx, next);
+    // Answered exactly as /{org}/.well-known/oauth-authorization-server, 404 for unknown and archived alike.
+    const originalPath = ctx.path;
+    ctx.path = `${inserted[1]!}${METADATA_PATH}`;
+    try {
+      await tenant(ctx, next);
+    } finally {
+      ctx.path = originalPath;
+      if (ctx.state.routeTemplate) ctx.state.routeTemplate = `${METADATA_PATH}/:org`;
+    }
+  };
+
+  async function tenant(ctx: Context, next: Next) {
     const match = ORG_PATH.exec(ctx.path);
     if (!match) return next();
     const slug = match[1]!;
@@ -68,11 +88,16 @@ export function tenantRoutes(deps: OidcDeps, registry: ProviderRegistry, options
       mounted.set(provider, handler);
     }
     ctx.state.routeTemplate = `/:org${templateOf(rest)}`;
+    const endpoint = endpointOf(rest);
+    if (isFormPostEndpoint(ctx, endpoint)) return redirectFormPost(ctx, deps, endpoint);
     if (!(await limitEndpoint(ctx, org, rest))) return;
+    await narrowRequestedScope(ctx, provider, endpoint);
+    await checkPresentedSecret(ctx, deps, org, provider, rest);
     await handOverBody(ctx);
     await handler(ctx, next);
+    conformAnswer(ctx);
     cachePublicDocument(ctx);
-  };
+  }
 }
 
 /** The engine's name for the route it answered (`discovery`, `jwks`, `token`…), if any. */
@@ -122,6 +147,9 @@ export function tenantErrorPresenter(deps: OidcDeps, options: TenantRouteOptions
 function templateOf(rest: string): string {
   if (rest.startsWith('/auth/authorize/')) return '/auth/authorize/:uid';
   if (rest.startsWith('/.well-known/')) return rest;
-  if (/^\/auth\/(token\/introspection|token\/revocation|token|userinfo|jwks|par|session\/end\/confirm|session\/end\/success|session\/end|authorize)$/.test(rest)) return rest;
+  if (rest === '/auth/register') return rest;
+  if (rest.startsWith('/auth/register/')) return '/auth/register/:clientId';
+  if (/^\/auth\/(token\/introspection|token\/revocation|token|userinfo|jwks|par|session\/end\/confirm|session\/end\/success|session\/end|authorize|device\/auth|device)$/.test(rest)) return rest;
+  if (rest.startsWith('/auth/device/')) return '/auth/device/:uid';
   return '/*';
 }

@@ -14,6 +14,8 @@ import type { AuditService } from '../audit/index.js';
 import type { SessionService } from '../sessions/index.js';
 import type { RateLimitService } from '../rate-limits/index.js';
 import type { AccessService, RbacService } from '../rbac/index.js';
+import type { RegistrationService } from '../registration/index.js';
+import type { BackchannelLogout } from './backchannel-logout.js';
 
 /** What the OIDC edge needs from the rest of Porta; app.ts wires it. */
 export interface OidcDeps {
@@ -25,7 +27,7 @@ export interface OidcDeps {
   /** Sign-ins, lockouts, tokens issued and engines kept (no-ops unless METRICS_ENABLED). */
   metrics: Metrics;
   organizations: OrganizationService;
-  applications: Pick<ApplicationService, 'findByIdOrSlug'>;
+  applications: Pick<ApplicationService, 'findByIdOrSlug' | 'findResourceByIndicator'>;
   clients: ClientService;
   users: UserService;
   keys: SigningKeyService;
@@ -37,6 +39,10 @@ export interface OidcDeps {
   access: AccessService;
   /** Custom claim names the engine must know (spec 10 §13). */
   rbac: Pick<RbacService, 'claimNames'>;
+  /** Delivers logout tokens to relying parties, off the request path (OIDC Back-Channel Logout 1.0). */
+  backchannelLogout: BackchannelLogout;
+  /** Dynamic client registration (RFC 7591/7592) of organizations that turned it on (spec 70 §5). */
+  registration: Pick<RegistrationService, 'findUsableToken' | 'register' | 'updateRegistered' | 'removeRegistered'>;
   ttl: TtlSettings;
   renderer: Renderer;
   i18n: I18n;

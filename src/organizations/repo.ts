@@ -18,13 +18,14 @@ interface OrganizationRow {
   default_locale: string;
   default_login_methods: LoginMethod[];
   two_factor_policy: TwoFactorPolicy;
+  dynamic_registration: boolean;
   created_at: Date;
   updated_at: Date;
 }
 
 const COLUMNS = `id, name, slug, status, is_super_admin, branding_logo_url, branding_favicon_url,
   branding_primary_color, branding_company_name, branding_custom_css, default_locale,
-  default_login_methods, two_factor_policy, created_at, updated_at`;
+  default_login_methods, two_factor_policy, dynamic_registration, created_at, updated_at`;
 
 /** Writable fields and their columns; the only names that reach SQL text. */
 const FIELD_COLUMNS = {
@@ -33,6 +34,7 @@ const FIELD_COLUMNS = {
   defaultLocale: 'default_locale',
   defaultLoginMethods: 'default_login_methods',
   twoFactorPolicy: 'two_factor_policy',
+  dynamicRegistration: 'dynamic_registration',
   logoUrl: 'branding_logo_url',
   faviconUrl: 'branding_favicon_url',
   primaryColor: 'branding_primary_color',
@@ -46,6 +48,7 @@ export type OrganizationFields = {
   defaultLocale: string;
   defaultLoginMethods: LoginMethod[];
   twoFactorPolicy: TwoFactorPolicy;
+  dynamicRegistration: boolean;
 } & Branding;
 
 const SORT_COLUMNS = { name: 'name', slug: 'slug', created_at: 'created_at', updated_at: 'updated_at' } as const;
@@ -250,6 +253,7 @@ function toOrganization(row: OrganizationRow): Organization {
     defaultLocale: row.default_locale,
     defaultLoginMethods: row.default_login_methods,
     twoFactorPolicy: row.two_factor_policy,
+    dynamicRegistration: row.dynamic_registration === true,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

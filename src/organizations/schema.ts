@@ -29,6 +29,8 @@ export interface Organization {
   defaultLocale: string;
   defaultLoginMethods: LoginMethod[];
   twoFactorPolicy: TwoFactorPolicy;
+  /** Spec 70 §5: RFC 7591/7592 registration with an initial access token; off by default. */
+  dynamicRegistration: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -88,6 +90,7 @@ export const CreateOrganizationInput = z.strictObject({
   defaultLocale: locale.default('en'),
   defaultLoginMethods: loginMethods.default(['password', 'magic_link']),
   twoFactorPolicy: z.enum(TWO_FACTOR_POLICIES).default('optional'),
+  dynamicRegistration: z.boolean().default(false),
   branding: BrandingInput.default({}),
 });
 export type CreateOrganizationInput = z.input<typeof CreateOrganizationInput>;
@@ -98,6 +101,7 @@ export const UpdateOrganizationInput = z.strictObject({
   defaultLocale: locale.optional(),
   defaultLoginMethods: loginMethods.optional(),
   twoFactorPolicy: z.enum(TWO_FACTOR_POLICIES).optional(),
+  dynamicRegistration: z.boolean().optional(),
   branding: BrandingInput.optional(),
 });
 export type UpdateOrganizationInput = z.input<typeof UpdateOrganizationInput>;

@@ -124,6 +124,7 @@ export function createOrganizationWrites(deps: OrganizationWriteDeps) {
         defaultLocale: parsed.defaultLocale,
         defaultLoginMethods: parsed.defaultLoginMethods,
         twoFactorPolicy: parsed.twoFactorPolicy,
+        dynamicRegistration: parsed.dynamicRegistration,
         ...fullBranding(parsed.branding),
       };
       const organization = await db.transaction(async () => {
@@ -147,9 +148,12 @@ export function createOrganizationWrites(deps: OrganizationWriteDeps) {
         precondition?.(current);
         if (parsed.slug !== undefined && parsed.slug !== current.slug) assertSlug(parsed.slug);
         if (current.isSuperAdmin && parsed.defaultLoginMethods !== undefined) assertAdminsCanSignIn(parsed.defaultLoginMethods, isMailConfigured);
+        // Spec 70 §5: the admin organization's clients are the built-in ones and service accounts, never registered ones.
+        if (current.isSuperAdmin && parsed.dynamicRegistration === true) throw superAdminProtected('The super-admin organization never accepts dynamic client registration.');
         const { branding, ...fields } = parsed;
         const updated = await save(current, { ...fields, ...(branding ?? {}) });
-        await record(actor, updated, 'organization.updated', { fields: Object.keys(parsed) });
+        const switched = parsed.dynamicRegistration === undefined ? {} : { dynamicRegistration: parsed.dynamicRegistration };
+        await record(actor, updated, 'organization.updated', { fields: Object.keys(parsed), ...switched });
         return updated;
       });
     },

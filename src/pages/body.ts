@@ -105,6 +105,18 @@ export async function formBody(ctx: Context): Promise<Record<string, string>> {
 }
 
 /**
+ * Every field of an `application/x-www-form-urlencoded` body in order, repeated names included (so a
+ * protocol endpoint can still refuse them); another content type is `unsupported_media_type`.
+ */
+export async function formFields(ctx: Context): Promise<Array<[string, string]>> {
+  if (!ctx.is('application/x-www-form-urlencoded')) {
+    throw new InputRejected('The request body must be application/x-www-form-urlencoded.', 'unsupported_media_type');
+  }
+  checkCharset(ctx.request.charset);
+  return parseForm(decodeUtf8(await rawBody(ctx), 'form'));
+}
+
+/**
  * Checks a body bound for the OIDC engine and hands it over as the engine expects it, an unread
  * stream: the engine parses bodies itself and warns about ones an upstream parser consumed. Porta
  * has read this one (to count it, spec 50 §8, and to refuse what it cannot store), so the engine

@@ -19,6 +19,23 @@ export function htmlCsp(formTargets: string[], scriptHashes: string[] = []): str
   return csp;
 }
 
+/**
+ * `policy` with `origins` added to its form-action, every other directive (and any script hash added to
+ * it since) kept as it is.
+ */
+export function withFormActions(policy: string, origins: string[]): string {
+  return policy
+    .split(';')
+    .map((directive) => directive.trim())
+    .filter(Boolean)
+    .map((directive) => {
+      const [name, ...sources] = directive.split(/\s+/);
+      if (name !== 'form-action') return directive;
+      return [...new Set([name, ...sources, ...origins])].join(' ');
+    })
+    .join('; ');
+}
+
 /** CSP `'sha256-…'` source of an inline script a page embeds (the logout auto-submit). */
 export function scriptHash(script: string): string {
   return `'sha256-${createHash('sha256').update(script).digest('base64')}'`;

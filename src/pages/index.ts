@@ -2,9 +2,9 @@
  * What browser-facing pages and the HTTP edge share: request bodies, CSRF, rendering, messages and the
  * page CSP. It imports neither `http/` nor `oidc/`; both import it.
  */
-export { DEFAULT_BODY_LIMIT, readBodies, rawBody, jsonBody, formBody, handOverBody } from './body.js';
+export { DEFAULT_BODY_LIMIT, readBodies, rawBody, jsonBody, formBody, formFields, handOverBody } from './body.js';
 export { InputRejected, checkRequestTarget } from './input.js';
 export { CSRF_COOKIE, issueCsrfToken, isCsrfValid } from './csrf.js';
-export { HTML_CSP, JSON_CSP, htmlCsp, scriptHash, originsOf } from './csp.js';
+export { HTML_CSP, JSON_CSP, htmlCsp, scriptHash, originsOf, withFormActions } from './csp.js';
 export { loadI18n, type I18n, type Messages } from './i18n.js';
 export { createPages, createRenderer, LOCALES_DIR, TEMPLATES_DIR, type Branding, type PageContext, type Pages, type Renderer } from './render.js';

@@ -2,7 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import Koa from 'koa';
 import { describe, expect, it } from 'vitest';
-import { HTML_CSP, createPages, formBody, htmlCsp, isCsrfValid, issueCsrfToken, originsOf, scriptHash } from './index.js';
+import { HTML_CSP, createPages, formBody, htmlCsp, isCsrfValid, issueCsrfToken, originsOf, scriptHash, withFormActions } from './index.js';
 
 function context(headers: Record<string, string>, body?: string) {
   const req = new http.IncomingMessage(new net.Socket());
@@ -19,6 +19,14 @@ describe('page CSP', () => {
     expect(csp).toContain("form-action 'self' https://app.example;");
     expect(csp).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/]+=*';/);
     expect(HTML_CSP).toContain("form-action 'self';");
+  });
+
+  it('adds origins to the form-action of a policy another hand has rewritten, keeping the rest', () => {
+    // The engine rejoins directives with ';' alone after adding its script hash.
+    const engine = HTML_CSP.replace("script-src 'self'", "script-src 'self' 'sha256-abc='").replace(/; /g, ';');
+    const csp = withFormActions(engine, ['https://rp.example', 'https://rp.example']);
+    expect(csp).toBe(HTML_CSP.replace("script-src 'self'", "script-src 'self' 'sha256-abc='").replace("form-action 'self'", "form-action 'self' https://rp.example"));
+    expect(withFormActions(HTML_CSP, [])).toBe(HTML_CSP);
   });
 
   it('takes distinct origins of URIs, skipping what is not a URL', () => {

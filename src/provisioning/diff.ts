@@ -1,9 +1,9 @@
-import type { Application, Module, UpdateApplicationInput, UpdateModuleInput } from '../applications/index.js';
+import type { ApiResource, Application, Module, UpdateApplicationInput, UpdateModuleInput, UpdateResourceInput } from '../applications/index.js';
 import type { Client, UpdateClientInput } from '../clients/index.js';
 import type { Branding, Organization, UpdateOrganizationInput } from '../organizations/index.js';
 import type { User } from '../users/index.js';
-import { scopeString } from './rules.js';
-import type { ManifestApplication, ManifestClient, ManifestModule, ManifestOrganization, ManifestUser } from './manifest.js';
+import { clientFieldsOf } from './rules.js';
+import type { ManifestApplication, ManifestClient, ManifestModule, ManifestOrganization, ManifestResource, ManifestUser } from './manifest.js';
 
 /** What overwrite mode changes: only the fields the file gives, and only where they differ. */
 export interface Patch<T> {
@@ -14,6 +14,12 @@ export interface Patch<T> {
 
 const sameSet = (a: readonly string[], b: readonly string[]) => new Set(a).size === new Set(b).size && a.every((v) => b.includes(v));
 const scopeTokens = (scope: string) => scope.split(/\s+/).filter(Boolean);
+/** JSON values equal whatever the order of object keys (jsonb stores them in its own order). */
+const canonical = (v: unknown): unknown =>
+  Array.isArray(v) ? v.map(canonical)
+    : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, canonical(x)]))
+      : v;
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 
 function differ<T extends object>(
   fields: Array<[fileName: string, key: keyof T, wanted: unknown, current: unknown, isSame?: (a: never, b: never) => boolean]>,
@@ -52,6 +58,7 @@ export function organizationPatch(o: ManifestOrganization, current: Organization
     ['default_locale', 'defaultLocale', o.default_locale, current.defaultLocale],
     ['default_login_methods', 'defaultLoginMethods', o.default_login_methods, current.defaultLoginMethods, sameSet],
     ['two_factor_policy', 'twoFactorPolicy', o.two_factor_policy, current.twoFactorPolicy],
+    ['dynamic_registration', 'dynamicRegistration', o.dynamic_registration, current.dynamicRegistration],
   ]);
   const branding = differ<Branding>(BRANDING_FIELDS.map(([from, to]) => [from, to, o[from], current.branding[to]]));
   if (branding.changes.length === 0) return main;
@@ -74,20 +81,23 @@ export function modulePatch(m: ManifestModule, current: Module): Patch<UpdateMod
 }
 
 /** The file's client settings as the clients service takes them. */
+/** The file's resource fields as the application service takes them. */
+export function resourceInput(r: ManifestResource): { name: string; scopes?: string[]; accessTokenFormat?: 'jwt' | 'opaque'; accessTokenTtl?: number | null } {
+  const input = { name: r.name, scopes: r.scopes, accessTokenFormat: r.access_token_format, accessTokenTtl: r.access_token_ttl };
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as ReturnType<typeof resourceInput>;
+}
+
+export function resourcePatch(r: ManifestResource, current: ApiResource): Patch<UpdateResourceInput> {
+  return differ<UpdateResourceInput>([
+    ['name', 'name', r.name, current.name],
+    ['scopes', 'scopes', r.scopes, current.scopes, sameSet],
+    ['access_token_format', 'accessTokenFormat', r.access_token_format, current.accessTokenFormat],
+    ['access_token_ttl', 'accessTokenTtl', r.access_token_ttl, current.accessTokenTtl],
+  ]);
+}
+
 export function clientSettings(c: ManifestClient): Omit<UpdateClientInput, 'clientName'> {
-  return {
-    applicationType: c.application_type,
-    redirectUris: c.redirect_uris,
-    postLogoutRedirectUris: c.post_logout_redirect_uris,
-    grantTypes: c.grant_types,
-    responseTypes: c.response_types,
-    scope: scopeString(c.scope),
-    tokenEndpointAuthMethod: c.token_endpoint_auth_method,
-    allowedOrigins: c.allowed_origins,
-    requirePkce: c.require_pkce,
-    requireConsent: c.require_consent,
-    loginMethods: c.login_methods,
-  };
+  return { ...clientFieldsOf(c), responseTypes: c.response_types };
 }
 
 export function clientPatch(c: ManifestClient, current: Client): Patch<UpdateClientInput> {
@@ -103,6 +113,13 @@ export function clientPatch(c: ManifestClient, current: Client): Patch<UpdateCli
     ['allowed_origins', 'allowedOrigins', s.allowedOrigins, current.allowedOrigins, sameSet],
     ['require_consent', 'requireConsent', s.requireConsent, current.requireConsent],
     ['login_methods', 'loginMethods', s.loginMethods, current.loginMethods, sameSet],
+    ['require_pkce', 'requirePkce', s.requirePkce, current.requirePkce],
+    ['id_token_signed_response_alg', 'idTokenSignedResponseAlg', s.idTokenSignedResponseAlg, current.idTokenSignedResponseAlg],
+    ['id_token_claims', 'idTokenClaims', s.idTokenClaims, current.idTokenClaims],
+    ['backchannel_logout_uri', 'backchannelLogoutUri', s.backchannelLogoutUri, current.backchannelLogoutUri],
+    ['backchannel_logout_session_required', 'backchannelLogoutSessionRequired', s.backchannelLogoutSessionRequired, current.backchannelLogoutSessionRequired],
+    ['jwks', 'jwks', s.jwks, current.jwks, sameJson],
+    ['jwks_uri', 'jwksUri', s.jwksUri, current.jwksUri],
   ]);
 }
 

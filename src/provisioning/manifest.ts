@@ -4,7 +4,7 @@ import { ProvisionedSecretValue } from '../clients/index.js';
 import { CLAIM_NAME, CLAIM_TYPES, PERMISSION_SLUG, PERMISSION_SLUG_MAX, RESERVED_CLAIM_NAMES, ROLE_SLUG } from '../rbac/index.js';
 import { checkClient } from './rules.js';
 import { checkManifestEntries } from './manifest-rules.js';
-import { ProvisionBranding, clientFields, locale, name, slugOf, userFields } from './schema.js';
+import { ProvisionBranding, clientFields, locale, name, resourceFields, slugOf, userFields } from './schema.js';
 
 export const MANIFEST_VERSION = '1.0';
 
@@ -29,6 +29,7 @@ export const ManifestOrganization = z.strictObject({
   default_login_methods: z.array(z.enum(LOGIN_METHODS)).min(1).optional(),
   default_locale: locale.optional(),
   two_factor_policy: z.enum(TWO_FACTOR_POLICIES).optional(),
+  dynamic_registration: z.boolean().optional(),
   branding_primary_color: ProvisionBranding.shape.primary_color,
   branding_company_name: ProvisionBranding.shape.company_name,
   branding_custom_css: ProvisionBranding.shape.custom_css,
@@ -49,6 +50,9 @@ export const ManifestModule = z.strictObject({
 });
 export type ManifestModule = z.infer<typeof ManifestModule>;
 
+export const ManifestResource = z.strictObject({ application_slug: ref, ...resourceFields });
+export type ManifestResource = z.infer<typeof ManifestResource>;
+
 export const ManifestClient = z
   .strictObject({
     organization_slug: ref,
@@ -60,9 +64,11 @@ export const ManifestClient = z
   })
   .superRefine((c, ctx) => {
     checkClient(c, ctx);
-    if (c.client_type !== 'public') return;
+    const isKeyAuthenticated = c.token_endpoint_auth_method === 'private_key_jwt';
+    if (c.client_type !== 'public' && !isKeyAuthenticated) return;
     for (const field of ['secret_label', 'secret_expires_at', 'secret_value'] as const) {
-      if (c[field] !== undefined) ctx.addIssue({ code: 'custom', message: 'public clients have no secrets', path: [field] });
+      const message = isKeyAuthenticated ? 'private_key_jwt clients authenticate with their keys and have no secret' : 'public clients have no secrets';
+      if (c[field] !== undefined) ctx.addIssue({ code: 'custom', message, path: [field] });
     }
   });
 export type ManifestClient = z.infer<typeof ManifestClient>;
@@ -124,6 +130,7 @@ export const ImportManifest = z
     organizations: z.array(ManifestOrganization).default([]),
     applications: z.array(ManifestApplication).default([]),
     application_modules: z.array(ManifestModule).default([]),
+    api_resources: z.array(ManifestResource).default([]),
     clients: z.array(ManifestClient).default([]),
     roles: z.array(ManifestRole).default([]),
     permissions: z.array(ManifestPermission).default([]),
@@ -141,7 +148,7 @@ export type ImportManifestInput = z.input<typeof ImportManifest>;
 /** A manifest with nothing in it: the base the nested provisioning file is converted onto. */
 export function emptyManifest(): ImportManifest {
   return {
-    version: MANIFEST_VERSION, organizations: [], applications: [], application_modules: [], clients: [], roles: [], permissions: [],
+    version: MANIFEST_VERSION, organizations: [], applications: [], application_modules: [], api_resources: [], clients: [], roles: [], permissions: [],
     claim_definitions: [], role_permission_mappings: [], users: [], user_role_assignments: [], user_claim_values: [], config: {},
   };
 }

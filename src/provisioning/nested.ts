@@ -21,7 +21,7 @@ function defined<T extends object>(value: T): T {
 export function manifestOfFile(file: ProvisioningFile, now: number): ConvertedFile {
   const m = emptyManifest();
   const filePaths = new Map<string, string>();
-  const add = <K extends 'organizations' | 'applications' | 'application_modules' | 'clients' | 'users'>(list: K, entry: ImportManifest[K][number], at: string) => {
+  const add = <K extends 'organizations' | 'applications' | 'application_modules' | 'api_resources' | 'clients' | 'users'>(list: K, entry: ImportManifest[K][number], at: string) => {
     filePaths.set(`${list}[${m[list].length}]`, at);
     (m[list] as Array<typeof entry>).push(entry);
   };
@@ -29,11 +29,13 @@ export function manifestOfFile(file: ProvisioningFile, now: number): ConvertedFi
 
   const seenApps = new Set<string>();
   const seenModules = new Set<string>();
+  const seenResources = new Set<string>();
   for (const [i, o] of file.organizations.entries()) {
     const orgSlug = orgSlugOf(o);
     const b = o.branding;
     add('organizations', defined({
       name: o.name, slug: orgSlug, default_locale: o.default_locale, default_login_methods: o.default_login_methods, two_factor_policy: o.two_factor_policy,
+      dynamic_registration: o.dynamic_registration,
       branding_logo_url: b?.logo_url, branding_favicon_url: b?.favicon_url, branding_primary_color: b?.primary_color,
       branding_company_name: b?.company_name, branding_custom_css: b?.custom_css,
     }), `organizations[${i}]`);
@@ -49,6 +51,11 @@ export function manifestOfFile(file: ProvisioningFile, now: number): ConvertedFi
         if (seenModules.has(`${appSlug}/${slug}`)) continue;
         seenModules.add(`${appSlug}/${slug}`);
         add('application_modules', defined({ application_slug: appSlug, name: x.name, slug, description: x.description, status: x.status }), `${at}.modules[${k}]`);
+      }
+      for (const [k, r] of (a.resources ?? []).entries()) {
+        if (seenResources.has(`${appSlug} ${r.indicator}`)) continue;
+        seenResources.add(`${appSlug} ${r.indicator}`);
+        add('api_resources', defined({ application_slug: appSlug, ...r }), `${at}.resources[${k}]`);
       }
     }
   }

@@ -1,5 +1,8 @@
 import { ADMIN_APPLICATION_SLUG } from '../applications/index.js';
-import { originProblem, redirectUriProblem, resolveClientSettings, type ApplicationType, type ClientType, type GrantType, type LoginMethod, type TokenEndpointAuthMethod } from '../clients/index.js';
+import {
+  originProblem, redirectUriProblem, resolveClientSettings,
+  type ApplicationType, type ClientJwks, type ClientType, type GrantType, type IdTokenClaims, type IdTokenSigningAlg, type LoginMethod, type TokenEndpointAuthMethod,
+} from '../clients/index.js';
 import { slugify, validateSlug } from '../organizations/index.js';
 import { isAppError } from '../platform/errors.js';
 
@@ -49,12 +52,41 @@ export interface ClientEntry {
   allowed_origins?: string[];
   require_consent?: boolean;
   login_methods?: LoginMethod[] | null;
+  require_pkce?: boolean;
+  id_token_signed_response_alg?: IdTokenSigningAlg;
+  id_token_claims?: IdTokenClaims;
+  backchannel_logout_uri?: string | null;
+  backchannel_logout_session_required?: boolean;
+  jwks?: ClientJwks | null;
+  jwks_uri?: string | null;
   secret?: unknown;
 }
 
 export const scopeString = (scope: string | string[] | undefined): string | undefined => (Array.isArray(scope) ? scope.join(' ') : scope);
 
 const snake = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** A file's client fields, snake_case, as the clients domain names them; undefined where the file is silent. */
+export function clientFieldsOf(c: Omit<ClientEntry, 'client_type' | 'secret'>) {
+  return {
+    applicationType: c.application_type,
+    redirectUris: c.redirect_uris,
+    postLogoutRedirectUris: c.post_logout_redirect_uris,
+    grantTypes: c.grant_types,
+    scope: scopeString(c.scope),
+    tokenEndpointAuthMethod: c.token_endpoint_auth_method,
+    allowedOrigins: c.allowed_origins,
+    requireConsent: c.require_consent,
+    loginMethods: c.login_methods,
+    requirePkce: c.require_pkce,
+    idTokenSignedResponseAlg: c.id_token_signed_response_alg,
+    idTokenClaims: c.id_token_claims,
+    backchannelLogoutUri: c.backchannel_logout_uri,
+    backchannelLogoutSessionRequired: c.backchannel_logout_session_required,
+    jwks: c.jwks,
+    jwksUri: c.jwks_uri,
+  };
+}
 
 /** The clients domain's registration rules (redirect URIs, grants, auth method, scope), with the file's paths. */
 export function checkClient(c: ClientEntry, ctx: IssueSink): void {
@@ -79,21 +111,13 @@ export function checkClient(c: ClientEntry, ctx: IssueSink): void {
   if (c.secret !== undefined && c.client_type === 'public') {
     ctx.addIssue({ code: 'custom', message: 'public clients have no secrets', path: ['secret'] });
   }
+  if (c.secret !== undefined && c.token_endpoint_auth_method === 'private_key_jwt') {
+    ctx.addIssue({ code: 'custom', message: 'private_key_jwt clients authenticate with their keys and have no secret', path: ['secret'] });
+  }
   // Each URI is reported above with its index; the cross-field rules are checked once they are valid.
   if (hasUriProblem) return;
   try {
-    resolveClientSettings({
-      clientType: c.client_type,
-      applicationType: c.application_type,
-      redirectUris: c.redirect_uris,
-      postLogoutRedirectUris: c.post_logout_redirect_uris,
-      grantTypes: c.grant_types,
-      scope: scopeString(c.scope),
-      tokenEndpointAuthMethod: c.token_endpoint_auth_method,
-      allowedOrigins: c.allowed_origins,
-      requireConsent: c.require_consent,
-      loginMethods: c.login_methods,
-    });
+    resolveClientSettings({ clientType: c.client_type, ...clientFieldsOf(c) });
   } catch (err) {
     if (!isAppError(err)) throw err;
     const field = (err.details as { path?: string } | undefined)?.path;

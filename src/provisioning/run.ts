@@ -2,7 +2,7 @@ import type { Application } from '../applications/index.js';
 import type { Client } from '../clients/index.js';
 import type { Organization } from '../organizations/index.js';
 import { AppError } from '../platform/errors.js';
-import { applicationPatch, brandingInput, clientPatch, clientSettings, modulePatch, organizationPatch, userPatch } from './diff.js';
+import { applicationPatch, brandingInput, clientPatch, clientSettings, modulePatch, organizationPatch, resourceInput, resourcePatch, userPatch } from './diff.js';
 import { importFailed } from './errors.js';
 import type { ImportManifest, ManifestClient } from './manifest.js';
 import { createRunContext, protectedResource, type ProvisioningServices, type RunContext, type RunOptions, type Target } from './run-context.js';
@@ -20,6 +20,7 @@ export async function runManifest(s: ProvisioningServices, m: ImportManifest, op
   await organizations(run, m);
   await applications(run, m);
   await modules(run, m);
+  await resources(run, m);
   for (const [i, c] of m.clients.entries()) {
     const t: Target = { type: 'client', key: c.client_id ?? c.client_name, name: c.client_name, path: `clients[${i}]`, organizationSlug: c.organization_slug, applicationSlug: c.application_slug };
     const credential = await run.step(t, () => provisionClient(run, t, c));
@@ -41,7 +42,7 @@ async function organizations({ s, mode, ...run }: RunContext, m: ImportManifest)
       if (!current) {
         const made = await s.organizations.create(run.actor, {
           name: o.name, slug: o.slug, defaultLocale: o.default_locale, defaultLoginMethods: o.default_login_methods,
-          twoFactorPolicy: o.two_factor_policy, branding: brandingInput(o),
+          twoFactorPolicy: o.two_factor_policy, dynamicRegistration: o.dynamic_registration, branding: brandingInput(o),
         });
         run.created(t, made.id);
         return made;
@@ -95,13 +96,31 @@ async function modules({ s, mode, ...run }: RunContext, m: ImportManifest): Prom
   }
 }
 
+async function resources({ s, mode, ...run }: RunContext, m: ImportManifest): Promise<void> {
+  for (const [i, r] of m.api_resources.entries()) {
+    const t: Target = { type: 'api_resource', key: r.indicator, name: r.name, path: `api_resources[${i}]`, applicationSlug: r.application_slug };
+    await run.step(t, async () => {
+      const app = await run.application(r.application_slug);
+      const current = await s.applications.findResourceByIndicator(app.id, r.indicator);
+      if (!current) {
+        const made = await s.applications.createResource(run.actor, app.id, { indicator: r.indicator, ...resourceInput(r) });
+        return run.created(t, made.id);
+      }
+      const { patch, changes } = mode === 'overwrite' ? resourcePatch(r, current) : { patch: {}, changes: [] };
+      if (changes.length > 0) await s.applications.updateResource(run.actor, app.id, current.id, patch);
+      run.kept(t, current.id, changes);
+    });
+  }
+}
+
 async function provisionClient(run: RunContext, t: Target, c: ManifestClient): Promise<ProvisionCredential> {
   const { s, mode, isDryRun } = run;
   const org = await run.organization(c.organization_slug);
   const app = await run.application(c.application_slug);
   const credential = { path: t.path, organizationSlug: org.slug, applicationSlug: app.slug, clientName: c.client_name, clientType: c.client_type };
   const current = await findClient(run, org, app, c);
-  const secret = c.client_type === 'confidential'
+  // A private_key_jwt client authenticates with its keys and has no secret.
+  const secret = c.client_type === 'confidential' && c.token_endpoint_auth_method !== 'private_key_jwt'
     ? { label: c.secret_label, expiresAt: c.secret_expires_at === undefined ? undefined : new Date(c.secret_expires_at), value: c.secret_value }
     : undefined;
   if (!current) {

@@ -2,14 +2,18 @@ import { z } from 'zod';
 import { LOGIN_METHODS, TWO_FACTOR_POLICIES } from '../organizations/index.js';
 import {
   ApplicationType,
+  ClientJwks,
   ClientType,
   ExplicitClientId,
   GrantType,
+  IdTokenClaims,
+  IdTokenSigningAlg,
   LoginMethod as ClientLoginMethod,
   ProvisionedSecretValue,
   TokenEndpointAuthMethod,
 } from '../clients/index.js';
 import { UserEmail, UserPassword } from '../users/index.js';
+import { ACCESS_TOKEN_FORMATS, indicatorProblem } from '../applications/index.js';
 import { checkAcrossEntries, checkClient, checkDerivedSlug, checkSlugValue } from './rules.js';
 
 export const PROVISION_MODES = ['merge', 'overwrite'] as const;
@@ -82,9 +86,15 @@ export const clientFields = {
   scope: z.union([z.string().trim().min(1).max(1000), z.array(z.string().trim().min(1)).min(1)]).optional(),
   token_endpoint_auth_method: TokenEndpointAuthMethod.optional(),
   allowed_origins: z.array(uri).max(20).optional(),
-  require_pkce: z.literal(true).optional(),
+  require_pkce: z.boolean().optional(),
   require_consent: z.boolean().optional(),
   login_methods: z.array(ClientLoginMethod).min(1).nullable().optional(),
+  id_token_signed_response_alg: IdTokenSigningAlg.optional(),
+  id_token_claims: IdTokenClaims.optional(),
+  backchannel_logout_uri: uri.nullable().optional(),
+  backchannel_logout_session_required: z.boolean().optional(),
+  jwks: ClientJwks.nullable().optional(),
+  jwks_uri: uri.nullable().optional(),
 };
 
 export const ProvisionClient = z.strictObject({
@@ -101,11 +111,26 @@ export const ProvisionModule = z.strictObject({
 }).superRefine((m, ctx) => checkDerivedSlug(m, ctx, 'module'));
 export type ProvisionModule = z.infer<typeof ProvisionModule>;
 
+/** An API resource of the application (spec 70 §5); the indicator is its key. */
+export const resourceFields = {
+  indicator: z.string().trim().min(1).max(2048).superRefine((v, ctx) => {
+    const problem = indicatorProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: `${v} ${problem}` });
+  }),
+  name,
+  scopes: z.array(z.string().trim().min(1).max(100)).max(100).optional(),
+  access_token_format: z.enum(ACCESS_TOKEN_FORMATS).optional(),
+  access_token_ttl: z.number().int().min(60).max(86_400).nullable().optional(),
+};
+export const ProvisionResource = z.strictObject(resourceFields);
+export type ProvisionResource = z.infer<typeof ProvisionResource>;
+
 export const ProvisionApplication = z.strictObject({
   name,
   slug: slugOf('application').optional(),
   description: z.string().max(2000).nullable().optional(),
   modules: z.array(ProvisionModule).optional(),
+  resources: z.array(ProvisionResource).optional(),
   clients: z.array(ProvisionClient).optional(),
   roles: notSupportedYet('roles').optional(),
   permissions: notSupportedYet('permissions').optional(),
@@ -137,6 +162,7 @@ export const ProvisionOrganization = z.strictObject({
   default_locale: locale.optional(),
   default_login_methods: z.array(z.enum(LOGIN_METHODS)).min(1).optional(),
   two_factor_policy: z.enum(TWO_FACTOR_POLICIES).optional(),
+  dynamic_registration: z.boolean().optional(),
   branding: ProvisionBranding.optional(),
   applications: z.array(ProvisionApplication).optional(),
   users: z.array(ProvisionUser).optional(),

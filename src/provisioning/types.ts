@@ -7,6 +7,7 @@ export type ProvisionObjectType =
   | 'organization'
   | 'application'
   | 'module'
+  | 'api_resource'
   | 'client'
   | 'role'
   | 'permission'

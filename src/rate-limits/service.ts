@@ -14,8 +14,10 @@ export type RateLimitScope =
   | 'otp_resend'
   | 'token'
   | 'introspection'
+  | 'device_user_code'
   | 'admin_write'
-  | 'admin_unauthenticated';
+  | 'admin_unauthenticated'
+  | 'registration';
 
 export interface RateLimitDecision {
   isAllowed: boolean;
@@ -36,7 +38,7 @@ export interface RateLimitContext {
 export interface RateLimitServiceDeps {
   kv: Kv;
   log: Log;
-  /** Reads `rate_limit_<scope>_max` and `_window` (spec 40 §5, migrations 001 and 007). */
+  /** Reads `rate_limit_<scope>_max` and `_window` (spec 40 §5, migrations 001, 007 and 013). */
   settings: { getNumber(key: string): Promise<number>; getDuration(key: string): Promise<number> };
   audit: { recordSafely(actor: Actor, event: AuditEvent): Promise<void> };
   metrics: Pick<Metrics, 'rateLimited' | 'rateLimitFailedOpen'>;

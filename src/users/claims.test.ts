@@ -20,7 +20,7 @@ const bare: ClaimsUser = {
   phoneNumber: null,
   phoneNumberVerified: false,
   address: null,
-  updatedAt: '2026-01-02T03:04:05.678Z',
+  profileUpdatedAt: '2026-01-02T03:04:05.678Z',
 };
 
 const full: ClaimsUser = {
@@ -78,7 +78,7 @@ describe('standardClaims', () => {
   it('omits null values, an empty name, the phone without a number and an empty address', () => {
     expect(standardClaims(bare, all)).toEqual({
       sub: bare.id,
-      updated_at: Math.floor(Date.parse(bare.updatedAt) / 1000),
+      updated_at: Math.floor(Date.parse(bare.profileUpdatedAt) / 1000),
       email: 'ada@example.com',
       email_verified: false,
     });

@@ -4,7 +4,7 @@ export type ClaimsUser = Pick<
   User,
   | 'id' | 'email' | 'emailVerified' | 'givenName' | 'familyName' | 'middleName' | 'nickname' | 'preferredUsername'
   | 'profileUrl' | 'pictureUrl' | 'websiteUrl' | 'gender' | 'birthdate' | 'zoneinfo' | 'locale'
-  | 'phoneNumber' | 'phoneNumberVerified' | 'address' | 'updatedAt'
+  | 'phoneNumber' | 'phoneNumberVerified' | 'address' | 'profileUpdatedAt'
 >;
 
 type Claims = Record<string, unknown>;
@@ -34,7 +34,8 @@ export function standardClaims(user: ClaimsUser, scopes: ReadonlySet<string>): C
     put(claims, 'birthdate', user.birthdate);
     put(claims, 'zoneinfo', user.zoneinfo);
     put(claims, 'locale', user.locale);
-    const updated = Date.parse(user.updatedAt);
+    // Spec 70 §5: when the claims last changed, not when the row was last written (sign-ins write it too).
+    const updated = Date.parse(user.profileUpdatedAt);
     if (Number.isFinite(updated)) claims.updated_at = Math.floor(updated / 1000);
   }
   if (scopes.has('email')) {

@@ -50,7 +50,7 @@ export interface UserDataExport {
 }
 
 type ExportedUser = Omit<User, 'organizationId' | 'hasPassword' | 'passwordChangedAt' | 'lockedAt' | 'lockedReason' | 'failedLoginCount'
-  | 'lastFailedLoginAt' | 'loginCount' | 'twoFactorEnabled' | 'twoFactorMethod' | 'updatedAt'>;
+  | 'lastFailedLoginAt' | 'loginCount' | 'twoFactorEnabled' | 'twoFactorMethod' | 'updatedAt' | 'profileUpdatedAt'>;
 
 /** Spec 20 §5.6 purge result. */
 export interface PurgeResult {

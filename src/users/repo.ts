@@ -47,6 +47,8 @@ export interface User {
   twoFactorMethod: 'email' | 'totp' | null;
   createdAt: string;
   updatedAt: string;
+  /** The last change of a claim (profile, e-mail, phone, address): the `updated_at` claim; never moved by sign-ins. */
+  profileUpdatedAt: string;
 }
 
 /** Writable columns by field name; dynamic SET lists are built only from these. */
@@ -133,6 +135,7 @@ export function rowToUser(r: Row): User {
     twoFactorMethod: (r.two_factor_method ?? null) as User['twoFactorMethod'],
     createdAt: iso(r.created_at) as string,
     updatedAt: iso(r.updated_at) as string,
+    profileUpdatedAt: iso(r.profile_updated_at ?? r.updated_at) as string,
   };
 }
 

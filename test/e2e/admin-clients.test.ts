@@ -80,7 +80,7 @@ describe('admin API: clients and secrets (spec 20 §5.5)', () => {
 
   it('refuses invalid input with 400 validation_failed', async () => {
     const cases: Record<string, unknown>[] = [
-      { requirePkce: false },
+      { clientType: 'public', applicationType: 'spa', requirePkce: false },
       { redirectUris: [] },
       { redirectUris: ['https://app.example.com/cb#frag'] },
       { redirectUris: ['http://app.example.com/cb'] },
@@ -182,7 +182,7 @@ describe('admin API: clients and secrets (spec 20 §5.5)', () => {
     expect(stale.body.details.currentEntity.clientName).toBe('Edited');
     const inherit = await appAdmin.put(`/clients/${client.id}`, { loginMethods: null });
     expect(inherit.body.data.effectiveLoginMethods).toEqual(['password']);
-    for (const body of [{ clientType: 'public' }, { organizationId: otherOrg.id }, { requirePkce: false }, { redirectUris: ['not a uri'] }]) {
+    for (const body of [{ clientType: 'public' }, { organizationId: otherOrg.id }, { requirePkce: 'no' }, { redirectUris: ['not a uri'] }]) {
       expect((await appAdmin.put(`/clients/${client.id}`, body)).status, JSON.stringify(body)).toBe(400);
     }
     expect((await auditor.get('/clients/00000000-0000-4000-8000-000000000000')).status).toBe(404);

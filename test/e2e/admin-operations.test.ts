@@ -8,6 +8,7 @@ const system = systemActor();
 interface KeyBody {
   id: string;
   kid: string;
+  algorithm: string;
   status: string;
 }
 
@@ -89,38 +90,62 @@ describe('admin API: config, keys, audit, stats (spec 20 §5.8)', () => {
   describe('signing keys', () => {
     const list = async () => (await auditor.get('/keys')).body.data as KeyBody[];
 
-    it('generates, rotates and revokes keys, refusing to revoke the only active key', async () => {
-      const [initial] = await list();
-      expect(initial).toMatchObject({ status: 'active', kid: expect.any(String) });
+    it('generates, rotates and revokes keys per algorithm, refusing to revoke the last active key of one', async () => {
+      const initial = await list();
+      expect(initial.map((k) => [k.algorithm, k.status]).sort()).toEqual([['ES256', 'active'], ['RS256', 'active']]);
+      const [initialRs, initialEs] = [initial.find((k) => k.algorithm === 'RS256')!, initial.find((k) => k.algorithm === 'ES256')!];
 
       const generated = await s.superAdmin.post('/keys/generate');
       expect(generated.status).toBe(201);
-      expect(generated.body.data).toEqual({ id: expect.any(String), kid: expect.any(String), message: expect.stringContaining('60 s') });
+      expect(generated.body.data).toEqual({ id: expect.any(String), kid: expect.any(String), algorithm: 'RS256', message: expect.stringContaining('60 s') });
+      const rs = generated.body.data as KeyBody;
+      const ecRes = await s.superAdmin.post('/keys/generate', { algorithm: 'ES256' });
+      expect(ecRes.status).toBe(201);
+      const ec = ecRes.body.data as KeyBody;
+      expect(ec.algorithm).toBe('ES256');
+      for (const algorithm of ['PS256', 'HS256', 'rs256']) {
+        const bad = await s.superAdmin.post('/keys/generate', { algorithm });
+        expect(bad.status).toBe(400);
+        expect(bad.body).toMatchObject({ error: 'validation_failed', details: [expect.objectContaining({ path: 'algorithm' })] });
+      }
+      expect((await s.superAdmin.post('/keys/rotate', { algorithm: 'none' })).status).toBe(400);
       const keys = await list();
-      expect(keys.map((k) => k.kid).slice(0, 2)).toEqual([generated.body.data.kid, initial!.kid]);
-      expect(keys.slice(0, 2).every((k) => k.status === 'active')).toBe(true);
+      expect(keys.map((k) => k.kid)).toEqual([ec.kid, rs.kid, initialEs.kid, initialRs.kid]);
+      expect(keys.every((k) => k.status === 'active')).toBe(true);
 
+      const esOnly = await s.superAdmin.post('/keys/rotate', { algorithm: 'ES256' });
+      expect(esOnly.status).toBe(200);
+      expect(esOnly.body.data).toMatchObject({ algorithms: ['ES256'], activeKid: ec.kid, activeKids: { ES256: ec.kid }, retiredCount: 1, retiredKids: [initialEs.kid] });
       const rotated = await s.superAdmin.post('/keys/rotate');
-      expect(rotated.status).toBe(200);
-      expect(rotated.body.data).toMatchObject({ activeKid: generated.body.data.kid, retiredCount: 1, retiredKids: [initial!.kid] });
+      expect(rotated.body.data).toMatchObject({
+        algorithms: ['RS256', 'ES256'], activeKid: rs.kid, activeKids: { RS256: rs.kid, ES256: ec.kid }, retiredCount: 1, retiredKids: [initialRs.kid],
+      });
       const idle = await s.superAdmin.post('/keys/rotate');
-      expect(idle.body.data).toMatchObject({ activeKid: generated.body.data.kid, retiredCount: 0, retiredKids: [] });
+      expect(idle.body.data).toMatchObject({ activeKid: rs.kid, retiredCount: 0, retiredKids: [], message: expect.stringContaining('Nothing to retire') });
 
-      const only = await s.superAdmin.post(`/keys/${generated.body.data.kid}/revoke`);
-      expect(only.status).toBe(409);
-      const next = (await s.superAdmin.post('/keys/generate')).body.data as KeyBody;
-      expect((await s.superAdmin.post(`/keys/${generated.body.data.id}/revoke`)).status).toBe(204);
-      expect((await list()).find((k) => k.kid === generated.body.data.kid)?.status).toBe('revoked');
-      expect((await list()).filter((k) => k.status === 'active').map((k) => k.kid)).toEqual([next.kid]);
+      for (const only of [rs, ec]) {
+        const refused = await s.superAdmin.post(`/keys/${only.kid}/revoke`);
+        expect(refused.status).toBe(409);
+        expect(refused.body).toMatchObject({ error: 'in_use', message: expect.stringContaining(`only active ${only.algorithm} signing key`) });
+      }
+      const next = (await s.superAdmin.post('/keys/generate', { algorithm: 'RS256' })).body.data as KeyBody;
+      expect((await s.superAdmin.post(`/keys/${rs.id}/revoke`)).status).toBe(204);
+      expect((await list()).find((k) => k.kid === rs.kid)?.status).toBe('revoked');
+      expect((await list()).filter((k) => k.status === 'active').map((k) => k.kid)).toEqual([next.kid, ec.kid]);
       expect((await s.superAdmin.post('/keys/no-such-kid/revoke')).status).toBe(404);
 
       const entries = (await s.porta.services.audit.list({ event: 'signing_key.' })).data;
-      expect(entries.map((e) => e.eventType)).toEqual(['signing_key.revoked', 'signing_key.generated', 'signing_key.rotated', 'signing_key.rotated', 'signing_key.generated']);
+      expect(entries.map((e) => e.eventType)).toEqual([
+        'signing_key.revoked', 'signing_key.generated', 'signing_key.rotated', 'signing_key.rotated', 'signing_key.rotated', 'signing_key.generated', 'signing_key.generated',
+      ]);
       expect(entries.every((e) => e.actorType === 'admin' && e.source === 'api' && e.actorId === s.superAdminUserId)).toBe(true);
-      expect(entries[0]).toMatchObject({ targetType: 'signing_key', targetId: generated.body.data.id, metadata: { kid: generated.body.data.kid } });
-      expect(entries[2]).toMatchObject({ metadata: { activeKid: generated.body.data.kid, retiredKids: [] } });
+      expect(entries[0]).toMatchObject({ targetType: 'signing_key', targetId: rs.id, metadata: { kid: rs.kid, algorithm: 'RS256' } });
+      expect(entries[1]).toMatchObject({ targetId: next.id, metadata: { kid: next.kid, algorithm: 'RS256' } });
+      expect(entries[2]).toMatchObject({ metadata: { algorithms: ['RS256', 'ES256'], activeKids: { RS256: rs.kid, ES256: ec.kid }, retiredKids: [] } });
+      expect(entries[4]).toMatchObject({ targetId: ec.id, metadata: { algorithms: ['ES256'], activeKids: { ES256: ec.kid }, retiredKids: [initialEs.kid] } });
+      expect(entries[5]).toMatchObject({ targetId: ec.id, metadata: { kid: ec.kid, algorithm: 'ES256' } });
       const jwks = (await (await fetch(`${s.url}/${acme.slug}/auth/jwks`)).json()) as { keys: { kid: string }[] };
-      expect(jwks.keys.map((k) => k.kid)).toEqual([next.kid]);
+      expect(jwks.keys.map((k) => k.kid)).toEqual([next.kid, ec.kid]);
     });
 
     it('requires key:generate / key:rotate (403 details.missing), changing and recording nothing', async () => {

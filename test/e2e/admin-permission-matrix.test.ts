@@ -130,6 +130,18 @@ describe('admin API permission matrix (issue 9)', () => {
     { method: 'POST', route: 'POST /applications/:id/deactivate', permissions: p('app:update'), hasProtectedTarget: true, setup: async (t) => ({ path: `/applications/${await appIn(t)}/deactivate` }) },
     { method: 'POST', route: 'POST /applications/:id/archive', permissions: p('app:archive'), hasProtectedTarget: true, setup: async (t) => ({ path: `/applications/${await appIn(t)}/archive` }) },
     { method: 'POST', route: 'POST /applications/:id/modules', permissions: p('app:update'), hasProtectedTarget: true, setup: async (t) => ({ path: `/applications/${await appIn(t)}/modules`, body: { name: `M ${uid()}` } }) },
+    // API resources (spec 70 §5)
+    { method: 'GET', route: 'GET /applications/:id/resources', permissions: p('app:read'), setup: async () => ({ path: `/applications/${(await app()).id}/resources` }) },
+    {
+      method: 'POST', route: 'POST /applications/:id/resources', permissions: p('app:update'), hasProtectedTarget: true,
+      setup: async (t) => ({ path: `/applications/${await appIn(t)}/resources`, body: { indicator: `https://api-${uid()}.matrix.test`, name: 'API' } }),
+    },
+    // Initial access tokens for dynamic registration (spec 70 §5)
+    { method: 'GET', route: 'GET /organizations/:id/registration-tokens', permissions: p('client:read'), setup: async () => ({ path: `/organizations/${(await org()).id}/registration-tokens` }) },
+    {
+      method: 'POST', route: 'POST /organizations/:id/registration-tokens', permissions: p('client:create'),
+      setup: async () => ({ path: `/organizations/${(await org()).id}/registration-tokens`, body: { applicationId: (await app()).id } }),
+    },
     // Roles, permissions, claims (§5.4)
     { method: 'GET', route: 'GET /applications/:id/roles', permissions: p('role:read'), setup: async () => ({ path: `/applications/${(await app()).id}/roles` }) },
     { method: 'POST', route: 'POST /applications/:id/roles', permissions: p('role:create'), hasProtectedTarget: true, setup: async (t) => ({ path: `/applications/${await appIn(t)}/roles`, body: { name: `R ${uid()}` } }) },
@@ -283,7 +295,7 @@ describe('admin API permission matrix (issue 9)', () => {
   const TABLES = [
     'organizations', 'applications', 'application_modules', 'clients', 'client_secrets', 'client_roles', 'users', 'roles', 'permissions',
     'role_permissions', 'user_roles', 'custom_claim_definitions', 'custom_claim_values', 'system_config', 'signing_keys', 'branding_assets',
-    'admin_sessions', 'oidc_payloads', 'audit_log',
+    'admin_sessions', 'oidc_payloads', 'audit_log', 'api_resources', 'registration_tokens',
   ];
   async function fingerprint(): Promise<Record<string, string>> {
     const out: Record<string, string> = {};

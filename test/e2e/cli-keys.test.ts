@@ -23,6 +23,7 @@ function cli(...args: string[]) {
 interface KeyJson {
   id: string;
   kid: string;
+  algorithm: string;
   status: string;
   retiredAt: string | null;
   revokedAt: string | null;
@@ -41,62 +42,80 @@ afterAll(() => {
 
 // Each invocation starts tsx and opens PGlite (about a second or more): allow for a loaded machine.
 describe('porta keys (direct mode: the Admin API served in-process on the embedded database)', { timeout: 120_000 }, () => {
-  it('lists nothing before the first key, then generates keys that list newest first', async () => {
+  it('lists nothing before the first key, then generates RS256 (the default) and ES256 keys that list newest first', async () => {
     const empty = await cli('keys', 'list');
     expect(empty.status).toBe(0);
     expect(empty.stdout).toBe('(none)\n');
 
     const first = await cli('keys', 'generate');
     expect(first.status, first.stderr).toBe(0);
-    expect(first.stdout).toMatch(/^Generated signing key [0-9a-f]{16}; every server signs with it within 60 s/);
+    expect(first.stdout).toMatch(/^Generated RS256 signing key [0-9a-f]{16}; every server signs RS256 tokens with it within 60 s/);
 
-    const second = await cli('keys', 'generate', '--json');
-    expect(second.status).toBe(0);
-    const body = (JSON.parse(second.stdout) as { data: { id: string; kid: string; message: string } }).data;
-    expect(body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), kid: expect.stringMatching(/^[0-9a-f]{16}$/), message: expect.any(String) });
+    const second = await cli('keys', 'generate', '--alg', 'es256', '--json');
+    expect(second.status, second.stderr).toBe(0);
+    const body = (JSON.parse(second.stdout) as { data: { id: string; kid: string; algorithm: string; message: string } }).data;
+    expect(body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), kid: expect.stringMatching(/^[0-9a-f]{16}$/), algorithm: 'ES256', message: expect.any(String) });
+
+    const third = await cli('keys', 'generate', '--alg', 'RS256');
+    expect(third.status, third.stderr).toBe(0);
+
+    const unknown = await cli('keys', 'generate', '--alg', 'PS256');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('must be RS256 or ES256');
 
     const keys = await listKeys();
-    expect(keys.map((k) => [k.kid, k.status])).toEqual([
-      [body.kid, 'active'],
-      [expect.any(String), 'active'],
+    expect(keys.map((k) => [k.algorithm, k.status])).toEqual([
+      ['RS256', 'active'],
+      ['ES256', 'active'],
+      ['RS256', 'active'],
     ]);
+    expect(keys[1]!.kid).toBe(body.kid);
     expect(JSON.stringify(keys)).not.toMatch(/PRIVATE KEY|private/i);
 
     const table = await cli('keys', 'list');
     expect(table.stdout).toMatch(/^KID\s+STATUS\s+ALGORITHM\s+ACTIVATED_AT\s+RETIRED_AT\s+REVOKED_AT\s+CREATED_AT\n/);
-    expect(table.stdout.split('\n')[1]).toMatch(new RegExp(`^${body.kid}\\s+active\\s+ES256\\s+\\d{4}-`));
+    expect(table.stdout.split('\n')[2]).toMatch(new RegExp(`^${body.kid}\\s+active\\s+ES256\\s+\\d{4}-`));
   });
 
-  it('rotates as the guide runs it (no terminal), warning about the longest token TTL', async () => {
-    const [newest, older] = await listKeys();
+  it('rotates per algorithm as the guide runs it (no terminal), warning about the longest token TTL', async () => {
+    const [newest, es, older] = await listKeys();
+    const esOnly = await cli('keys', 'rotate', '--alg', 'ES256');
+    expect(esOnly.status, esOnly.stderr).toBe(0);
+    expect(esOnly.stderr).toBe('');
+    expect(esOnly.stdout).toBe(`Nothing to retire: only one key per algorithm is active (ES256: ${es!.kid}).\n`);
+
     const rotated = await cli('keys', 'rotate', '--json');
-    expect(rotated.stderr).toContain(`retires 1 active key(s): ${older!.kid}; ${newest!.kid} keeps signing`);
+    expect(rotated.stderr).toContain(`retires 1 active key(s): ${older!.kid}; ${newest!.kid} (RS256), ${es!.kid} (ES256) keep(s) signing`);
     expect(rotated.stderr).toContain('longest token TTL (14 days)');
     expect(rotated.status, rotated.stderr).toBe(0);
-    expect(JSON.parse(rotated.stdout)).toMatchObject({ data: { activeKid: newest!.kid, retiredCount: 1, retiredKids: [older!.kid] } });
-    expect((await listKeys()).map((k) => k.status)).toEqual(['active', 'retired']);
+    expect(JSON.parse(rotated.stdout)).toMatchObject({
+      data: { activeKid: newest!.kid, activeKids: { RS256: newest!.kid, ES256: es!.kid }, retiredCount: 1, retiredKids: [older!.kid] },
+    });
+    expect((await listKeys()).map((k) => k.status)).toEqual(['active', 'active', 'retired']);
 
     const nothing = await cli('keys', 'rotate');
     expect(nothing.status).toBe(0);
-    expect(nothing.stdout).toBe('Nothing to retire: only one key is active.\n');
+    expect(nothing.stdout).toBe(`Nothing to retire: only one key per algorithm is active (RS256: ${newest!.kid}, ES256: ${es!.kid}).\n`);
   });
 
-  it('revokes (asking only on a terminal), never the last active key, and reports unknown kids', async () => {
-    const [active, retired] = await listKeys();
+  it('revokes (asking only on a terminal), never the last active key of an algorithm, and reports unknown kids', async () => {
+    const [rs, es, retired] = await listKeys();
     const unknown = await cli('keys', 'revoke', '0000000000000000');
     expect(unknown.status).toBe(5);
     expect(unknown.stderr).toBe('porta: No signing key 0000000000000000.\n');
 
-    const last = await cli('keys', 'revoke', active!.kid, '--json');
-    expect(last.status).toBe(6);
-    expect(JSON.parse(last.stderr)).toEqual({ error: 'in_use', message: expect.stringContaining(active!.kid) });
+    for (const last of [rs!, es!]) {
+      const refused = await cli('keys', 'revoke', last.kid, '--json');
+      expect(refused.status).toBe(6);
+      expect(JSON.parse(refused.stderr)).toEqual({ error: 'in_use', message: expect.stringContaining(`${last.kid} is the only active ${last.algorithm} signing key`), details: { algorithm: last.algorithm } });
+    }
 
     // No terminal: it does what was asked, and says what the question would have said.
     const revoked = await cli('keys', 'revoke', retired!.kid);
-    expect(revoked.stderr).toContain(`Revoke signing key ${retired!.kid} (retired)?`);
+    expect(revoked.stderr).toContain(`Revoke RS256 signing key ${retired!.kid} (retired)?`);
     expect(revoked.status, revoked.stderr).toBe(0);
     expect(revoked.stdout).toBe(`Revoked signing key ${retired!.kid}.\n`);
     const after = await listKeys();
-    expect(after[1]).toMatchObject({ kid: retired!.kid, status: 'revoked', revokedAt: expect.any(String) });
+    expect(after[2]).toMatchObject({ kid: retired!.kid, status: 'revoked', revokedAt: expect.any(String) });
   });
 });

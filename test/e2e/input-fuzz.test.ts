@@ -121,6 +121,7 @@ describe('no input gives a 5xx (property-based)', () => {
       { method: 'POST', path: '/auth/userinfo' },
       { method: 'POST', path: '/auth/par' },
       { method: 'GET', path: '/auth/session/end' },
+      { method: 'POST', path: '/auth/session/end' },
       { method: 'POST', path: '/auth/session/end/confirm' },
       { method: 'GET', path: '/auth/session/end/success' },
       { method: 'GET', path: '/interaction/' },

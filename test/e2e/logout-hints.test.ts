@@ -10,10 +10,10 @@ const AUTO_SUBMIT = "getElementById('op.logoutForm')";
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** An ES256 JWT, as the engine would sign an ID token (or a forger would, with another key). */
+/** An RS256 JWT, as the engine signs the test client's ID tokens (or a forger would, with another key). */
 function signJwt(key: KeyObject, kid: string, payload: Record<string, unknown>): string {
-  const input = `${b64url({ alg: 'ES256', kid, typ: 'JWT' })}.${b64url(payload)}`;
-  return `${input}.${sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+  const input = `${b64url({ alg: 'RS256', kid, typ: 'JWT' })}.${b64url(payload)}`;
+  return `${input}.${sign('sha256', Buffer.from(input), key).toString('base64url')}`;
 }
 
 const payloadOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown> & { iat: number };
@@ -70,8 +70,9 @@ describe('logout with an id_token_hint (embedded backends)', () => {
     expect(page.headers.get('content-security-policy')).not.toMatch(/sha256-/);
   }
 
+  /** The RSA key: the clients of this suite are registered for RS256 ID tokens, the default. */
   async function engineKey(): Promise<{ key: KeyObject; kid: string }> {
-    const [jwk] = (await s.porta.services.keys.getSigningJwks()).keys as Array<Record<string, string>>;
+    const jwk = ((await s.porta.services.keys.getSigningJwks()).keys as Array<Record<string, string>>).find((k) => k.kty === 'RSA');
     return { key: createPrivateKey({ key: jwk as never, format: 'jwk' }), kid: jwk!.kid! };
   }
 
@@ -130,7 +131,7 @@ describe('logout with an id_token_hint (embedded backends)', () => {
   it('refuses a forged hint with an error page and leaves the session alone', async () => {
     const browser = new HttpBrowser(s.url);
     const tokens = await signIn(browser, t.email);
-    const forger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const forger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     const { kid } = await engineKey();
     const forged = signJwt(forger, kid, payloadOf(tokens.id_token!));
     const page = await logoutPage(browser, forged);

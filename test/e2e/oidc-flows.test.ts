@@ -14,6 +14,9 @@ function oidcFlows(backends: 'embedded' | 'services') {
 
   beforeAll(async () => {
     s = await startTestServer({ backends });
+    // Every flow of this file comes from one loopback address: the token endpoint's per-IP limit
+    // (rate-limits.test.ts proves it) would otherwise cut the file short.
+    await s.porta.services.systemConfig.set(systemActor(), 'rate_limit_token_max', '100000');
     a = await createTenant(s.porta.services, 'acme');
     b = await createTenant(s.porta.services, 'globex');
   });
@@ -88,8 +91,8 @@ function oidcFlows(backends: 'embedded' | 'services') {
       expect(d.grant_types_supported).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token', 'client_credentials']));
       expect((d.grant_types_supported as string[]).includes('implicit')).toBe(false);
       expect(d.code_challenge_methods_supported).toEqual(['S256']);
-      expect(d.id_token_signing_alg_values_supported).toEqual(['ES256']);
-      expect(d.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'none']);
+      expect([...(d.id_token_signing_alg_values_supported as string[])].sort()).toEqual(['ES256', 'PS256', 'RS256']);
+      expect(d.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']);
       expect(d.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']));
       expect(d.claims_supported).toEqual(expect.arrayContaining(['sub', 'org_id', 'org_slug', 'roles', 'permissions', 'email']));
       expect(d.request_parameter_supported).toBeUndefined();
@@ -97,12 +100,12 @@ function oidcFlows(backends: 'embedded' | 'services') {
       expect((await fetch(`${issuerOf(b)}/.well-known/openid-configuration`).then((r) => r.json()) as { issuer: string }).issuer).toBe(issuerOf(b));
     });
 
-    it('serves public ES256 keys only', async () => {
+    it('serves public RSA (RS256, PS256) and P-256 (ES256) keys only', async () => {
       const jwks = (await fetch(`${issuerOf(a)}/auth/jwks`).then((r) => r.json())) as { keys: Array<Record<string, unknown>> };
-      expect(jwks.keys.length).toBeGreaterThan(0);
+      expect(jwks.keys.map((k) => k.kty).sort()).toEqual(['EC', 'RSA']);
       for (const k of jwks.keys) {
-        expect(k).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
-        expect(k.d).toBeUndefined();
+        expect(k).toMatchObject(k.kty === 'RSA' ? { e: 'AQAB', use: 'sig' } : { crv: 'P-256', alg: 'ES256', use: 'sig' });
+        for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(k[member]).toBeUndefined();
         expect(String(k.kid)).toMatch(/^[0-9a-f]{16}$/);
       }
     });
@@ -123,14 +126,22 @@ function oidcFlows(backends: 'embedded' | 'services') {
       expect(claims.org_id).toBe(a.orgId);
       expect(claims.org_slug).toBe('acme');
       const header = JSON.parse(Buffer.from(tokens.id_token!.split('.')[0]!, 'base64url').toString()) as { alg: string; kid: string };
-      expect(header.alg).toBe('ES256');
+      expect(header.alg).toBe('RS256');
       const info = await oidc.fetchUserInfo(config, tokens.access_token, a.userId);
       expect(info).toMatchObject({ sub: a.userId, email: 'ada@example.com', email_verified: true, given_name: 'Ada', family_name: 'Lovelace', name: 'Ada Lovelace', org_slug: 'acme' });
     });
 
-    it('works with client_secret_post and with a public SPA client (PKCE, no secret)', async () => {
-      const post = await codeFlow(a, 'confidential', 'post');
-      expect(post.tokens.access_token).toBeTruthy();
+    it('works with client_secret_post (only once registered so) and with a public SPA client (PKCE, no secret)', async () => {
+      // Spec 70 §5: the registered method is the only one accepted.
+      expect(await oauthError(codeFlow(a, 'confidential', 'post'))).toBe('invalid_client');
+      const clients = s.porta.services.clients;
+      await clients.update(systemActor(), a.orgId, a.confidential.id, { tokenEndpointAuthMethod: 'client_secret_post' });
+      try {
+        const post = await codeFlow(a, 'confidential', 'post');
+        expect(post.tokens.access_token).toBeTruthy();
+      } finally {
+        await clients.update(systemActor(), a.orgId, a.confidential.id, { tokenEndpointAuthMethod: 'client_secret_basic' });
+      }
       const spa = await codeFlow(a, 'spa');
       expect(spa.tokens.refresh_token).toBeTruthy();
     });

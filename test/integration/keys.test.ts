@@ -1,5 +1,5 @@
 import { expectAppError } from '../support/errors.js';
-import { createHash, randomUUID, createPublicKey, createPrivateKey, sign, verify } from 'node:crypto';
+import { constants, createHash, randomUUID, createPublicKey, createPrivateKey, sign, verify } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSigningKeyService, CONFIG_VERSION_KEY, type SigningKeyService } from '../../src/keys/index.js';
 import { createManualClock, type ManualClock } from '../../src/platform/clock.js';
@@ -57,29 +57,46 @@ function keysSuite(open: () => Promise<Backend>) {
     keys = make();
   });
 
-  it('creates one ES256 key on first start, stored as PEM with a kid derived from the SPKI PEM', async () => {
+  it('creates an RS256 (2048-bit RSA) and an ES256 (P-256) key on first start, stored as PEM with kids derived from the SPKI PEM', async () => {
     const created = await keys.ensureActiveKey();
-    expect(created).toMatchObject({ algorithm: 'ES256', status: 'active', retiredAt: null, revokedAt: null });
-    expect(created!.kid).toMatch(/^[0-9a-f]{16}$/);
-    expect(created!.activatedAt).toBe(new Date(clock.now()).toISOString());
-    expect(await keys.ensureActiveKey()).toBeNull();
+    expect(created.map((k) => k.algorithm).sort()).toEqual(['ES256', 'RS256']);
+    expect(await keys.ensureActiveKey()).toEqual([]);
 
-    const row = await db.one<{ public_key: string; private_key: string; encrypted: boolean }>(
-      'SELECT public_key, private_key, encrypted FROM signing_keys WHERE kid = $1',
-      [created!.kid],
-    );
-    expect(row.encrypted).toBe(false);
-    expect(row.public_key).toMatch(/^-----BEGIN PUBLIC KEY-----/);
-    expect(row.private_key).toMatch(/^-----BEGIN PRIVATE KEY-----/);
-    expect(created!.kid).toBe(createHash('sha256').update(row.public_key).digest('hex').slice(0, 16));
-    expect(createPublicKey(row.public_key).asymmetricKeyDetails).toEqual({ namedCurve: 'prime256v1' });
+    const details = { RS256: { modulusLength: 2048, publicExponent: 65537n }, ES256: { namedCurve: 'prime256v1' } };
+    for (const key of created) {
+      expect(key).toMatchObject({ status: 'active', retiredAt: null, revokedAt: null });
+      expect(key.kid).toMatch(/^[0-9a-f]{16}$/);
+      expect(Date.parse(key.activatedAt)).toBeGreaterThanOrEqual(clock.now());
+      const row = await db.one<{ public_key: string; private_key: string; encrypted: boolean }>(
+        'SELECT public_key, private_key, encrypted FROM signing_keys WHERE kid = $1',
+        [key.kid],
+      );
+      expect(row.encrypted).toBe(false);
+      expect(row.public_key).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+      expect(row.private_key).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+      expect(key.kid).toBe(createHash('sha256').update(row.public_key).digest('hex').slice(0, 16));
+      expect(createPublicKey(row.public_key).asymmetricKeyDetails).toEqual(details[key.algorithm as keyof typeof details]);
+    }
   });
 
-  it('ends with exactly one key when several processes start at once', async () => {
+  it('ends with exactly one key per algorithm when several processes start at once', async () => {
     const services = [make(), make({ db: backend.other }), make(), make({ db: backend.other })];
     const results = await Promise.all(services.map((s) => s.ensureActiveKey()));
-    expect(results.filter((r) => r !== null)).toHaveLength(1);
-    expect(await keys.list()).toHaveLength(1);
+    expect(results.flat().map((k) => k.algorithm).sort()).toEqual(['ES256', 'RS256']);
+    expect((await keys.list()).map((k) => k.algorithm).sort()).toEqual(['ES256', 'RS256']);
+  });
+
+  it('adds the missing RS256 key to an installation that only has an ES256 key, keeping that key', async () => {
+    const existing = await keys.generate(system, { algorithm: 'ES256' });
+    clock.advance(1000);
+    const created = await keys.ensureActiveKey();
+    expect(created.map((k) => k.algorithm)).toEqual(['RS256']);
+    expect((await keys.list()).map((k) => [k.kid, k.algorithm, k.status])).toEqual([
+      [created[0]!.kid, 'RS256', 'active'],
+      [existing.kid, 'ES256', 'active'],
+    ]);
+    expect((await keys.getSigningJwks()).keys.map((k) => [k.kid, k.kty])).toEqual([[created[0]!.kid, 'RSA'], [existing.kid, 'EC']]);
+    expect(await keys.ensureActiveKey()).toEqual([]);
   });
 
   it('lists keys newest first, without key material', async () => {
@@ -92,60 +109,97 @@ function keysSuite(open: () => Promise<Backend>) {
   });
 
   it('serves the active keys newest first: private JWKs to the engine, public members to the world', async () => {
+    const ec = await keys.generate(system, { algorithm: 'ES256' });
+    clock.advance(1000);
     const old = await keys.generate(system);
     clock.advance(1000);
-    const signer = await keys.generate(system);
+    const signer = await keys.generate(system, { algorithm: 'RS256' });
     const signing = await keys.getSigningJwks();
-    expect(signing.keys.map((k) => k.kid)).toEqual([signer.kid, old.kid]);
-    expect(signing.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
-    expect(signing.keys[0]!.d).toBeTruthy();
+    expect(signing.keys.map((k) => k.kid)).toEqual([signer.kid, old.kid, ec.kid]);
+    // The RSA key names no alg: the engine signs RS256 and PS256 with it, ES256 with the P-256 key.
+    expect(signing.keys[0]).toMatchObject({ kty: 'RSA', e: 'AQAB', use: 'sig' });
+    expect(signing.keys[0]).not.toHaveProperty('alg');
+    expect(signing.keys[2]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+    for (const k of signing.keys) expect(k.d).toBeTruthy();
 
     const published = await keys.getPublicJwks();
-    expect(published.keys.map((k) => k.kid)).toEqual([signer.kid, old.kid]);
-    for (const k of published.keys) expect(Object.keys(k)).toEqual(['kty', 'crv', 'x', 'y', 'kid', 'use', 'alg']);
-    expect(JSON.stringify(published)).not.toContain('"d"');
+    expect(published.keys.map((k) => k.kid)).toEqual([signer.kid, old.kid, ec.kid]);
+    expect(Object.keys(published.keys[0]!)).toEqual(['kty', 'n', 'e', 'kid', 'use']);
+    expect(Object.keys(published.keys[2]!)).toEqual(['kty', 'crv', 'x', 'y', 'kid', 'use', 'alg']);
+    expect(JSON.stringify(published)).not.toMatch(/"(d|p|q|dp|dq|qi)"/);
 
-    // What the private JWK signs, the published one verifies (ES256 = P-256 + SHA-256, JOSE signature format).
+    // What each private JWK signs, the published one verifies (RS256: PKCS#1 v1.5 + SHA-256; PS256: PSS;
+    // ES256: P-256 + SHA-256 in the JOSE signature format).
     const data = Buffer.from('header.payload');
-    const signature = sign('sha256', data, { key: createPrivateKey({ key: signing.keys[0]!, format: 'jwk' }), dsaEncoding: 'ieee-p1363' });
-    expect(verify('sha256', data, { key: createPublicKey({ key: published.keys[0]!, format: 'jwk' }), dsaEncoding: 'ieee-p1363' }, signature)).toBe(true);
+    const [rsaPrivate, rsaPublic] = [createPrivateKey({ key: signing.keys[0]!, format: 'jwk' }), createPublicKey({ key: published.keys[0]!, format: 'jwk' })];
+    expect(verify('sha256', data, rsaPublic, sign('sha256', data, rsaPrivate))).toBe(true);
+    const pss = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
+    expect(verify('sha256', data, { key: rsaPublic, ...pss }, sign('sha256', data, { key: rsaPrivate, ...pss }))).toBe(true);
+    const signature = sign('sha256', data, { key: createPrivateKey({ key: signing.keys[2]!, format: 'jwk' }), dsaEncoding: 'ieee-p1363' });
+    expect(verify('sha256', data, { key: createPublicKey({ key: published.keys[2]!, format: 'jwk' }), dsaEncoding: 'ieee-p1363' }, signature)).toBe(true);
   });
 
-  it('rotates: retires every active key but the newest, which keeps signing', async () => {
-    expect(await keys.rotate(system)).toEqual({ activeKid: null, retiredKids: [] });
+  it('refuses an algorithm it does not offer, creating nothing', async () => {
+    await expectAppError(keys.generate(system, { algorithm: 'PS256' as never }), 'invalid', 'validation_failed');
+    await expectAppError(keys.rotate(system, { algorithm: 'HS256' as never }), 'invalid', 'validation_failed');
+    expect(await keys.list()).toEqual([]);
+    expect(await keyEvents()).toEqual([]);
+  });
+
+  it('rotates: retires every active key but the newest of its algorithm, which keeps signing', async () => {
+    expect(await keys.rotate(system)).toEqual({ algorithms: ['RS256', 'ES256'], activeKids: {}, retiredKids: [] });
     const a = await keys.generate(system);
+    clock.advance(1000);
+    const x = await keys.generate(system, { algorithm: 'ES256' });
     clock.advance(1000);
     const b = await keys.generate(system);
     clock.advance(1000);
+    const y = await keys.generate(system, { algorithm: 'ES256' });
+    clock.advance(1000);
     const c = await keys.generate(system);
-    expect(await keys.rotate(system)).toEqual({ activeKid: c.kid, retiredKids: [a.kid, b.kid].sort() });
-    expect(await keys.rotate(system)).toEqual({ activeKid: c.kid, retiredKids: [] });
+    // Only the ES256 keys: the RS256 ones stay as they are.
+    expect(await keys.rotate(system, { algorithm: 'ES256' })).toEqual({ algorithms: ['ES256'], activeKids: { ES256: y.kid }, retiredKids: [x.kid] });
+    expect((await keys.getPublicJwks()).keys.map((k) => k.kid)).toEqual([c.kid, y.kid, b.kid, a.kid]);
+    expect(await keys.rotate(system)).toEqual({ algorithms: ['RS256', 'ES256'], activeKids: { RS256: c.kid, ES256: y.kid }, retiredKids: [a.kid, b.kid].sort() });
+    expect(await keys.rotate(system, { algorithm: 'RS256' })).toEqual({ algorithms: ['RS256'], activeKids: { RS256: c.kid }, retiredKids: [] });
     const list = await keys.list();
     expect(list.map((k) => [k.kid, k.status])).toEqual([
       [c.kid, 'active'],
+      [y.kid, 'active'],
       [b.kid, 'retired'],
+      [x.kid, 'retired'],
       [a.kid, 'retired'],
     ]);
-    expect(list[1]!.retiredAt).toBe(new Date(clock.now()).toISOString());
-    expect((await keys.getPublicJwks()).keys.map((k) => k.kid)).toEqual([c.kid]);
+    expect(list[2]!.retiredAt).toBe(new Date(clock.now()).toISOString());
+    expect((await keys.getPublicJwks()).keys.map((k) => k.kid)).toEqual([c.kid, y.kid]);
   });
 
-  it('revokes by kid or id, but never the only active key', async () => {
+  it('revokes by kid or id, but never the only active key of an algorithm', async () => {
     await expectAppError(keys.revoke(system, '0123456789abcdef'), 'not_found', 'signing_key_not_found');
+    const ec = await keys.generate(system, { algorithm: 'ES256' });
     const a = await keys.generate(system);
-    await expectAppError(keys.revoke(system, a.kid), 'conflict', 'last_active_key');
+    // Another algorithm's active key does not stand in for it.
+    expect(await expectAppError(keys.revoke(system, a.kid), 'conflict', 'last_active_key')).toMatchObject({
+      message: expect.stringContaining('only active RS256 signing key'),
+      details: { algorithm: 'RS256' },
+    });
+    await expectAppError(keys.revoke(system, ec.id), 'conflict', 'last_active_key');
     clock.advance(1000);
     const b = await keys.generate(system);
     const revoked = await keys.revoke(system, b.id);
     expect(revoked).toMatchObject({ kid: b.kid, status: 'revoked', revokedAt: new Date(clock.now()).toISOString() });
     expect(await keys.revoke(system, b.kid)).toEqual(revoked);
-    expect((await keys.getSigningJwks()).keys.map((k) => k.kid)).toEqual([a.kid]);
+    expect((await keys.getSigningJwks()).keys.map((k) => k.kid)).toEqual([a.kid, ec.kid]);
 
     clock.advance(1000);
     const c = await keys.generate(system);
     await keys.rotate(system);
     expect((await keys.revoke(system, a.kid)).status).toBe('revoked');
     await expectAppError(keys.revoke(system, c.kid), 'conflict', 'last_active_key');
+    clock.advance(1000);
+    const ec2 = await keys.generate(system, { algorithm: 'ES256' });
+    expect((await keys.revoke(system, ec.kid)).status).toBe('revoked');
+    expect((await keys.getSigningJwks()).keys.map((k) => k.kid)).toEqual([ec2.kid, c.kid]);
   });
 
   it('records each change with the actor’s type, name and source', async () => {
@@ -153,19 +207,23 @@ function keysSuite(open: () => Promise<Backend>) {
     const a = await keys.generate(ops);
     clock.advance(1000);
     const b = await keys.generate(ops);
+    const e = await keys.generate(ops, { algorithm: 'ES256' });
     const rotation = await keys.rotate(ops);
     clock.advance(1000);
     const c = await keys.generate(system);
     await keys.revoke(ops, b.kid);
+    await keys.rotate(ops, { algorithm: 'ES256' });
     const events = await keyEvents();
-    expect(events.map((e) => [e.eventType, e.targetId, e.metadata, e.actorType, e.source])).toEqual([
-      ['signing_key.revoked', b.id, { kid: b.kid }, 'cli_direct', 'cli-direct'],
-      ['signing_key.generated', c.id, { kid: c.kid }, 'system', 'system'],
-      ['signing_key.rotated', b.id, { activeKid: b.kid, retiredKids: [a.kid] }, 'cli_direct', 'cli-direct'],
-      ['signing_key.generated', b.id, { kid: b.kid }, 'cli_direct', 'cli-direct'],
-      ['signing_key.generated', a.id, { kid: a.kid }, 'cli_direct', 'cli-direct'],
+    expect(events.map((x) => [x.eventType, x.targetId, x.metadata, x.actorType, x.source])).toEqual([
+      ['signing_key.rotated', e.id, { algorithms: ['ES256'], activeKids: { ES256: e.kid }, retiredKids: [] }, 'cli_direct', 'cli-direct'],
+      ['signing_key.revoked', b.id, { kid: b.kid, algorithm: 'RS256' }, 'cli_direct', 'cli-direct'],
+      ['signing_key.generated', c.id, { kid: c.kid, algorithm: 'RS256' }, 'system', 'system'],
+      ['signing_key.rotated', b.id, { algorithms: ['RS256', 'ES256'], activeKids: { RS256: b.kid, ES256: e.kid }, retiredKids: [a.kid] }, 'cli_direct', 'cli-direct'],
+      ['signing_key.generated', e.id, { kid: e.kid, algorithm: 'ES256' }, 'cli_direct', 'cli-direct'],
+      ['signing_key.generated', b.id, { kid: b.kid, algorithm: 'RS256' }, 'cli_direct', 'cli-direct'],
+      ['signing_key.generated', a.id, { kid: a.kid, algorithm: 'RS256' }, 'cli_direct', 'cli-direct'],
     ]);
-    expect(rotation).toEqual({ activeKid: b.kid, retiredKids: [a.kid] });
+    expect(rotation).toEqual({ algorithms: ['RS256', 'ES256'], activeKids: { RS256: b.kid, ES256: e.kid }, retiredKids: [a.kid] });
     expect(events[0]).toMatchObject({ targetType: 'signing_key', actorName: 'ops', requestId: 'req-keys-1', actorId: null, eventCategory: 'admin' });
   });
 

@@ -8,6 +8,8 @@ import { createTestDatabase, describeWithPostgres, type TestDatabase } from '../
 const before = readMigrations(path.join(import.meta.dirname, '../fixtures/migrations-citext'));
 const shipped = readMigrations();
 const upTo007 = [...before, ...shipped.filter((m) => m.name > '002' && m.name < '008')];
+/** Later migrations are not this file's subject. */
+const upTo008 = [...upTo007, ...shipped.filter((m) => m.name.startsWith('008_'))];
 
 describeWithPostgres('008 on a database made with citext (existing installations)', () => {
   let database: TestDatabase;
@@ -35,7 +37,7 @@ describeWithPostgres('008 on a database made with citext (existing installations
 
   it('turns users.email into text with a case-insensitive unique index, keeping the rows and the extension', async () => {
     expect(await emailColumn()).toEqual({ type: 'citext', indexes: ['users_email', 'users_organization_id_email_key'], constraints: ['users_organization_id_email_key'] });
-    expect(await createMigrator(db).up()).toEqual(['008_users_email_text']);
+    expect(await createMigrator(db, upTo008).up()).toEqual(['008_users_email_text']);
     expect(await emailColumn()).toEqual({ type: 'text', indexes: ['users_organization_lower_email_key'], constraints: [] });
     expect(await db.one("SELECT email FROM users WHERE organization_id = $1 AND lower(email) = lower($2)", [orgId, 'ANN@example.COM'])).toEqual({ email: 'Ann@Example.com' });
     await expect(db.query("INSERT INTO users (organization_id, email) VALUES ($1, 'ann@EXAMPLE.com')", [orgId])).rejects.toMatchObject({
@@ -46,9 +48,9 @@ describeWithPostgres('008 on a database made with citext (existing installations
   });
 
   it('rolls back to citext where the extension is installed, and applies again', async () => {
-    expect(await createMigrator(db).down(1)).toEqual(['008_users_email_text']);
+    expect(await createMigrator(db, upTo008).down(1)).toEqual(['008_users_email_text']);
     expect((await emailColumn()).type).toBe('citext');
-    expect(await createMigrator(db).up()).toEqual(['008_users_email_text']);
+    expect(await createMigrator(db, upTo008).up()).toEqual(['008_users_email_text']);
     expect((await emailColumn()).type).toBe('text');
   });
 });
@@ -75,9 +77,9 @@ describeWithPostgres('switching an existing installation to the guide\'s migrati
   });
 
   it('says the migration role may not migrate tables it does not own, and changes nothing', async () => {
-    await expect(createMigrator(migrate).up()).rejects.toThrow(
+    await expect(createMigrator(migrate, upTo008).up()).rejects.toThrow(
       `The database role "${roles.migrate.name}" may not migrate the schema: migration 008_users_email_text failed with "must be owner of table users".`,
     );
-    expect((await createMigrator(owner).status()).pending).toEqual(['008_users_email_text']);
+    expect((await createMigrator(owner, upTo008).status()).pending).toEqual(['008_users_email_text']);
   });
 });

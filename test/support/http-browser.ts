@@ -26,6 +26,11 @@ export class HttpBrowser {
     return [...this.cookies.values()].filter((c) => path.startsWith(c.path)).map((c) => c.name);
   }
 
+  /** The value of a cookie sent to `path`, as the server set it. */
+  cookie(name: string, path = '/'): string | undefined {
+    return [...this.cookies.values()].find((c) => c.name === name && path.startsWith(c.path))?.value;
+  }
+
   clearCookies(): void {
     this.cookies.clear();
   }

@@ -10,6 +10,7 @@ import { createEmbeddedDb, createPostgresDb } from '../../src/platform/db/index.
 import { createMemoryKv, createRedisKv } from '../../src/platform/kv/index.js';
 import type { Clock } from '../../src/platform/clock.js';
 import type { Log } from '../../src/platform/log.js';
+import type { LogoutDeliveryPolicy } from '../../src/oidc/backchannel-logout.js';
 import { createTestDatabase, createTestRedisNamespace } from './services.js';
 
 export interface TestServerOptions {
@@ -24,6 +25,8 @@ export interface TestServerOptions {
   schemaCheckIntervalMs?: number;
   /** Use the configured database and store URLs as they are (no per-test database). */
   useConfiguredStores?: boolean;
+  /** Back-channel logout timeouts and retries (short ones keep failure tests fast). */
+  backchannelLogout?: Partial<LogoutDeliveryPolicy>;
 }
 
 export interface TestServer {
@@ -65,20 +68,20 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   try {
     let porta: Porta;
     if (options.useConfiguredStores) {
-      porta = await createPorta({ config, clock: options.clock, log: options.log, extend: options.extend, schemaCheckIntervalMs: options.schemaCheckIntervalMs });
+      porta = await createPorta({ config, clock: options.clock, log: options.log, extend: options.extend, schemaCheckIntervalMs: options.schemaCheckIntervalMs, backchannelLogout: options.backchannelLogout });
     } else if (options.backends === 'services') {
       const database = await createTestDatabase();
       const ns = createTestRedisNamespace();
       cleanups.push(() => database.drop(), () => ns.clear());
       config = { ...config, autoMigrate: true, database: { kind: 'postgres', url: database.url }, kv: { kind: 'redis', url: ns.url, keyPrefix: ns.keyPrefix } };
       porta = await createPorta({
-        config, clock: options.clock, log: options.log, extend: options.extend, schemaCheckIntervalMs: options.schemaCheckIntervalMs,
+        config, clock: options.clock, log: options.log, extend: options.extend, schemaCheckIntervalMs: options.schemaCheckIntervalMs, backchannelLogout: options.backchannelLogout,
         db: createPostgresDb({ url: database.url }),
         kv: createRedisKv({ url: ns.url, keyPrefix: ns.keyPrefix }),
       });
     } else {
       porta = await createPorta({
-        config, clock: options.clock, log: options.log, extend: options.extend, schemaCheckIntervalMs: options.schemaCheckIntervalMs,
+        config, clock: options.clock, log: options.log, extend: options.extend, schemaCheckIntervalMs: options.schemaCheckIntervalMs, backchannelLogout: options.backchannelLogout,
         db: await createEmbeddedDb({ dataDir: 'memory://' }),
         kv: createMemoryKv({ clock: options.clock }),
       });

@@ -37,6 +37,11 @@ export async function moduleId(api: AdminApi, application: string, ref: string):
   return (await findIn<Identified & { slug: string }>(api, `/applications/${application}/modules`, ref, (m) => m.slug === ref, `module ${ref} in this application`)).id;
 }
 
+export async function resourceId(api: AdminApi, application: string, ref: string): Promise<string> {
+  if (isUuid(ref)) return ref;
+  return (await findIn<Identified & { indicator: string }>(api, `/applications/${application}/resources`, ref, (r) => r.indicator === ref, `API resource ${ref} in this application`)).id;
+}
+
 export async function permissionIds(api: AdminApi, application: string, refs: readonly string[]): Promise<string[]> {
   if (refs.every(isUuid)) return [...refs];
   const all = dataOf<Array<Identified & { slug: string }>>(await api.get(`/applications/${application}/permissions`));

@@ -8,6 +8,7 @@ import { historyQuery, withHistoryOptions } from './org.js';
 import { registerAppRoles } from './app-roles.js';
 import { registerAppPermissions } from './app-permissions.js';
 import { registerAppClaims } from './app-claims.js';
+import { registerAppResources } from './app-resources.js';
 
 export const appPath = (ref: string, suffix = '') => `/applications/${seg(ref)}${suffix}`;
 
@@ -106,6 +107,7 @@ export function registerApp(program: Command): void {
   registerAppRoles(app);
   registerAppPermissions(app);
   registerAppClaims(app);
+  registerAppResources(app);
 }
 
 function registerModules(app: Command): void {

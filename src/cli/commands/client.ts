@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { confirm } from '../prompt.js';
 import { seg } from '../api/client.js';
-import { bool, defined, list, positiveInt, requireSome } from '../args.js';
+import { bool, defined, list, positiveInt, readTextFile, requireSome } from '../args.js';
+import { CliError, EXIT } from '../context.js';
 import { SHOWN_ONCE, dataOf, emit, printHistory, printPage, printRecord, say, type HistoryPage, type Page, printLine } from '../output.js';
 import { appId, orgId } from '../api/resolve.js';
 import { apiAction } from '../api/session.js';
@@ -28,6 +29,28 @@ interface ClientFlags {
   authMethod?: string;
   loginMethods?: string;
   requireConsent?: boolean;
+  requirePkce?: boolean;
+  idTokenAlg?: string;
+  idTokenClaims?: string;
+  backchannelLogoutUri?: string;
+  backchannelLogoutSessionRequired?: boolean;
+  jwksFile?: string;
+  jwksUri?: string;
+}
+
+/** An empty value clears an optional URI (`--jwks-uri ""`). */
+const optionalUri = (v: string | undefined) => (v === undefined ? undefined : v.trim() === '' ? null : v);
+
+/** `--jwks-file`: a JWK Set (`{"keys":[…]}`) from a file, `-` for stdin; an empty value clears it. */
+function jwksFrom(file: string | undefined): unknown {
+  if (file === undefined) return undefined;
+  if (file.trim() === '') return null;
+  const text = readTextFile(file);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CliError(`${file} is not JSON: give a JWK Set such as {"keys":[{"kty":"EC",…}]}.`, EXIT.usage);
+  }
 }
 
 const optionalList = (v: string | undefined) => (v === undefined ? undefined : list(v));
@@ -45,22 +68,36 @@ function clientFields(o: ClientFlags) {
     tokenEndpointAuthMethod: o.authMethod,
     loginMethods: optionalList(o.loginMethods),
     requireConsent: o.requireConsent,
+    requirePkce: o.requirePkce,
+    idTokenSignedResponseAlg: o.idTokenAlg,
+    idTokenClaims: o.idTokenClaims,
+    backchannelLogoutUri: optionalUri(o.backchannelLogoutUri),
+    backchannelLogoutSessionRequired: o.backchannelLogoutSessionRequired,
+    jwks: jwksFrom(o.jwksFile),
+    jwksUri: optionalUri(o.jwksUri),
   });
 }
 
 function withClientOptions(cmd: Command, isCreate: boolean): Command {
   const urisHelp = 'comma list of redirect URIs';
-  if (isCreate) cmd.requiredOption('--name <name>', 'client name').requiredOption('--redirect-uris <uris>', urisHelp);
+  if (isCreate) cmd.requiredOption('--name <name>', 'client name').option('--redirect-uris <uris>', `${urisHelp} (required with the authorization_code grant)`);
   else cmd.option('--name <name>', 'client name').option('--redirect-uris <uris>', urisHelp);
   return cmd
     .option('--application-type <type>', 'web, native or spa (create default: web)')
     .option('--post-logout-uris <uris>', 'comma list of post-logout redirect URIs')
-    .option('--grant-types <list>', 'comma list of authorization_code, refresh_token, client_credentials')
+    .option('--grant-types <list>', 'comma list of authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code')
     .option('--scope <scope>', 'space-separated scopes, e.g. "openid profile email"')
     .option('--cors-origins <list>', 'comma list of allowed browser origins')
-    .option('--auth-method <method>', 'client_secret_basic, client_secret_post or none')
+    .option('--auth-method <method>', 'client_secret_basic, client_secret_post, private_key_jwt or none')
+    .option('--jwks-file <file>', 'private_key_jwt: the client\'s public JWK Set as a JSON file (- for stdin; "" clears)')
+    .option('--jwks-uri <url>', 'private_key_jwt: where the client publishes its JWK Set ("" clears)')
     .option('--login-methods <list>', 'comma list of password, magic_link (default: the organization\'s)')
-    .option('--require-consent [bool]', 'show the consent page (true or false)', bool);
+    .option('--require-consent [bool]', 'show the consent page (true or false)', bool)
+    .option('--require-pkce [bool]', 'confidential clients: require PKCE (default true; public clients always do)', bool)
+    .option('--id-token-alg <alg>', 'ID token signature: RS256 (default), ES256 or PS256')
+    .option('--id-token-claims <mode>', 'scopes (default: profile, email… claims in the ID token too) or minimal (userinfo only)')
+    .option('--backchannel-logout-uri <url>', 'where logout tokens are POSTed (OIDC Back-Channel Logout; "" clears)')
+    .option('--backchannel-logout-session-required [bool]', 'logout tokens carry sid (default true)', bool);
 }
 
 /** `porta client …` (spec 30 §4); <client> is the internal id or the OIDC client_id. */

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { confirm } from '../prompt.js';
 import { seg } from '../api/client.js';
-import { defined, list, positiveInt, readTextFile, requireSome } from '../args.js';
+import { bool, defined, list, positiveInt, readTextFile, requireSome } from '../args.js';
 import { dataOf, emit, printHistory, printPage, printRecord, say, type HistoryPage, type Page, printLine } from '../output.js';
 import { apiAction } from '../api/session.js';
 import { registerOrgExtras } from './org-extras.js';
+import { registerOrgRegistration } from './org-registration.js';
 
 export interface Organization {
   id: string;
@@ -14,6 +15,7 @@ export interface Organization {
   defaultLocale: string;
   defaultLoginMethods: string[];
   twoFactorPolicy: string;
+  dynamicRegistration?: boolean;
   branding: Record<string, unknown>;
   createdAt: string;
 }
@@ -94,14 +96,20 @@ export function registerOrg(program: Command): void {
 
   org
     .command('update <org>')
-    .description('change name, default locale or login methods')
+    .description('change name, default locale, login methods or dynamic client registration')
     .option('--name <name>', 'display name')
     .option('--locale <locale>', 'default locale')
     .option('--login-methods <list>', 'comma list of password, magic_link')
+    .option('--dynamic-registration <bool>', 'true or false: accept RFC 7591 registrations with an initial access token', bool)
     .action(
-      apiAction<{ name?: string; locale?: string; loginMethods?: string }>(async (api, g, [ref], o) => {
-        const input = defined({ name: o.name, defaultLocale: o.locale, defaultLoginMethods: o.loginMethods === undefined ? undefined : list(o.loginMethods) });
-        requireSome(input, '--name, --locale, --login-methods');
+      apiAction<{ name?: string; locale?: string; loginMethods?: string; dynamicRegistration?: boolean }>(async (api, g, [ref], o) => {
+        const input = defined({
+          name: o.name,
+          defaultLocale: o.locale,
+          defaultLoginMethods: o.loginMethods === undefined ? undefined : list(o.loginMethods),
+          dynamicRegistration: o.dynamicRegistration,
+        });
+        requireSome(input, '--name, --locale, --login-methods, --dynamic-registration');
         const body = await api.put(orgPath(ref!), input);
         emit(g, body, () => printRecord(dataOf(body)));
       }),
@@ -177,4 +185,5 @@ export function registerOrg(program: Command): void {
     );
 
   registerOrgExtras(org);
+  registerOrgRegistration(org);
 }

@@ -5,8 +5,10 @@ import {
   APPLICATION_STATUSES,
   CreateApplicationInput,
   CreateModuleInput,
+  CreateResourceInput,
   UpdateApplicationInput,
   UpdateModuleInput,
+  UpdateResourceInput,
   type ApplicationStatus,
 } from '../../applications/index.js';
 import { HistoryQuery } from '../../audit/index.js';
@@ -96,6 +98,32 @@ export function applicationRoutes(router: Router, deps: AdminDeps): void {
 
   router.post('/applications/:id/modules/:moduleId/deactivate', async (ctx) => {
     await applications.deactivateModule(actorOf(ctx), param(ctx, 'id'), param(ctx, 'moduleId'));
+    sendNoContent(ctx);
+  });
+
+  // API resources (spec 70 §5, RFC 8707 / RFC 9068): docs/admin-api/resources.md.
+  router.post('/applications/:id/resources', async (ctx) => {
+    const input = await body(ctx, CreateResourceInput);
+    sendData(ctx, await applications.createResource(actorOf(ctx), param(ctx, 'id'), input), { status: 201 });
+  });
+
+  router.get('/applications/:id/resources', requirePermission('admin:app:read'), async (ctx) => {
+    const app = await load(ctx);
+    sendData(ctx, await applications.listResources(app.id));
+  });
+
+  router.get('/applications/:id/resources/:resourceId', requirePermission('admin:app:read'), async (ctx) => {
+    const app = await load(ctx);
+    sendData(ctx, await applications.getResource(app.id, param(ctx, 'resourceId')));
+  });
+
+  router.put('/applications/:id/resources/:resourceId', async (ctx) => {
+    const input = await body(ctx, UpdateResourceInput);
+    sendData(ctx, await applications.updateResource(actorOf(ctx), param(ctx, 'id'), param(ctx, 'resourceId'), input));
+  });
+
+  router.delete('/applications/:id/resources/:resourceId', async (ctx) => {
+    await applications.deleteResource(actorOf(ctx), param(ctx, 'id'), param(ctx, 'resourceId'));
     sendNoContent(ctx);
   });
 }

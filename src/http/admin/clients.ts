@@ -13,13 +13,14 @@ export const SECRET_WARNING = 'Store the secret securely. It will not be shown a
 
 const settings = UpdateClientInput.shape;
 
-/** Spec 20 §5.5 POST: every PUT field plus where the client lives; `requirePkce` may only be `true`. */
+/** Spec 20 §5.5 POST: every PUT field plus where the client lives. */
 export const CreateClientBody = UpdateClientInput.extend({
   organizationId: z.uuid(),
   applicationId: z.uuid(),
   clientType: ClientType,
   clientName: settings.clientName.unwrap(),
-  redirectUris: settings.redirectUris.unwrap().min(1),
+  // Required by the rules for the authorization_code grant only (client_credentials and device clients have none).
+  redirectUris: settings.redirectUris,
   secretLabel: z.string().trim().min(1).max(255).optional(),
 });
 

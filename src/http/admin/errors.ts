@@ -30,8 +30,11 @@ export function translateAdminError(err: AppError): AppError {
   return err;
 }
 
+/** The offending field: `details.path` where the domain names it, else the single detail's key. */
 function pathOf(details: unknown): string {
   if (typeof details !== 'object' || details === null) return '';
+  const named = (details as { path?: unknown }).path;
+  if (typeof named === 'string') return named;
   const keys = Object.keys(details);
   return keys.length === 1 && keys[0] !== undefined ? keys[0] : '';
 }

@@ -4,6 +4,7 @@ import { organizationRoutes } from './organizations.js';
 import { organizationDestroyRoutes } from './organization-destroy.js';
 import { organizationExtraRoutes } from './organization-extras.js';
 import { organizationBrandingRoutes } from './organization-branding.js';
+import { registrationTokenRoutes } from './registration-tokens.js';
 import { applicationRoutes } from './applications.js';
 import { clientRoutes } from './clients.js';
 import { clientSecretRoutes } from './client-secrets.js';
@@ -31,6 +32,7 @@ export const ADMIN_ROUTERS: readonly RegisterAdminRoutes[] = [
   organizationDestroyRoutes,
   organizationExtraRoutes,
   organizationBrandingRoutes,
+  registrationTokenRoutes,
   applicationRoutes,
   clientRoutes,
   clientSecretRoutes,
