@@ -26,6 +26,7 @@ import type { ProviderRegistry } from './oidc/registry.js';
 import type { LogoutDeliveryPolicy } from './oidc/backchannel-logout.js';
 import { createAdminTokenLookup } from './oidc/admin-tokens.js';
 import { adminRoutes } from './http/admin/index.js';
+import { devMailRoutes } from './http/dev-mail.js';
 
 export interface PortaOptions {
   config: Readonly<Config>;
@@ -48,6 +49,8 @@ export interface PortaOptions {
   surface?: 'full' | 'admin';
   /** Timeouts and retries of back-channel logout deliveries instead of the defaults (tests). */
   backchannelLogout?: Partial<LogoutDeliveryPolicy>;
+  /** The page templates and messages to read instead of the shipped `templates/` and `locales/` (tests). */
+  pages?: { templates?: string; locales?: string };
 }
 
 export interface Porta {
@@ -104,7 +107,9 @@ export async function createPorta(options: PortaOptions): Promise<Porta> {
       config, db: opened, kv, clock, log, metrics, isSchemaCurrent: () => schema.isCurrent(), isRequestOnly: isAdminOnly, backchannelLogout: options.backchannelLogout,
     });
     let isDraining = false;
-    const oidcDeps = (): OidcDeps => ({ config, log, clock: services.clock, db: opened, kv, metrics, ...services.oidc, ...createPages() });
+    const pages = createPages({ ...options.pages, isReloading: config.env === 'development', configuredLocale: () => services.systemConfig.peekMany()?.default_locale });
+    services.mailDelivery.usePages(pages);
+    const oidcDeps = (): OidcDeps => ({ config, log, clock: services.clock, db: opened, kv, metrics, ...services.oidc, ...pages });
     const oidc = isAdminOnly ? undefined : await oidcSurface(oidcDeps());
     // Logout tokens are signed by the organization's engine; the admin surface loads the engines only if it needs one.
     let loading: Promise<OidcSurface> | undefined;
@@ -113,6 +118,11 @@ export async function createPorta(options: PortaOptions): Promise<Porta> {
       return org ? (oidc ?? (await (loading ??= oidcSurface(oidcDeps())))).registry.providerFor(org) : undefined;
     });
     const registry = oidc?.registry ?? NO_ENGINES;
+    // The server sends the outbox; the CLI's direct mode only enqueues (spec 60 §8).
+    if (!isAdminOnly) {
+      services.mailDelivery.start();
+      void reportMailTransport(services, log);
+    }
     const app = buildHttpApp({ config, log, db: opened, kv, schema, services, oidc, registry, prometheus, extend: options.extend, adminDirect: options.adminDirect, isDraining: () => isDraining });
     return {
       config, log, clock, db: opened, kv, migrator, schema, services, registry, app,
@@ -122,6 +132,8 @@ export async function createPorta(options: PortaOptions): Promise<Porta> {
       async close() {
         schema.stop();
         services.stop();
+        // The message being sent finishes (or is retried later: its row stays pending).
+        await services.mailDelivery.stop();
         // Logout tokens under way get a bounded last chance while the database can still record failures.
         await services.oidc.backchannelLogout.drain();
         await Promise.allSettled([opened.close(), kv.close()]);
@@ -131,6 +143,16 @@ export async function createPorta(options: PortaOptions): Promise<Porta> {
     await Promise.allSettled([db?.close(), kv.close()]);
     throw err;
   }
+}
+
+/** The start-up line on e-mail: SMTP reachable or not (never blocks start-up), or the development outbox. */
+async function reportMailTransport(services: Services, log: Log): Promise<void> {
+  const delivery = services.mailDelivery;
+  if (delivery.transportKind === 'files') return log.info({ dir: delivery.outboxDir }, 'mail.dev_outbox: SMTP_HOST is not set; e-mails are written to files (see /_dev/mail)');
+  const check = await delivery.checkSmtp(5_000).catch(() => undefined);
+  if (!check) return;
+  if (check.isReachable) log.info({ target: check.target }, 'mail.smtp_reachable');
+  else log.warn({ target: check.target, error: check.error }, 'mail.smtp_unreachable: e-mails wait in the outbox and are retried');
 }
 
 /** The OIDC engines and tenant routes, imported only to be served: they are most of a short CLI command's start-up. */
@@ -192,6 +214,8 @@ function buildHttpApp(deps: HttpAppDeps): Koa {
   app.use(neutralRoutes().routes());
   deps.extend?.(app);
   const { config, log, services, registry } = deps;
+  // Development only: the messages of the local outbox (404 in production: not mounted).
+  if (config.env !== 'production') app.use(devMailRoutes({ dir: services.mailDelivery.outboxDir, isActive: services.mailDelivery.transportKind === 'files' }).routes());
   app.use(adminRoutes({ config, log, services, tokens: createAdminTokenLookup(registry, services.organizations), direct: deps.adminDirect }));
   app.use(brandingAssetRoutes({ organizations: services.organizations, branding: services.branding, log }));
   if (deps.oidc) app.use(deps.oidc.tenantRoutes(deps.oidc.deps, registry, { pageOrganization: pageOrganizationOf }));

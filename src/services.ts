@@ -18,7 +18,7 @@ import { createClientService, type ClientService } from './clients/index.js';
 import { createRegistrationService, type RegistrationService } from './registration/index.js';
 import { createSigningKeyService, type SigningKeyService } from './keys/index.js';
 import { createAuditService, type AuditService } from './audit/index.js';
-import { createAccessService, createAdminAccess, createRbacService, type AccessService, type AdminAccess, type RbacService } from './rbac/index.js';
+import { createAccessService, createAdminAccess, createRbacService, matchesClaimType, type AccessService, type AdminAccess, type RbacService } from './rbac/index.js';
 import { createRateLimitService, type RateLimitService } from './rate-limits/index.js';
 import { createBootstrapService, type BootstrapService } from './bootstrap/index.js';
 import { createStatsService, type StatsService } from './stats/index.js';
@@ -26,6 +26,7 @@ import { createExportService, type ExportService } from './exports/index.js';
 import { createProvisioningService, type ProvisioningService } from './provisioning/index.js';
 import { createSessionService, type SessionService } from './sessions/index.js';
 import { createSeedService, type SeedService } from './seed/index.js';
+import { createMailDelivery, createMailService, type DeliveryPolicy, type MailDelivery, type MailService, type MailTransport } from './mail/index.js';
 import { createSessionRevoker } from './oidc/revoker.js';
 import { createBackchannelLogout, type BackchannelLogout, type LogoutDeliveryPolicy } from './oidc/backchannel-logout.js';
 import { createTtlSettings, type RefreshingTtl } from './oidc/ttl.js';
@@ -66,6 +67,10 @@ export interface Services {
   provisioning: ProvisioningService;
   /** `porta seed run`: development data through the same use cases (actor: the system, source `seed`). */
   seed: SeedService;
+  /** E-mails through the durable outbox (spec 60 §8): `enqueue` joins the caller's transaction. */
+  mail: MailService;
+  /** The outbox's delivery worker: the server starts it (`start`), never the CLI's direct mode. */
+  mailDelivery: MailDelivery;
   /** What the OIDC layer needs besides the stores. */
   oidc: {
     organizations: OrganizationService; applications: ApplicationService; clients: ClientService; users: UserService; keys: SigningKeyService;
@@ -92,12 +97,15 @@ export interface ServiceDeps {
   isRequestOnly?: boolean;
   /** Timeouts and retries of back-channel logout deliveries (tests); the defaults otherwise. */
   backchannelLogout?: Partial<LogoutDeliveryPolicy>;
+  /** Retries of the mail worker, or another transport than SMTP / files (tests). */
+  mail?: { policy?: Partial<DeliveryPolicy>; transport?: MailTransport };
 }
 
 /** Builds every domain service from the stores; the server, the CLI and tests all start here. */
 export async function createServices(deps: ServiceDeps): Promise<Services> {
   const { db, kv, clock, log } = deps;
   const passwords = createPasswordHasher();
+  const mail = createMailService({ db, clock, log, onCommitted: () => mailDelivery.nudge() });
   const audit = createAuditService({ db, clock, log, retentionDays: () => systemConfig.getNumber('audit_retention_days') });
   // Magic links need a mail transport; without one only passwords sign admins in (issue 9 item 10).
   const isMailConfigured = deps.config.smtp.host !== undefined;
@@ -106,6 +114,25 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const systemConfig = createSystemConfigService({ db, kv, clock, log, audit });
   const users = createUserService({
     db, clock, log, passwords, settings: systemConfig, audit, adminAccess: () => adminAccess, sessions: () => sessions,
+    mail: () => mail, issuerBaseUrl: deps.config.issuerBaseUrl,
+    organizationNames: async (orgId) => {
+      const org = await organizations.findById(orgId);
+      return org ? [org.name, org.branding.companyName, org.slug] : [];
+    },
+    organization: async (orgId) => {
+      const org = await organizations.findById(orgId);
+      return org ? { id: org.id, slug: org.slug, name: org.name, companyName: org.branding.companyName } : null;
+    },
+    access: () => ({
+      roleApplicationSlug: async (appId, roleId) => {
+        const role = await rbac.getRole(appId, roleId);
+        return (await applications.findByIdOrSlug(role.applicationId))?.slug ?? '';
+      },
+      claimType: async (appId, claimId) => (await rbac.getClaim(appId, claimId)).claimType,
+      matchesClaimType: (type, value) => matchesClaimType(type as Parameters<typeof matchesClaimType>[0], value),
+      assignRole: async (actor, orgId, userId, roleId) => void (await rbac.assignRoles(actor, orgId, userId, { roleIds: [roleId] })),
+      setClaimValue: async (actor, appId, claimId, userId, value) => void (await rbac.setClaimValue(actor, appId, claimId, userId, { value })),
+    }),
   });
   const clients = createClientService({
     db, kv, clock, log, passwords, audit, organizations, applications, sessions: () => sessions, isMailConfigured,
@@ -123,6 +150,9 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     users: { findById: (orgId, id) => users.findById(orgId, id) },
   });
   const branding = createBrandingService({ db, kv, log, audit, organizations });
+  const mailDelivery = createMailDelivery({
+    config: deps.config, db, clock, log, audit, organizations, branding, isSchemaCurrent: deps.isSchemaCurrent, ...deps.mail,
+  });
   const organizationDestroy = createOrganizationDestroyService({ db, clock, log, organizations, audit, sessions, branding });
   const hasStartupWork = deps.isSchemaCurrent() && !deps.isRequestOnly;
   const stopSessionPurge = hasStartupWork ? sessions.startPurgeTimer() : () => undefined;
@@ -139,12 +169,13 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     log,
   );
   return {
-    clock, organizations, organizationDestroy, branding, applications, systemConfig, users, gdpr, stats, clients, registration, keys, audit, access, rbac, adminAccess, rateLimits, bootstrap, sessions, exports, provisioning, seed,
+    clock, organizations, organizationDestroy, branding, applications, systemConfig, users, gdpr, stats, clients, registration, keys, audit, access, rbac, adminAccess, rateLimits, bootstrap, sessions, exports, provisioning, seed, mail, mailDelivery,
     oidc: { organizations, applications, clients, users, keys, audit, rateLimits, ttl, access, rbac, sessions, backchannelLogout, registration },
     stop: () => {
       ttl.stop();
       stopSessionPurge();
       stopAuditRetention();
+      void mailDelivery.stop();
     },
   };
 }

@@ -24,6 +24,16 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe('loadConfig', () => {
+  it('reads the SMTP TLS settings: implicit TLS on port 465 unless SMTP_SECURE says, STARTTLS optional unless required, certificates verified', () => {
+    const dev = (env: Record<string, string>) => loadConfig({ NODE_ENV: 'development', SMTP_HOST: 'mail.example.com', ...env }, { cwd: '/srv' }).smtp;
+    expect(dev({})).toMatchObject({ port: 587, secure: false, requireStartTls: false, tlsRejectUnauthorized: true });
+    expect(dev({ SMTP_PORT: '465' })).toMatchObject({ port: 465, secure: true });
+    expect(dev({ SMTP_PORT: '465', SMTP_SECURE: 'false' }).secure).toBe(false);
+    expect(dev({ SMTP_PORT: '2525', SMTP_SECURE: 'true', SMTP_STARTTLS: 'required', SMTP_TLS_REJECT_UNAUTHORIZED: 'false' }))
+      .toMatchObject({ secure: true, requireStartTls: true, tlsRejectUnauthorized: false });
+    expect(problemsOf({ SMTP_STARTTLS: 'sometimes', SMTP_SECURE: 'maybe' })).toHaveLength(2);
+  });
+
   it('is production unless NODE_ENV says otherwise (seed 000), and then lists every missing variable at once', () => {
     expect(() => loadConfig({}, { cwd: '/srv/app' })).toThrow(/DATABASE_URL is required in production[\s\S]*COOKIE_KEYS is required in production/);
   });

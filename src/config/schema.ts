@@ -54,6 +54,14 @@ export const EnvSchema = z.object({
   SMTP_USER: optionalText,
   SMTP_PASS: z.string().optional(),
   SMTP_FROM: optionalText,
+  /** Implicit TLS from the first byte; default: on for port 465 only. */
+  SMTP_SECURE: z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).optional()
+    .transform((v) => (v === undefined || v === '' ? undefined : v === 'true' || v === '1' || v === 'yes')),
+  /** Without implicit TLS: `required` refuses a server that does not offer STARTTLS; `optional` upgrades when offered. */
+  SMTP_STARTTLS: optionalText.pipe(z.enum(['required', 'optional']).default('optional')),
+  /** Verify the SMTP server's certificate (default true). */
+  SMTP_TLS_REJECT_UNAUTHORIZED: z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).optional()
+    .transform((v) => v === undefined || v === '' || v === 'true' || v === '1' || v === 'yes'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   TRUST_PROXY: z
     .string()
@@ -103,7 +111,7 @@ export interface Config {
   /** Newest first; empty until dev secrets are filled in outside production. */
   cookieKeys: string[];
   twoFactorEncryptionKey: string | undefined;
-  smtp: { host: string | undefined; port: number; user: string | undefined; pass: string | undefined; from: string };
+  smtp: SmtpConfig;
   logLevel: (typeof LOG_LEVELS)[number];
   metricsEnabled: boolean;
   /** OpenTelemetry traces, when an OTLP endpoint is set; the SDK reads the other `OTEL_*` variables itself. */
@@ -116,6 +124,21 @@ export interface Config {
   skippedSafetyViolations: string[];
   /** Names of variables whose `_FILE` won over a plain value. */
   fileOverrides: string[];
+}
+
+/** SMTP_*: without `host`, mail goes to local files outside production (PORTA_DATA_DIR/mail). */
+export interface SmtpConfig {
+  host: string | undefined;
+  port: number;
+  user: string | undefined;
+  pass: string | undefined;
+  from: string;
+  /** Implicit TLS (SMTPS, usually port 465). */
+  secure: boolean;
+  /** Without implicit TLS: refuse to send unless the server offers STARTTLS. */
+  requireStartTls: boolean;
+  /** Verify the server's certificate. */
+  tlsRejectUnauthorized: boolean;
 }
 
 export interface TracingConfig {

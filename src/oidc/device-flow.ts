@@ -61,10 +61,10 @@ export function deviceFlowFeature(deps: OidcDeps, builtFor: Organization): Devic
   const render = (ctx: KoaContextWithOIDC, page: DevicePage, titleKey: string, data: (t: Translate) => Record<string, unknown>) => {
     const org = currentOrg(ctx, builtFor);
     const locale = localeOf(deps, ctx, org, (ctx.oidc.params as Record<string, unknown> | undefined)?.ui_locales);
-    const t: Translate = (key, vars) => deps.i18n.t(locale, key, vars);
+    const t: Translate = (key, vars) => deps.i18n.t(locale, key, vars, org.slug);
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = deps.renderer.render(page, { locale, branding: brandingOf(org), title: t(titleKey), ...data(t) });
+    ctx.body = deps.renderer.render(page, { locale, orgSlug: org.slug, branding: brandingOf(org), title: t(titleKey), ...data(t) });
   };
 
   return {

@@ -63,10 +63,19 @@ export function interactionOf(ctx: Context): Interaction {
   return ctx.state.interaction as Interaction;
 }
 
-/** Effective login methods: the client's own list, else the organization's (spec 60 §1). */
-export function effectiveMethods(org: Organization, meta: Record<string, unknown>): string[] {
+/** Mail reaches people: SMTP is configured, or the development outbox outside production. */
+export function isMailDeliverable(config: OidcDeps['config']): boolean {
+  return config.smtp.host !== undefined || config.env !== 'production';
+}
+
+/**
+ * Effective login methods: the client's own list, else the organization's (spec 60 §1). The admin
+ * organization offers magic links only while mail is deliverable (issue 9 item 10).
+ */
+export function effectiveMethods(org: Organization, meta: Record<string, unknown>, isMailUsable = true): string[] {
   const porta = meta.porta as { login_methods?: string[] | null } | undefined;
-  return porta?.login_methods ?? org.defaultLoginMethods;
+  const methods = porta?.login_methods ?? org.defaultLoginMethods;
+  return org.isSuperAdmin && !isMailUsable ? methods.filter((m) => m !== 'magic_link') : methods;
 }
 
 function renderPage(ctx: Context, deps: OidcDeps, it: Interaction, name: string, data: Record<string, unknown>, status = 200): void {
@@ -77,6 +86,7 @@ function renderPage(ctx: Context, deps: OidcDeps, it: Interaction, name: string,
   ctx.set('Content-Security-Policy', htmlCsp(originsOf(it.clientMeta.redirect_uris)));
   ctx.body = deps.renderer.render(name, {
     locale: it.locale,
+    orgSlug: it.org.slug,
     branding: brandingOf(it.org),
     clientName: (it.clientMeta.client_name as string | undefined) ?? String(it.details.params.client_id),
     csrf: issueCsrfToken(ctx, `/${it.org.slug}`),
@@ -85,18 +95,17 @@ function renderPage(ctx: Context, deps: OidcDeps, it: Interaction, name: string,
 }
 
 export function renderLoginPage(ctx: Context, deps: OidcDeps, it: Interaction, extra: { error?: string; email?: string } = {}, status = 200): void {
-  const methods = effectiveMethods(it.org, it.clientMeta);
+  const methods = effectiveMethods(it.org, it.clientMeta, isMailDeliverable(deps.config));
   const base = `/${it.org.slug}/interaction/${it.details.uid}`;
   const hint = typeof it.details.params.login_hint === 'string' ? it.details.params.login_hint.slice(0, 320) : '';
   renderPage(ctx, deps, it, 'login', {
-    title: deps.i18n.t(it.locale, 'common.title'),
+    title: deps.i18n.t(it.locale, 'common.title', {}, it.org.slug),
     action: `${base}/login`,
     magicLinkAction: `${base}/magic-link`,
     forgotPasswordUrl: `/${it.org.slug}/auth/forgot-password?interaction=${encodeURIComponent(it.details.uid)}`,
     hasPassword: methods.includes('password'),
-    // Magic links and password reset arrive with the account-flows work; until then the page offers neither.
-    hasMagicLink: false,
-    hasForgotPassword: false,
+    hasMagicLink: methods.includes('magic_link'),
+    hasForgotPassword: methods.includes('password'),
     email: extra.email ?? hint,
     error: extra.error,
   }, status);
@@ -107,9 +116,9 @@ export function renderConsentPage(ctx: Context, deps: OidcDeps, it: Interaction,
   const prompt = it.details.prompt as { details: { missingOIDCScope?: string[] } };
   const scopes = (prompt.details.missingOIDCScope ?? String(it.details.params.scope ?? '').split(' '))
     .filter(Boolean)
-    .map((s) => deps.i18n.t(it.locale, `scope.${s}`));
+    .map((s) => deps.i18n.t(it.locale, `scope.${s}`, {}, it.org.slug));
   renderPage(ctx, deps, it, 'consent', {
-    title: deps.i18n.t(it.locale, 'consent.title', { client: String(it.clientMeta.client_name ?? '') }),
+    title: deps.i18n.t(it.locale, 'consent.title', { client: String(it.clientMeta.client_name ?? '') }, it.org.slug),
     confirmAction: `${base}/consent/confirm`,
     abortAction: `${base}/abort`,
     scopes,

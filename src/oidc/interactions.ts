@@ -13,6 +13,7 @@ import {
   saveGrant,
 } from './interaction.js';
 import { passwordLoginSteps } from './login.js';
+import { completeMagicLink, magicLinkRequestSteps, takeMagicLinkHandOff } from './magic-link.js';
 import type { ProviderRegistry } from './registry.js';
 import type { OidcDeps } from './types.js';
 
@@ -38,9 +39,10 @@ export function interactionRoutes(deps: OidcDeps, registry: ProviderRegistry): R
       });
   };
 
-  router.get('/interaction/:uid', ...load, async (ctx: Context) => {
+  router.get('/interaction/:uid', renderFailures(deps), takeMagicLinkHandOff(deps), loadInteraction(deps, registry), async (ctx: Context) => {
     const it = interactionOf(ctx);
     if (it.details.prompt.name === 'login') {
+      if (ctx.state.magicLink) return completeMagicLink(ctx, deps, it);
       purgeExpiredSoon();
       return renderLoginPage(ctx, deps, it);
     }
@@ -52,6 +54,8 @@ export function interactionRoutes(deps: OidcDeps, registry: ProviderRegistry): R
   });
 
   router.post('/interaction/:uid/login', ...passwordLoginSteps(deps, registry));
+
+  router.post('/interaction/:uid/magic-link', ...magicLinkRequestSteps(deps, registry));
 
   router.post('/interaction/:uid/consent/confirm', ...load, async (ctx: Context) => {
     const it = interactionOf(ctx);

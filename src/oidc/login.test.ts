@@ -46,6 +46,7 @@ function setup(options: Setup = {}) {
     return { ok: true, user: USER } as AuthenticateResult;
   };
   const deps = {
+    config: { env: 'test', smtp: { host: undefined } },
     log: createLog({ env: 'test', level: 'info' }),
     renderer: { render: (name: string, data: Record<string, unknown>) => JSON.stringify({ name, error: data.error, email: data.email, message: data.message }) },
     i18n: {
@@ -156,6 +157,7 @@ describe('password sign-in steps', () => {
     await run(ctx);
     expect([ctx.status, page(ctx).error]).toEqual([403, 'login.method_unavailable']);
     expect(seen.hits).toEqual([]);
+    expect(seen.audit).toEqual(['security.login_method_disabled']);
   });
 
   it('stops a rate-limited attempt before the password is checked, with Retry-After', async () => {

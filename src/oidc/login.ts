@@ -4,11 +4,13 @@ import { formBody, isCsrfValid } from '../pages/index.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { RateLimitDecision } from '../rate-limits/index.js';
 import type { AuthenticateResult, User } from '../users/index.js';
+import { auditDisabledMethod } from './account-pages.js';
 import { limitContext } from './endpoint-limits.js';
 import {
   InteractionFailed,
   effectiveMethods,
   finishInteraction,
+  isMailDeliverable,
   interactionOf,
   loadInteraction,
   renderFailures,
@@ -60,7 +62,7 @@ export function passwordLoginSteps(deps: OidcDeps, registry: ProviderRegistry): 
       } catch (err) {
         if (!(err instanceof LoginRejected)) throw err;
         const it = interactionOf(ctx);
-        renderLoginPage(ctx, deps, it, { error: deps.i18n.t(it.locale, err.messageKey, err.vars), email: attemptOf(ctx).email }, err.status);
+        renderLoginPage(ctx, deps, it, { error: deps.i18n.t(it.locale, err.messageKey, err.vars, it.org.slug), email: attemptOf(ctx).email }, err.status);
       }
     },
 
@@ -84,7 +86,11 @@ export function passwordLoginSteps(deps: OidcDeps, registry: ProviderRegistry): 
 
     async function checkPasswordMethod(ctx: Context, next: Next) {
       const it = interactionOf(ctx);
-      if (!effectiveMethods(it.org, it.clientMeta).includes('password')) throw new LoginRejected('login.method_unavailable', 403);
+      const methods = effectiveMethods(it.org, it.clientMeta, isMailDeliverable(deps.config));
+      if (!methods.includes('password')) {
+        await auditDisabledMethod(deps, ctx, it.org, String(it.details.params.client_id ?? '') || null, 'password', methods);
+        throw new LoginRejected('login.method_unavailable', 403);
+      }
       await next();
     },
 

@@ -79,8 +79,9 @@ export function logoutSource(deps: OidcDeps, builtFor: Organization) {
     ctx.type = 'html';
     ctx.body = deps.renderer.render('logout', {
       locale,
+      orgSlug: org.slug,
       branding: brandingOf(org),
-      title: deps.i18n.t(locale, 'logout.title'),
+      title: deps.i18n.t(locale, 'logout.title', {}, org.slug),
       clientName: client?.metadata().client_name as string | undefined,
       form,
       returnUrl,
@@ -94,7 +95,7 @@ export function postLogoutSuccessSource(deps: OidcDeps, builtFor: Organization) 
     const org = currentOrg(ctx, builtFor);
     const locale = localeOf(deps, ctx, org);
     ctx.type = 'html';
-    ctx.body = deps.renderer.render('logout-success', { locale, branding: brandingOf(org), title: deps.i18n.t(locale, 'logout.success_title') });
+    ctx.body = deps.renderer.render('logout-success', { locale, orgSlug: org.slug, branding: brandingOf(org), title: deps.i18n.t(locale, 'logout.success_title', {}, org.slug) });
   };
 }
 
@@ -108,9 +109,10 @@ export function renderError(deps: OidcDeps, builtFor: Organization) {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = deps.renderer.render('error', {
       locale,
+      orgSlug: org.slug,
       branding: brandingOf(org),
-      title: deps.i18n.t(locale, 'error.title'),
-      message: deps.i18n.t(locale, isStaleSession ? 'error.session_invalid' : 'error.generic'),
+      title: deps.i18n.t(locale, 'error.title', {}, org.slug),
+      message: deps.i18n.t(locale, isStaleSession ? 'error.session_invalid' : 'error.generic', {}, org.slug),
       code: out.error,
     });
   };
@@ -124,9 +126,10 @@ export function renderErrorPage(ctx: Context, deps: OidcDeps, org: Organization,
   ctx.set('Cache-Control', 'no-store');
   ctx.body = deps.renderer.render('error', {
     locale,
+    orgSlug: org.slug,
     branding: brandingOf(org),
-    title: deps.i18n.t(locale, 'error.title'),
-    message: deps.i18n.t(locale, messageKey),
+    title: deps.i18n.t(locale, 'error.title', {}, org.slug),
+    message: deps.i18n.t(locale, messageKey, {}, org.slug),
     code,
   });
 }

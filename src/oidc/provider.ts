@@ -88,6 +88,8 @@ export async function buildProvider(deps: OidcDeps, org: Organization, customCla
       sid: null,
     },
     responseTypes: ['code'],
+    // Spec 60 §11: the languages of the pages (`locales/*.json`), picked by `ui_locales` first.
+    discovery: { claim_types_supported: ['normal'], ui_locales_supported: deps.i18n.locales() },
     // Spec 70 §5: public clients always use PKCE; a confidential client only if registered so (the default).
     // The engine knows no method but S256.
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' || (client.metadata().porta as { require_pkce?: boolean } | undefined)?.require_pkce !== false },

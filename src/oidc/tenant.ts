@@ -4,6 +4,7 @@ import type Provider from 'oidc-provider';
 import { AppError } from '../platform/errors.js';
 import { InputRejected, handOverBody } from '../pages/index.js';
 import { endpointLimits } from './endpoint-limits.js';
+import { accountRoutes } from './account-routes.js';
 import { interactionRoutes } from './interactions.js';
 import { renderErrorPage, renderNotFoundPage } from './pages.js';
 import { conformAnswer } from './protocol-answers.js';
@@ -14,7 +15,9 @@ import type { OidcDeps, Organization } from './types.js';
 
 const ORG_PATH = /^\/([a-z0-9](?:[a-z0-9-]{1,98}[a-z0-9]))(\/.*)?$/;
 /** Routes a person opens in a browser get branded pages; the rest are protocol endpoints (JSON). */
-const BROWSER_PATH = /^\/(interaction\/|auth\/authorize|auth\/session\/end|auth\/device(?:\/?$|\/(?!auth\/?$)))/;
+const BROWSER_PATH = /^\/(interaction\/|auth\/(?:forgot-password|reset-password|magic-link|accept-invite)(?:\/|$)|auth\/authorize|auth\/session\/end|auth\/device(?:\/?$|\/(?!auth\/?$)))/;
+/** Porta's own account pages under `/{org}/auth/…` (spec 60 §3, §5, §6), answered before the engine. */
+const ACCOUNT_PATH = /^\/auth\/(?:forgot-password|reset-password|magic-link|accept-invite)(?:\/|$)/;
 /** RFC 8414 §3.1: the metadata of issuer `{base}/{org}` also lives at the path-inserted location. */
 const PATH_INSERTED_METADATA = /^\/\.well-known\/oauth-authorization-server(\/[a-z0-9](?:[a-z0-9-]{1,98}[a-z0-9]))$/;
 const METADATA_PATH = '/.well-known/oauth-authorization-server';
@@ -32,6 +35,7 @@ export function tenantRoutes(deps: OidcDeps, registry: ProviderRegistry, options
   const forPages = options.pageOrganization ?? (async (org: Organization) => org);
   const interactions = interactionRoutes(deps, registry);
   const interactionMiddleware = interactions.routes();
+  const accountMiddleware = accountRoutes(deps, registry).routes();
   const mounted = new WeakMap<Provider, Middleware>();
   const limitEndpoint = endpointLimits(deps);
 
@@ -67,11 +71,12 @@ export function tenantRoutes(deps: OidcDeps, registry: ProviderRegistry, options
     ctx.state.org = isBrowser ? await forPages(org) : org;
     ctx.state.orgSlug = org.slug;
 
-    if (rest.startsWith('/interaction/')) {
+    const pageRoutes = rest.startsWith('/interaction/') ? interactionMiddleware : ACCOUNT_PATH.test(rest) ? accountMiddleware : undefined;
+    if (pageRoutes) {
       const originalPath = ctx.path;
       ctx.path = rest;
       try {
-        await interactionMiddleware(ctx as Parameters<typeof interactionMiddleware>[0], async () => {
+        await pageRoutes(ctx as Parameters<typeof interactionMiddleware>[0], async () => {
           ctx.path = originalPath;
           await next();
         });

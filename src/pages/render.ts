@@ -1,8 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { loadI18n, type I18n } from './i18n.js';
+import { createTemplateFiles, type TemplateFiles } from './templates.js';
 
 export interface Branding {
   companyName: string;
@@ -15,58 +14,80 @@ export interface Branding {
 export interface PageContext {
   locale: string;
   branding: Branding;
+  /** The organization whose template and message overrides apply (spec 60 §9, §11). */
+  orgSlug?: string;
   [key: string]: unknown;
 }
 
 export interface Renderer {
-  /** Renders `pages/{name}.hbs` inside the default layout. */
+  /** Renders `pages/{name}.hbs` (the organization's own when it has one) inside the layout. */
   render(name: string, data: PageContext): string;
 }
 
-/**
- * Handlebars over `templates/default/{layouts,pages,partials}`. Templates escape by default; the `t`
- * helper translates with `{var}` substitution from hash arguments.
- */
-export function createRenderer(templatesDir: string, i18n: I18n): Renderer {
+/** A Handlebars instance with Porta's helpers: `t` translates with `{var}` substitution from hash arguments. */
+export function createHandlebars(i18n: I18n): typeof Handlebars {
   const hb = Handlebars.create();
-  const read = (rel: string) => fs.readFileSync(path.join(templatesDir, rel), 'utf8');
-  const partialsDir = path.join(templatesDir, 'partials');
-  if (fs.existsSync(partialsDir)) {
-    for (const f of fs.readdirSync(partialsDir).filter((x) => x.endsWith('.hbs'))) hb.registerPartial(path.basename(f, '.hbs'), read(`partials/${f}`));
-  }
   hb.registerHelper('t', function (this: PageContext, key: string, options: Handlebars.HelperOptions) {
     const root = (options.data as { root: PageContext }).root;
-    return i18n.t(root.locale, key, options.hash as Record<string, string>);
+    return i18n.t(root.locale, key, options.hash as Record<string, string>, root.orgSlug);
   });
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-  const layout = hb.compile(read('layouts/main.hbs'), { strict: false });
-  const pages = new Map<string, HandlebarsTemplateDelegate>();
-  const page = (name: string) => {
-    let tpl = pages.get(name);
+  return hb;
+}
+
+/**
+ * Handlebars over `templates/default/{layouts,partials,pages}` and the per-organization page overrides
+ * (`templates.ts`). Templates escape by default; only the layout's body slot is inserted raw.
+ */
+export function createRenderer(files: TemplateFiles, i18n: I18n): Renderer {
+  const hb = createHandlebars(i18n);
+  const compiled = new Map<string, HandlebarsTemplateDelegate>();
+  const compile = (rel: string, orgSlug?: string) => {
+    const file = files.resolve(rel, orgSlug);
+    let tpl = files.isCached ? compiled.get(file) : undefined;
     if (!tpl) {
-      tpl = hb.compile(read(`pages/${name}.hbs`));
-      pages.set(name, tpl);
+      tpl = hb.compile(files.read(file));
+      if (files.isCached) compiled.set(file, tpl);
     }
     return tpl;
   };
+  const registerPartials = () => {
+    for (const [name, source] of files.partials()) hb.registerPartial(name, source);
+  };
+  registerPartials();
+  if (files.isCached) for (const { rel, orgSlug } of files.all()) compile(rel, orgSlug);
   return {
     render(name, data) {
-      const body = page(name)(data);
-      return layout({ ...data, body: new Handlebars.SafeString(body) });
+      if (!files.isCached) registerPartials();
+      const body = compile(`pages/${name}.hbs`, data.orgSlug)(data);
+      return compile('layouts/main.hbs')({ ...data, body: new Handlebars.SafeString(body) });
     },
   };
 }
 
-export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/default', import.meta.url));
+/** The built-in set; a volume mounted over it replaces it wholesale (spec 50 §7). */
+export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates', import.meta.url));
 export const LOCALES_DIR = fileURLToPath(new URL('../../locales', import.meta.url));
 
 export interface Pages {
   renderer: Renderer;
   i18n: I18n;
+  templates: TemplateFiles;
 }
 
-/** Porta's page renderer and messages, read once at start-up (`templates/default/`, `locales/`). */
-export function createPages(dirs: { templates: string; locales: string } = { templates: TEMPLATES_DIR, locales: LOCALES_DIR }): Pages {
-  const i18n = loadI18n(dirs.locales);
-  return { renderer: createRenderer(dirs.templates, i18n), i18n };
+export interface PagesOptions {
+  /** The `templates/` root holding `default/` and the `{orgSlug}/` overrides. */
+  templates?: string;
+  locales?: string;
+  /** Re-read templates on every render (development); otherwise read and compiled once at start-up. */
+  isReloading?: boolean;
+  /** The system_config `default_locale`, read synchronously (a snapshot), tried before `en`. */
+  configuredLocale?: () => unknown;
+}
+
+/** Porta's page renderer and messages (`templates/`, `locales/`). */
+export function createPages(options: PagesOptions = {}): Pages {
+  const i18n = loadI18n(options.locales ?? LOCALES_DIR, { configuredDefault: options.configuredLocale });
+  const templates = createTemplateFiles(options.templates ?? TEMPLATES_DIR, { isCached: !options.isReloading });
+  return { renderer: createRenderer(templates, i18n), i18n, templates };
 }

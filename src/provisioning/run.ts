@@ -191,6 +191,12 @@ async function users(run: RunContext, m: ImportManifest): Promise<void> {
     await run.step(t, async () => {
       const org = await run.organization(u.organization_slug);
       const current = await s.users.findByEmail(org.id, u.email);
+      if (!current && u.invite && u.password === undefined) {
+        const invited = await s.users.invite(run.actor, org.id, {
+          email: u.email, givenName: u.given_name || undefined, familyName: u.family_name || undefined, locale: u.locale || undefined, personalMessage: u.invite_message,
+        });
+        return run.created(t, invited.userId);
+      }
       if (!current) {
         const user = await s.users.create(run.actor, org.id, {
           email: u.email, password: u.password, status: u.status, givenName: u.given_name, familyName: u.family_name, locale: u.locale, emailVerified: u.email_verified,

@@ -147,6 +147,9 @@ export const userFields = {
   status: z.enum(['active', 'inactive']).optional(),
   email_verified: z.boolean().optional(),
   password: UserPassword.optional(),
+  /** A new user without a password is invited by e-mail instead (spec 60 §6); ignored for existing users. */
+  invite: z.boolean().optional(),
+  invite_message: z.string().trim().max(500).optional(),
 };
 
 export const ProvisionUser = z.strictObject({

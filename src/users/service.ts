@@ -1,16 +1,31 @@
 import { emptyKeysetPage, type KeysetPage, type KeysetWindow } from '../platform/db/keyset.js';
 import { isUuid } from '../platform/ids.js';
 import type { Log } from '../platform/log.js';
+import type { MailService } from '../mail/index.js';
+import { createAccountFlows, type FlowOrganization } from './account-flows.js';
+import { createInvitations, type InvitationDeps } from './invitations.js';
+import { createAccountTokenRepo } from './account-tokens.js';
 import { createAuthenticator, type UserSettings } from './authenticate.js';
 import { parseInput, userNotFound } from './errors.js';
 import { createUserRepo, type User } from './repo.js';
 import { ListUsersInput } from './schema.js';
 import { createUserWrites, type UserWriteDeps } from './writes.js';
 
-export interface UserServiceDeps extends Omit<UserWriteDeps, 'repo'> {
+export interface UserServiceDeps extends Omit<UserWriteDeps, 'repo' | 'notifyPasswordChanged'> {
   log: Log;
-  settings: UserSettings;
+  settings: UserSettings & { getDuration?(key: string): Promise<number> };
+  /** E-mails of the account flows (spec 60 §8); none sent without it (unit tests). */
+  mail?: () => Pick<MailService, 'enqueue'>;
+  /** ISSUER_BASE_URL, the base of every e-mailed link. */
+  issuerBaseUrl?: string;
+  /** The organization as invitations name it. */
+  organization?: (orgId: string) => Promise<FlowOrganization | null>;
+  /** Roles and claim values of invitations (rbac, which itself depends on users). */
+  access?: InvitationDeps['access'];
 }
+
+/** Spec 40 §5 link lifetimes, when no setting store reads durations. */
+const LINK_TTL_DEFAULTS: Readonly<Record<string, number>> = { magic_link_ttl: 900, password_reset_ttl: 3600, invitation_ttl: 604800 };
 
 export interface UserPage {
   data: User[];
@@ -37,6 +52,17 @@ export function createUserService(deps: UserServiceDeps) {
   const { db, clock, log, passwords, settings } = deps;
   const repo = createUserRepo(db);
   const now = () => new Date(clock.now());
+  const linkDeps = {
+    db, clock, log, repo, passwords, audit: deps.audit,
+    tokens: createAccountTokenRepo(db),
+    mail: deps.mail ?? (() => ({ enqueue: async () => log.warn('mail.not_configured') })),
+    settings: { getDuration: (key: string) => settings.getDuration?.(key) ?? Promise.resolve(LINK_TTL_DEFAULTS[key] ?? 900) },
+    issuerBaseUrl: deps.issuerBaseUrl ?? 'http://localhost',
+  };
+  const flows = createAccountFlows({ ...linkDeps, sessions: deps.sessions });
+  const invitations = createInvitations({
+    ...linkDeps, adminAccess: deps.adminAccess, access: deps.access, organization: deps.organization ?? (async () => null),
+  });
 
   async function findById(orgId: string, id: string): Promise<User | null> {
     if (!isUuid(orgId) || !isUuid(id)) return null;
@@ -50,7 +76,9 @@ export function createUserService(deps: UserServiceDeps) {
   }
 
   return {
-    ...createUserWrites({ ...deps, repo }),
+    ...createUserWrites({ ...deps, repo, notifyPasswordChanged: flows.notifyPasswordChanged }),
+    ...flows,
+    ...invitations,
     authenticate: createAuthenticator({ repo, clock, log, passwords, settings }),
 
     findById,

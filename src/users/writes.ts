@@ -9,6 +9,7 @@ import type { EndedAccess } from '../sessions/index.js';
 import { invalidTransition, organizationNotFound, parseInput, reservedLockReason, userEmailTaken, userNotFound } from './errors.js';
 import type { PasswordHasher } from './passwords.js';
 import type { User, UserColumnValues, UserRepo } from './repo.js';
+import { assertPasswordPolicy } from './password-policy.js';
 import { CreateUserInput, LockReason, UpdateUserInput, UserPassword, type UserStatus } from './schema.js';
 
 export type UserStatusAction = 'deactivate' | 'activate' | 'suspend' | 'unsuspend' | 'lock' | 'unlock';
@@ -44,6 +45,10 @@ export interface UserWriteDeps {
   };
   /** Issue 9 item 13: ends every session, grant and token of the user. */
   sessions: () => { endAllForUser(organizationId: string, userId: string): Promise<EndedAccess> };
+  /** Names a password may not be (spec 60 §5): the organization's name, company name and slug. */
+  organizationNames?: (organizationId: string) => Promise<Array<string | null | undefined>>;
+  /** The password-changed e-mail (spec 60 §8), queued in the use case's transaction. */
+  notifyPasswordChanged?: (user: User) => Promise<void>;
 }
 
 export interface StatusInput {
@@ -86,16 +91,20 @@ export function createUserWrites(deps: UserWriteDeps) {
     return user;
   }
 
-  async function credentialChange(actor: Actor, orgId: string | null, id: string, passwordHash: string | null, eventType: string, clearLockout = false): Promise<User> {
+  async function credentialChange(
+    actor: Actor, orgId: string | null, id: string, passwordHash: string | null, eventType: string, clearLockout = false, plain?: string,
+  ): Promise<User> {
     return db.transaction(async () => {
       authorize(actor, 'admin:user:update');
-      const { organizationId } = await target(actor, orgId, id);
+      const { organizationId, email } = await target(actor, orgId, id);
+      if (plain !== undefined) assertPasswordPolicy(plain, { email, organizationNames: await deps.organizationNames?.(organizationId) });
       let user = await updateOrThrow(organizationId, id, { passwordHash, passwordChangedAt: now() });
       if (clearLockout) {
         await repo.clearFailures(organizationId, id, true);
         user = await load(organizationId, id);
       }
       const ended = await deps.sessions().endAllForUser(organizationId, id);
+      if (passwordHash !== null) await deps.notifyPasswordChanged?.(user);
       await record(actor, user, eventType, { endedSessions: ended.sessions, revokedTokens: ended.tokens });
       return user;
     });
@@ -106,6 +115,7 @@ export function createUserWrites(deps: UserWriteDeps) {
       authorize(actor, 'admin:user:create');
       const data = parseInput(CreateUserInput, input);
       if (!isUuid(orgId)) throw organizationNotFound();
+      if (data.password !== undefined) assertPasswordPolicy(data.password, { email: data.email, organizationNames: await deps.organizationNames?.(orgId) });
       const passwordHash = data.password !== undefined ? await passwords.hash(data.password) : undefined;
       return db.transaction(async () => {
         let user: User;
@@ -174,8 +184,9 @@ export function createUserWrites(deps: UserWriteDeps) {
      */
     async setPassword(actor: Actor, orgId: string | null, id: string, password: string, options: { clearLockout?: boolean } = {}): Promise<User> {
       authorize(actor, 'admin:user:update');
-      const hash = await passwords.hash(parseInput(UserPassword, password));
-      return credentialChange(actor, orgId, id, hash, 'user.password_set', options.clearLockout);
+      const plain = parseInput(UserPassword, password);
+      const hash = await passwords.hash(plain);
+      return credentialChange(actor, orgId, id, hash, 'user.password_set', options.clearLockout, plain);
     },
 
     /** Makes the account passwordless (magic link only); its sessions end as with a new password. */

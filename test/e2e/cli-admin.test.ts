@@ -246,7 +246,7 @@ describe('porta CLI over HTTP (login, admin commands, logout)', { timeout: 240_0
     const doctor = await run(['doctor', '--json'], http);
     expect(doctor.status, doctor.stderr).toBe(0);
     expect(json(doctor).checks.map((c: { check: string; status: string }) => [c.check, c.status])).toEqual([
-      ['node', 'pass'], ['credentials', 'pass'], ['token', 'pass'], ['health', 'pass'], ['admin_metadata', 'pass'],
+      ['node', 'pass'], ['credentials', 'pass'], ['token', 'pass'], ['health', 'pass'], ['admin_metadata', 'pass'], ['smtp', 'pass'],
     ]);
   });
 

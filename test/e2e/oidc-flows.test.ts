@@ -258,7 +258,7 @@ function oidcFlows(backends: 'embedded' | 'services') {
         const { done } = await login(config, new HttpBrowser(s.url), {}, creds);
         expect(done.status).toBe(401);
         expect(done.body).toContain('Invalid email or password.');
-        bodies.push(done.body.replace(creds.email, 'EMAIL').replace(/name="_csrf" value="[^"]+"/, '').replace(/interaction\/[A-Za-z0-9_-]+/g, 'interaction/UID'));
+        bodies.push(done.body.replace(creds.email, 'EMAIL').replace(/name="_csrf" value="[^"]+"/, '').replace(/interaction\/[A-Za-z0-9_-]+/g, 'interaction/UID').replace(/interaction(?:=|&#x3D;)[A-Za-z0-9_-]+/g, 'interaction=UID'));
       }
       expect(bodies[1]).toBe(bodies[0]);
       expect(bodies[2]).toBe(bodies[0]);

@@ -39,7 +39,7 @@ export interface ChromiumSession {
  * Launches Chromium with a fresh profile in a temp directory. Playwright passes that directory as
  * `--user-data-dir` itself (it refuses the flag in `args`), which is why this is a persistent context.
  */
-export async function launchChromium(options: { timeoutMs?: number; javaScriptEnabled?: boolean } = {}): Promise<ChromiumSession> {
+export async function launchChromium(options: { timeoutMs?: number; javaScriptEnabled?: boolean; /** The browser's language, sent as Accept-Language. */ locale?: string } = {}): Promise<ChromiumSession> {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'porta-chromium-'));
   let context: BrowserContext;
   try {
@@ -49,7 +49,7 @@ export async function launchChromium(options: { timeoutMs?: number; javaScriptEn
       args: ARGS,
       timeout: options.timeoutMs ?? 30_000,
       viewport: { width: 1024, height: 768 },
-      locale: 'en-US',
+      locale: options.locale ?? 'en-US',
       // false: pages must work without scripts (spec 60: usable without JavaScript).
       javaScriptEnabled: options.javaScriptEnabled ?? true,
     });

@@ -27,6 +27,8 @@ export interface TestServerOptions {
   useConfiguredStores?: boolean;
   /** Back-channel logout timeouts and retries (short ones keep failure tests fast). */
   backchannelLogout?: Partial<LogoutDeliveryPolicy>;
+  /** Page templates and messages instead of the shipped ones (organization overrides). */
+  pages?: { templates?: string; locales?: string };
 }
 
 export interface TestServer {
@@ -68,20 +70,20 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   try {
     let porta: Porta;
     if (options.useConfiguredStores) {
-      porta = await createPorta({ config, clock: options.clock, log: options.log, extend: options.extend, schemaCheckIntervalMs: options.schemaCheckIntervalMs, backchannelLogout: options.backchannelLogout });
+      porta = await createPorta({ config, clock: options.clock, log: options.log, extend: options.extend, schemaCheckIntervalMs: options.schemaCheckIntervalMs, backchannelLogout: options.backchannelLogout, pages: options.pages });
     } else if (options.backends === 'services') {
       const database = await createTestDatabase();
       const ns = createTestRedisNamespace();
       cleanups.push(() => database.drop(), () => ns.clear());
       config = { ...config, autoMigrate: true, database: { kind: 'postgres', url: database.url }, kv: { kind: 'redis', url: ns.url, keyPrefix: ns.keyPrefix } };
       porta = await createPorta({
-        config, clock: options.clock, log: options.log, extend: options.extend, schemaCheckIntervalMs: options.schemaCheckIntervalMs, backchannelLogout: options.backchannelLogout,
+        config, clock: options.clock, log: options.log, extend: options.extend, schemaCheckIntervalMs: options.schemaCheckIntervalMs, backchannelLogout: options.backchannelLogout, pages: options.pages,
         db: createPostgresDb({ url: database.url }),
         kv: createRedisKv({ url: ns.url, keyPrefix: ns.keyPrefix }),
       });
     } else {
       porta = await createPorta({
-        config, clock: options.clock, log: options.log, extend: options.extend, schemaCheckIntervalMs: options.schemaCheckIntervalMs, backchannelLogout: options.backchannelLogout,
+        config, clock: options.clock, log: options.log, extend: options.extend, schemaCheckIntervalMs: options.schemaCheckIntervalMs, backchannelLogout: options.backchannelLogout, pages: options.pages,
         db: await createEmbeddedDb({ dataDir: 'memory://' }),
         kv: createMemoryKv({ clock: options.clock }),
       });

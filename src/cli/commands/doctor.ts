@@ -6,6 +6,8 @@ import { globals } from '../args.js';
 import { credentialsMode, credentialsPath, readCredentials } from '../auth/credentials.js';
 import { applyInsecure, targetServer } from '../api/session.js';
 import { StoredLogin } from '../auth/stored-login.js';
+import { cliConfig } from '../server-config.js';
+import type { Config } from '../../config/index.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 export interface Check {
@@ -75,18 +77,45 @@ function metadataCheck(server: string): Promise<Check> {
   });
 }
 
+/**
+ * Whether the SMTP server of this machine's SMTP_* settings answers (connection, TLS and login within
+ * `timeoutMs`); the server logs the same check at start-up. `/ready` never depends on it.
+ */
+export async function smtpCheck(config: Readonly<Config>, timeoutMs = 5_000): Promise<Check> {
+  if (config.smtp.host === undefined) {
+    return config.env === 'production'
+      ? { check: 'smtp', status: 'fail', detail: 'SMTP_HOST is not set: e-mails wait in the outbox' }
+      : { check: 'smtp', status: 'pass', detail: `SMTP_HOST is not set: e-mails are written to ${config.dataDir}/mail (development)` };
+  }
+  const { checkSmtp } = await import('../../mail/index.js');
+  const result = await checkSmtp(config.smtp, timeoutMs);
+  return result.isReachable
+    ? { check: 'smtp', status: 'pass', detail: `${result.target} reachable` }
+    : { check: 'smtp', status: 'warn', detail: `${result.target} unreachable (${result.error}): e-mails wait in the outbox and are retried` };
+}
+
+async function localSmtpCheck(options: Parameters<typeof cliConfig>[0]): Promise<Check> {
+  let config;
+  try {
+    config = cliConfig(options);
+  } catch (err) {
+    return { check: 'smtp', status: 'warn', detail: `cannot read the SMTP settings: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  return smtpCheck(config);
+}
+
 /** `porta doctor` (spec 30 §2): pass/warn/fail per check; any failure exits 1. */
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('check Node, the credentials file, the token, the server\'s /health and /api/admin/metadata')
+    .description('check Node, the credentials file, the token, the server\'s /health and /api/admin/metadata, and SMTP')
     .action(async (_opts, cmd: Command) => {
       const g = globals(cmd);
       applyInsecure(g);
       const server = targetServer(g);
       const file = credentialsPath();
       const checks: Check[] = [nodeCheck(process.versions.node), credentialsFileCheck(file, credentialsMode(file))];
-      checks.push(...(await Promise.all([tokenCheck(server), healthCheck(server), metadataCheck(server)])));
+      checks.push(...(await Promise.all([tokenCheck(server), healthCheck(server), metadataCheck(server), localSmtpCheck(g)])));
       const status: CheckStatus = checks.some((c) => c.status === 'fail') ? 'fail' : checks.some((c) => c.status === 'warn') ? 'warn' : 'pass';
       if (g.json) printJson({ server, status, checks });
       else printRows(checks, ['check', 'status', 'detail']);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, EXIT, type GlobalOptions } from '../context.js';
 import { confirm, ask } from '../prompt.js';
-import { defined, positiveInt, readStdin, requireSome } from '../args.js';
+import { collect, defined, positiveInt, readStdin, requireSome } from '../args.js';
 import { dataOf, emit, printHistory, printPage, printRecord, say, type HistoryPage, type Page, printLine } from '../output.js';
 import { orgId, userPath, userTarget, type UserTarget } from '../api/resolve.js';
 import { apiAction } from '../api/session.js';
@@ -57,6 +57,21 @@ async function passwordOf(o: { password?: string; passwordStdin?: boolean }, isR
   return password;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `--role app:role`: the role by id, or by slug among the application's roles. */
+async function roleReference(api: AdminApi, spec: string): Promise<{ applicationId: string; roleId: string }> {
+  const at = spec.lastIndexOf(':');
+  if (at <= 0 || at === spec.length - 1) throw new CliError(`--role ${spec}: expected <application>:<role>.`, EXIT.usage);
+  const applicationId = spec.slice(0, at);
+  const role = spec.slice(at + 1);
+  if (UUID.test(role)) return { applicationId, roleId: role };
+  const body = await api.get<{ data: Array<{ id: string; slug: string }> }>(`/applications/${encodeURIComponent(applicationId)}/roles`);
+  const found = body.data.find((r) => r.slug === role);
+  if (!found) throw new CliError(`--role ${spec}: no role ${role} in application ${applicationId}.`, EXIT.usage);
+  return { applicationId, roleId: found.id };
+}
+
 /** `porta user …` (spec 30 §5). */
 export function registerUser(program: Command): void {
   const user = program.command('user').description('users of an organization; a user is named by id (with --org-id, or found)');
@@ -77,6 +92,29 @@ export function registerUser(program: Command): void {
         const body = await api.post(`/organizations/${await orgId(api, o.orgId)}/users`, defined({ email: o.email, givenName: o.givenName, familyName: o.familyName, password, locale: o.locale }));
         emit(g, body, () => {
           printLine('Created user:');
+          printRecord(dataOf(body));
+        });
+      }),
+    );
+
+  user
+    .command('invite')
+    .description('invite someone by e-mail: they choose a password from the link (spec 60 §6)')
+    .requiredOption('--org, --org-id <org>', 'organization id or slug')
+    .requiredOption('--email <email>', 'e-mail address')
+    .option('--given-name <name>', 'given name')
+    .option('--family-name <name>', 'family name')
+    .option('--message <text>', 'personal message in the e-mail (up to 500 characters)')
+    .option('--role <app:role>', 'role to hold once accepted: application id or slug, role id or slug (repeatable)', collect)
+    .option('--locale <locale>', 'language of the e-mail, e.g. de')
+    .action(
+      apiAction<{ orgId: string; email: string; givenName?: string; familyName?: string; message?: string; role?: string[]; locale?: string }>(async (api, g, _args, o) => {
+        const roles = await Promise.all((o.role ?? []).map((spec) => roleReference(api, spec)));
+        const body = await api.post(`/organizations/${await orgId(api, o.orgId)}/users/invite`, defined({
+          email: o.email, givenName: o.givenName, familyName: o.familyName, personalMessage: o.message, locale: o.locale, roles: roles.length > 0 ? roles : undefined,
+        }));
+        emit(g, body, () => {
+          printLine('Invitation sent:');
           printRecord(dataOf(body));
         });
       }),

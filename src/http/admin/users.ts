@@ -2,10 +2,10 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { HistoryQuery } from '../../audit/index.js';
-import { CreateUserInput, UserPassword, UserSortBy, UserStatus, type UserStatusAction } from '../../users/index.js';
+import { CreateUserInput, InviteUserInput, UserPassword, UserSortBy, UserStatus, type UserStatusAction } from '../../users/index.js';
 import { cursorQuery, cursorWindow, isCursorQuery, sendCursorPage } from './cursor.js';
 import type { AdminDeps } from './deps.js';
-import { actorOf, body, checkIfMatch, listQuery, query, requirePermission, sendEntity, sendNoContent, sendPage, uuidParam } from './kit.js';
+import { actorOf, body, checkIfMatch, listQuery, query, requirePermission, sendData, sendEntity, sendNoContent, sendPage, uuidParam } from './kit.js';
 
 const ENTITY = 'user';
 
@@ -38,6 +38,13 @@ export function userRoutes(router: Router, deps: AdminDeps): void {
   router.post('/organizations/:orgId/users', async (ctx) => {
     const input = await body(ctx, CreateUserInput);
     sendEntity(ctx, ENTITY, await users.create(actorOf(ctx), uuidParam(ctx, 'orgId'), input), 201);
+  });
+
+  // Spec 20 §5.6: 201 when the user was created, 200 when an existing one was invited again.
+  router.post('/organizations/:orgId/users/invite', async (ctx) => {
+    const input = await body(ctx, InviteUserInput);
+    const result = await users.invite(actorOf(ctx), uuidParam(ctx, 'orgId'), input);
+    sendData(ctx, result, { status: result.created ? 201 : 200 });
   });
 
   router.get('/organizations/:orgId/users', requirePermission('admin:user:read'), async (ctx) => {
