@@ -2,6 +2,7 @@ import type { Context, Middleware, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import { htmlCsp, issueCsrfToken, originsOf } from '../pages/index.js';
 import { brandingOf, localeOf, renderErrorPage } from './pages.js';
+import { signInMethods } from '../organizations/index.js';
 import type { OidcDeps, Organization } from './types.js';
 import type { ProviderRegistry } from './registry.js';
 
@@ -68,14 +69,10 @@ export function isMailDeliverable(config: OidcDeps['config']): boolean {
   return config.smtp.host !== undefined || config.env !== 'production';
 }
 
-/**
- * Effective login methods: the client's own list, else the organization's (spec 60 §1). The admin
- * organization offers magic links only while mail is deliverable (issue 9 item 10).
- */
+/** The organizations domain's rule (`signInMethods`), read from the engine's client metadata. */
 export function effectiveMethods(org: Organization, meta: Record<string, unknown>, isMailUsable = true): string[] {
   const porta = meta.porta as { login_methods?: string[] | null } | undefined;
-  const methods = porta?.login_methods ?? org.defaultLoginMethods;
-  return org.isSuperAdmin && !isMailUsable ? methods.filter((m) => m !== 'magic_link') : methods;
+  return signInMethods(org, porta?.login_methods, isMailUsable);
 }
 
 function renderPage(ctx: Context, deps: OidcDeps, it: Interaction, name: string, data: Record<string, unknown>, status = 200): void {

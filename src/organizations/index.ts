@@ -34,3 +34,4 @@ export {
   type Page,
   type TwoFactorPolicy,
 } from './schema.js';
+export { signInMethods } from './sign-in-methods.js';
