@@ -72,6 +72,7 @@ COPY bin ./bin
 COPY migrations ./migrations
 COPY templates ./templates
 COPY locales ./locales
+COPY static ./static
 COPY docker/entrypoint.sh /usr/local/bin/porta-entrypoint
 # `porta` on PATH: a wrapper, so neither the exec bit nor the shebang of
 # bin/porta.mjs matters (it runs dist/cli/index.js because src/ is absent).

@@ -33,6 +33,11 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
+    // The pages' own browser scripts, served by Porta (src/pages/static-assets.ts).
+    files: ['static/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', URLSearchParams: 'readonly' } },
+  },
+  {
     files: ['playground/public/**/*.js'],
     languageOptions: { globals: { document: 'readonly', location: 'readonly', history: 'readonly', sessionStorage: 'readonly' } },
   },

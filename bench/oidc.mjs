@@ -1,25 +1,39 @@
 #!/usr/bin/env node
-// Loopback benchmark of Porta's OIDC endpoints and of a complete browser login.
-// Usage: node bench/oidc.mjs [--services] [--duration 10] [--connections 20] [--warmup 2] [--only name,…]
+// Loopback benchmark of Porta's OIDC endpoints and of a complete browser login, side by side with the
+// bare engine (bench/lib/engine-reference.mjs: oidc-provider with its in-memory adapter).
+// Usage: node bench/oidc.mjs [--services] [--development] [--duration 10] [--connections 20] [--warmup 2]
+//          [--only name,…] [--rounds 1] [--no-reference] [--profile DIR] [--baseline DIR]
 // Scenarios: discovery, jwks, client_credentials, introspection, refresh, login.
 // Starts its own Porta on a free 127.0.0.1 port (embedded backends, or a fresh PostgreSQL database
-// plus the local Redis with --services), provisions a bench tenant with `porta provision` before
-// the server starts, and removes everything it made at the end (the database, the data dir, its
-// keys in Redis). Every scenario is bounded by --duration (+ --warmup). A login is a fresh browser (cookie jar) doing
+// plus the local Redis with --services, in production mode: NODE_ENV=production and the tsc build the image
+// runs, unless --development: tsx and NODE_ENV=development), provisions a bench
+// tenant with `porta provision` before the server starts, and removes everything it made at the end
+// (the database, the data dir, its keys in Redis). It also starts the engine reference on another
+// free port and runs every scenario against both, alternating, with the same duration and connections.
+// Every scenario is bounded by --duration (+ --warmup). A login is a fresh browser (cookie jar) doing
 // authorize → login page → POST login (one Argon2id verification) → resume → callback → token.
-// Prints a table (with where the CPU went) on stderr and a JSON summary on stdout; exits non-zero
-// when any request failed (non-2xx, wrong body, connection error or timeout).
-import { createHash, randomBytes } from 'node:crypto';
+// --profile DIR starts the servers per scenario with --cpu-prof into DIR/<scenario>/<target>/ and
+// prints where their main threads spent the measured windows (bench/lib/cpuprofile.mjs).
+// --baseline DIR also measures another checkout of Porta (say `git archive` of an older commit, with a
+// node_modules link), with a database and Redis prefix of its own: before and after in the same run.
+// Prints a table (with server CPU ms per operation and the Porta/engine ratio) on stderr and a JSON
+// summary on stdout; exits non-zero when any request failed (non-2xx, wrong body, connection error
+// or timeout).
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { URLSearchParams } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { freePort, prepareEnvironment, runTsJson, startPorta } from './lib/porta.mjs';
+import { compilePorta, freePort, prepareEnvironment, runTsJson, startPorta } from './lib/porta.mjs';
 import { createHttpClient, CookieJar, browse, basicAuth, hiddenInput, formAction } from './lib/http-client.mjs';
 import { latencySummary, createErrorLog } from './lib/stats.mjs';
 import { provisionTenant } from './lib/provision.mjs';
 import { cpuSnapshot, cpuShares } from './lib/cpu.mjs';
+import { startReference } from './lib/engine-reference.mjs';
+import { formatSummary, largestProfile, summariseProfile } from './lib/cpuprofile.mjs';
 
 const SCENARIOS = ['discovery', 'jwks', 'client_credentials', 'introspection', 'refresh', 'login'];
 const REDIRECT_URI = 'http://127.0.0.1:8765/callback';
@@ -28,38 +42,61 @@ const PASSWORD = `bench-${randomBytes(12).toString('base64url')}`;
 const { values } = parseArgs({
   options: {
     services: { type: 'boolean', default: false },
+    development: { type: 'boolean', default: false },
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '2' },
     only: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
+    'no-reference': { type: 'boolean', default: false },
+    profile: { type: 'string' },
+    baseline: { type: 'string' },
   },
 });
 const duration = Number(values.duration);
 const warmup = Number(values.warmup);
 const connections = Number(values.connections);
+const rounds = Number(values.rounds);
+const hasReference = !values['no-reference'];
+const isProduction = values.services && !values.development;
+const profileDir = values.profile ? path.resolve(values.profile) : undefined;
+const baselineDir = values.baseline ? path.resolve(values.baseline) : undefined;
 const selected = values.only ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : SCENARIOS;
 const unknown = selected.filter((s) => !SCENARIOS.includes(s));
-if (unknown.length > 0 || !(duration > 0) || !(warmup >= 0) || !(connections > 0)) {
-  console.error(`usage: node bench/oidc.mjs [--services] [--duration S] [--connections N] [--warmup S] [--only ${SCENARIOS.join(',')}]`);
+if (unknown.length > 0 || !(duration > 0) || !(warmup >= 0) || !(connections > 0) || !(Number.isInteger(rounds) && rounds > 0)) {
+  console.error(`usage: node bench/oidc.mjs [--services] [--development] [--duration S] [--connections N] [--warmup S] [--only ${SCENARIOS.join(',')}] [--rounds N] [--no-reference] [--profile DIR] [--baseline DIR]`);
   process.exit(2);
 }
 
 // Other work on the machine skews every figure; the load averages go into the summary to show it.
 const loadAtStart = os.loadavg().map((l) => Math.round(l * 100) / 100);
-const port = await freePort();
-const environment = await prepareEnvironment({ services: values.services, port });
-let server;
-let client;
+const environment = await prepareEnvironment({ services: values.services, port: await freePort(), production: isProduction });
+const baselineEnvironment = baselineDir ? await prepareEnvironment({ services: values.services, port: await freePort(), production: isProduction }) : undefined;
+/**
+ * The servers under test by name: `porta`, `baseline` (--baseline) and `engine` (the reference) unless
+ * --no-reference. A Porta target has its checkout, environment and, in production mode, its build: the
+ * tsc output the image runs under node, not tsx.
+ */
+const targets = {};
 let isCleanedUp = false;
-let tenant;
 const extras = {};
+
+async function stopTargets() {
+  await Promise.all(Object.values(targets).map(async (t) => {
+    t.client?.close();
+    if (t.server?.logs) t.logs = t.server.logs();
+    await t.server?.stop();
+    t.server = undefined;
+  }));
+}
 
 async function cleanup() {
   if (isCleanedUp) return;
   isCleanedUp = true;
-  client?.close();
-  await server?.stop();
+  await stopTargets();
+  for (const t of Object.values(targets)) t.build?.remove();
   await environment.cleanup();
+  await baselineEnvironment?.cleanup();
 }
 process.once('SIGINT', () => {
   cleanup().finally(() => process.exit(130));
@@ -70,9 +107,11 @@ const pkce = () => {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 };
 const isOk = (status) => status >= 200 && status < 300;
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /** One complete authorization-code + PKCE login in a fresh browser; returns the token response and step timings. */
-async function login(user) {
+async function login(target, user) {
+  const { client, tenant } = target;
   const jar = new CookieJar();
   const { verifier, challenge } = pkce();
   const state = randomBytes(12).toString('base64url');
@@ -142,11 +181,21 @@ async function loop(seconds, workers, op) {
   return { latencies, errors, elapsedSeconds: (performance.now() - started) / 1000 };
 }
 
-async function scripted(unit, workers, op, extra = () => ({})) {
+/** CPU of the measured window: shares of the machine and the server's CPU milliseconds per operation. */
+function measured(target, before, count) {
+  const cpu = cpuShares(before, cpuSnapshot(target.server.pid, target.database));
+  const cpuMsPerOp = cpu && count > 0 ? Math.round((cpu.serverMs / count) * 1000) / 1000 : null;
+  const storesMsPerOp = cpu && count > 0 ? Math.round((cpu.storesMs / count) * 1000) / 1000 : null;
+  return { cpu, cpuMsPerOp, storesMsPerOp };
+}
+
+async function scripted(target, unit, workers, op, extra = () => ({})) {
   if (warmup > 0) await loop(warmup, workers, op);
-  const before = cpuSnapshot(server.pid, environment.database?.name);
+  const window = [monotonicUs()];
+  const before = cpuSnapshot(target.server.pid, target.database);
   const run = await loop(duration, workers, op);
-  const cpu = cpuShares(before, cpuSnapshot(server.pid, environment.database?.name));
+  const cpu = measured(target, before, run.latencies.length);
+  window.push(monotonicUs());
   return {
     unit,
     count: run.latencies.length,
@@ -155,22 +204,26 @@ async function scripted(unit, workers, op, extra = () => ({})) {
     errors: run.errors.total,
     errorDetails: run.errors.total > 0 ? run.errors.summary() : undefined,
     ...extra(run),
-    cpu,
+    ...cpu,
+    window,
   };
 }
 
 /** An autocannon run whose every response is checked: a non-2xx status or an unexpected body is an error. */
-async function cannon({ method = 'GET', path, headers, body, check }) {
+async function cannon(target, { method = 'GET', path: urlPath, headers, body, check }) {
   const errors = createErrorLog();
   const onResponse = (status, resBody) => {
     if (!isOk(status)) errors.add(`status_${status}`, resBody);
     else if (!check(resBody)) errors.add('unexpected_body', resBody);
   };
-  const request = { method, path, headers, body };
-  if (warmup > 0) await autocannon({ url: server.url, connections, duration: warmup, requests: [request] });
-  const before = cpuSnapshot(server.pid, environment.database?.name);
-  const result = await autocannon({ url: server.url, connections, duration, requests: [{ ...request, onResponse }] });
-  const cpu = cpuShares(before, cpuSnapshot(server.pid, environment.database?.name));
+  const request = { method, path: urlPath, headers, body };
+  const url = target.server.url;
+  if (warmup > 0) await autocannon({ url, connections, duration: warmup, requests: [request] });
+  const window = [monotonicUs()];
+  const before = cpuSnapshot(target.server.pid, target.database);
+  const result = await autocannon({ url, connections, duration, requests: [{ ...request, onResponse }] });
+  const cpu = measured(target, before, result.requests.total);
+  window.push(monotonicUs());
   const failed = errors.total + result.errors;
   if (result.errors > 0) errors.add(`connection_errors_${result.errors}_timeouts_${result.timeouts}`);
   return {
@@ -182,7 +235,8 @@ async function cannon({ method = 'GET', path, headers, body, check }) {
     latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
     errors: failed,
     errorDetails: failed > 0 ? errors.summary() : undefined,
-    cpu,
+    ...cpu,
+    window,
   };
 }
 
@@ -200,80 +254,196 @@ function loginDetails(samples) {
   return { httpRequestsPerLogin: requests, stepP50Ms: Object.fromEntries(Object.keys(timed).map((k) => [k, latencySummary(samples.map((s) => s[k])).p50])) };
 }
 
+const scenarios = {
+  discovery: (target) => cannon(target, {
+    path: `/${target.tenant.slug}/.well-known/openid-configuration`,
+    check: (b) => parses(b, (d) => d.issuer === `${target.server.url}/${target.tenant.slug}`),
+  }),
+  jwks: (target) => cannon(target, { path: `/${target.tenant.slug}/auth/jwks`, check: (b) => parses(b, (d) => d.keys.length > 0) }),
+  client_credentials: (target) => cannon(target, {
+    method: 'POST', path: `/${target.tenant.slug}/auth/token`, headers: clientAuth(target), body: form({ grant_type: 'client_credentials' }),
+    check: (b) => parses(b, (d) => typeof d.access_token === 'string'),
+  }),
+  async introspection(target) {
+    const user = target.tenant.users[0];
+    const { tokens } = await login(target, user);
+    return cannon(target, {
+      method: 'POST', path: `/${target.tenant.slug}/auth/token/introspection`, headers: clientAuth(target), body: form({ token: tokens.access_token }),
+      check: (b) => parses(b, (d) => d.active === true && d.sub === user.id),
+    });
+  },
+  async refresh(target) {
+    // Refresh tokens rotate: each connection keeps its own chain, always presenting the newest token.
+    const workers = [];
+    for (let i = 0; i < connections; i++) workers.push({ refreshToken: (await login(target, target.tenant.users[0])).tokens.refresh_token });
+    const { authorization } = clientAuth(target);
+    return scripted(target, 'requests', workers, async (w) => {
+      const res = await target.client.request('POST', `/${target.tenant.slug}/auth/token`, {
+        headers: { authorization },
+        form: { grant_type: 'refresh_token', refresh_token: w.refreshToken },
+      });
+      const body = res.status === 200 ? JSON.parse(res.body) : undefined;
+      if (!body?.access_token || !body.refresh_token || body.refresh_token === w.refreshToken) {
+        throw Object.assign(new Error('refresh failed'), { reason: `refresh_status_${res.status}`, detail: res.body.slice(0, 200) });
+      }
+      w.refreshToken = body.refresh_token;
+    });
+  },
+  async login(target) {
+    const steps = [];
+    const workers = Array.from({ length: connections }, (_, index) => ({ index }));
+    return scripted(target, 'logins', workers, async (w) => {
+      // Each virtual user signs in as an account of its own: concurrent attempts on one account are
+      // reserved against its lockout limit before Argon2 runs, as an attack on it would be.
+      steps.push((await login(target, target.tenant.users[w.index % target.tenant.users.length])).steps);
+    }, (run) => ({
+      ...loginDetails(steps.slice(-run.latencies.length)),
+      argon2idVerificationsPerLogin: 1,
+    }));
+  },
+};
+
+function clientAuth(target) {
+  return { authorization: basicAuth(target.tenant.clientId, target.tenant.clientSecret), 'content-type': 'application/x-www-form-urlencoded' };
+}
+
+/** A sample every 250 µs rather than V8's 1 ms: a token request takes well under a millisecond. */
+const profileFlags = (dir) => ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=250'];
+
+/** Starts the servers; with `profileSubdir`, each writes a CPU profile there when stopped. */
+async function startTargets(profileSubdir) {
+  for (const target of Object.values(targets)) {
+    const profile = profileSubdir ? profileFlags(path.join(profileSubdir, target.name)) : [];
+    if (target.name === 'engine') {
+      target.server = await startReference({ ...target.settings, port: await freePort() }, { nodeArgs: profile });
+    } else {
+      const env = profile.length > 0 ? { ...target.env, NODE_OPTIONS: `${target.env.NODE_OPTIONS ?? ''} ${profile.join(' ')}`.trim() } : target.env;
+      target.server = await startPorta(env, { main: target.build?.main, checkout: target.checkout });
+    }
+    target.client = createHttpClient(target.server.url, { maxSockets: connections * 2 });
+  }
+}
+
+/** The round with the median server CPU per operation (the lower middle for an even count). */
+function medianRound(list) {
+  const sorted = [...list].sort((a, b) => (a.cpuMsPerOp ?? Infinity) - (b.cpuMsPerOp ?? Infinity));
+  const pick = sorted[Math.floor((sorted.length - 1) / 2)];
+  const { window: _window, ...rest } = pick;
+  return list.length > 1 ? { ...rest, cpuMsPerOpRounds: list.map((r) => r.cpuMsPerOp), perSecondRounds: list.map((r) => r.perSecond) } : rest;
+}
+
+const ratio = (a, b) => (typeof a === 'number' && typeof b === 'number' && b > 0 ? Math.round((a / b) * 100) / 100 : null);
+const pad = (v, n) => String(v ?? '-').padStart(n);
+
+function printRow(scenario, name, r) {
+  const rate = `${r.perSecond} ${r.unit === 'logins' ? 'login' : 'req'}/s`;
+  const shares = r.cpu ? `${r.cpu.serverPct}/${r.cpu.benchPct}/${r.cpu.storesPct}/${r.cpu.otherPct}` : '-';
+  console.error(`${scenario.padEnd(20)}${name.padEnd(9)}${pad(rate, 14)}${pad(r.latencyMs.p50, 8)}${pad(r.latencyMs.p99, 8)}${pad(r.errors, 7)}${pad(r.count, 8)}${pad(r.cpuMsPerOp?.toFixed(3), 11)}  ${shares}`);
+  if (r.errorDetails) console.error(`  errors: ${JSON.stringify(r.errorDetails)}`);
+}
+
+/** The profile of one target over the measured windows: printed (top rows) and written in full. */
+function summariseProfiles(scenario, dir, runs) {
+  const out = {};
+  for (const name of Object.keys(runs)) {
+    const file = largestProfile(path.join(dir, name));
+    if (!file) continue;
+    const ops = runs[name].reduce((n, r) => n + r.count, 0);
+    const summary = summariseProfile(JSON.parse(fs.readFileSync(file, 'utf8')), { windows: runs[name].map((r) => r.window) });
+    fs.writeFileSync(path.join(dir, `${name}-summary.txt`), `${file}\n${formatSummary(summary, { top: 40, ops })}\n`);
+    console.error(`\n[profile ${scenario} / ${name}] ${path.relative(process.cwd(), file)}\n${formatSummary(summary, { top: 12, ops })}\n`);
+    out[name] = { file, summary: path.join(dir, `${name}-summary.txt`), mainThreadMsPerOp: Math.round((summary.busyMs / ops) * 1000) / 1000 };
+  }
+  return out;
+}
+
+let errorsInAnyRound = 0;
 const results = {};
+const baseline = {};
+const baselineRatios = {};
+const reference = {};
+const ratios = {};
+const profiles = {};
 try {
   extras.argon2 = await runTsJson('bench/lib/argon2.ts', [], environment.env);
-  tenant = await provisionTenant(environment.env, { slug: `bench-${randomBytes(4).toString('hex')}`, redirectUri: REDIRECT_URI, password: PASSWORD });
-  server = await startPorta(environment.env);
-  client = createHttpClient(server.url, { maxSockets: connections * 2 });
-  const issuer = `${server.url}/${tenant.slug}`;
-  const user = tenant.users[0];
-  const clientAuth = { authorization: basicAuth(tenant.clientId, tenant.clientSecret), 'content-type': 'application/x-www-form-urlencoded' };
-  const header = `${'scenario'.padEnd(20)}${'per second'.padStart(12)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'errors'.padStart(8)}${'count'.padStart(8)}  CPU % server/bench/stores/other`;
-  console.error(`Porta at ${server.url} (${values.services ? 'PostgreSQL + Redis' : 'embedded PGlite + in-process store'}), ${connections} connections, ${duration} s each after ${warmup} s warm-up`);
-  console.error(header);
+  const portaTarget = async (name, env, checkout) => ({
+    name, env: env.env, checkout, database: env.database?.name,
+    build: isProduction ? await compilePorta(checkout) : undefined,
+    tenant: await provisionTenant(env.env, { slug: `bench-${randomBytes(4).toString('hex')}`, redirectUri: REDIRECT_URI, password: PASSWORD, users: connections, checkout }),
+  });
+  targets.porta = await portaTarget('porta', environment, undefined);
+  if (baselineEnvironment) targets.baseline = await portaTarget('baseline', baselineEnvironment, baselineDir);
+  if (hasReference) {
+    // The reference's own client, user and organization id, shaped like Porta's (64-character secret, UUIDs).
+    const refTenant = {
+      slug: `ref-${randomBytes(4).toString('hex')}`, orgId: randomUUID(), clientId: randomBytes(32).toString('base64url'),
+      clientSecret: randomBytes(48).toString('base64url'),
+      users: Array.from({ length: connections }, (_, i) => ({ id: randomUUID(), email: `user${i}@bench.example` })),
+    };
+    targets.engine = {
+      name: 'engine', tenant: refTenant, database: undefined,
+      settings: {
+        slug: refTenant.slug, orgId: refTenant.orgId, clientId: refTenant.clientId, clientSecret: refTenant.clientSecret,
+        redirectUri: REDIRECT_URI, users: refTenant.users, password: PASSWORD, argon2: extras.argon2.params,
+      },
+    };
+  }
+  if (!profileDir) await startTargets();
+  const mode = values.services ? `PostgreSQL + Redis, ${isProduction ? 'production' : 'development'}` : 'embedded PGlite + in-process store';
+  console.error(`Porta (${mode})${baselineDir ? `, a baseline from ${baselineDir}` : ''}${hasReference ? ' and the bare engine' : ''}: ${connections} connections, ${duration} s each after ${warmup} s warm-up, ${rounds} round(s); load average ${loadAtStart.join(' ')}`);
+  console.error(`${'scenario'.padEnd(20)}${'target'.padEnd(9)}${'per second'.padStart(14)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}${'errors'.padStart(7)}${'count'.padStart(8)}${'CPU ms/op'.padStart(11)}  CPU % server/bench/stores/other`);
 
-  const scenarios = {
-    discovery: () => cannon({ path: `/${tenant.slug}/.well-known/openid-configuration`, check: (b) => parses(b, (d) => d.issuer === issuer) }),
-    jwks: () => cannon({ path: `/${tenant.slug}/auth/jwks`, check: (b) => parses(b, (d) => d.keys.length > 0) }),
-    client_credentials: () => cannon({
-      method: 'POST', path: `/${tenant.slug}/auth/token`, headers: clientAuth, body: form({ grant_type: 'client_credentials' }),
-      check: (b) => parses(b, (d) => typeof d.access_token === 'string'),
-    }),
-    async introspection() {
-      const { tokens } = await login(user);
-      return cannon({
-        method: 'POST', path: `/${tenant.slug}/auth/token/introspection`, headers: clientAuth, body: form({ token: tokens.access_token }),
-        check: (b) => parses(b, (d) => d.active === true && d.sub === user.id),
-      });
-    },
-    async refresh() {
-      // Refresh tokens rotate: each connection keeps its own chain, always presenting the newest token.
-      const workers = [];
-      for (let i = 0; i < connections; i++) workers.push({ refreshToken: (await login(user)).tokens.refresh_token });
-      return scripted('requests', workers, async (w) => {
-        const res = await client.request('POST', `/${tenant.slug}/auth/token`, {
-          headers: { authorization: clientAuth.authorization },
-          form: { grant_type: 'refresh_token', refresh_token: w.refreshToken },
-        });
-        const body = res.status === 200 ? JSON.parse(res.body) : undefined;
-        if (!body?.access_token || !body.refresh_token || body.refresh_token === w.refreshToken) {
-          throw Object.assign(new Error('refresh failed'), { reason: `refresh_status_${res.status}`, detail: res.body.slice(0, 200) });
-        }
-        w.refreshToken = body.refresh_token;
-      });
-    },
-    async login() {
-      const steps = [];
-      const workers = Array.from({ length: connections }, () => ({}));
-      return scripted('logins', workers, async () => {
-        steps.push((await login(user)).steps);
-      }, (run) => ({
-        ...loginDetails(steps.slice(-run.latencies.length)),
-        argon2idVerificationsPerLogin: 1,
-      }));
-    },
-  };
-
-  for (const name of selected) {
-    const r = await scenarios[name]();
-    results[name] = r;
-    const fmt = (v) => String(v ?? '-').padStart(10);
-    console.error(`${name.padEnd(20)}${`${r.perSecond} ${r.unit === 'logins' ? 'login' : 'req'}/s`.padStart(12)}${fmt(r.latencyMs.p50)}${fmt(r.latencyMs.p99)}${String(r.errors).padStart(8)}${String(r.count).padStart(8)}  ${r.cpu ? `${r.cpu.serverPct}/${r.cpu.benchPct}/${r.cpu.storesPct}/${r.cpu.otherPct}` : '-'}`);
-    if (r.errorDetails) console.error(`  errors: ${JSON.stringify(r.errorDetails)}`);
+  for (const scenario of selected) {
+    const dir = profileDir ? path.join(profileDir, scenario) : undefined;
+    if (dir) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      await startTargets(dir);
+    }
+    const runs = Object.fromEntries(Object.keys(targets).map((name) => [name, []]));
+    for (let round = 0; round < rounds; round++) {
+      // Alternating which goes first evens out drift on a shared machine.
+      const order = Object.keys(targets);
+      if (round % 2 === 1) order.reverse();
+      for (const name of order) {
+        const r = await scenarios[scenario](targets[name]);
+        runs[name].push(r);
+        errorsInAnyRound += r.errors;
+        printRow(scenario, name, r);
+      }
+    }
+    results[scenario] = medianRound(runs.porta);
+    if (runs.baseline) baseline[scenario] = medianRound(runs.baseline);
+    if (hasReference) {
+      reference[scenario] = medianRound(runs.engine);
+      const versus = (r) => ({ cpuMsPerOp: ratio(r.cpuMsPerOp, reference[scenario].cpuMsPerOp), perSecond: ratio(r.perSecond, reference[scenario].perSecond) });
+      ratios[scenario] = versus(results[scenario]);
+      if (runs.baseline) baselineRatios[scenario] = versus(baseline[scenario]);
+      const line = (label, r, who) => console.error(`${scenario.padEnd(20)}${label.padEnd(9)}${pad(`${r.perSecond ?? '-'}×`, 14)}${''.padStart(38)}${pad(`${r.cpuMsPerOp ?? '-'}×`, 11)}  (${who} / engine${rounds > 1 ? ', median rounds' : ''})`);
+      line('ratio', ratios[scenario], 'Porta');
+      if (runs.baseline) line('ratio', baselineRatios[scenario], 'baseline');
+    }
+    if (dir) {
+      await stopTargets();
+      profiles[scenario] = summariseProfiles(scenario, dir, runs);
+    }
   }
 } finally {
-  const serverLog = server?.logs();
   await cleanup();
-  const totalErrors = Object.values(results).reduce((n, r) => n + r.errors, 0);
+  const serverLog = targets.porta?.logs;
+  const totalErrors = errorsInAnyRound;
   console.log(JSON.stringify({
     benchmark: 'oidc',
     backends: values.services ? 'PostgreSQL + Redis' : 'embedded PGlite + in-process store',
-    connections, durationSeconds: duration, warmupSeconds: warmup,
+    nodeEnv: environment.env.NODE_ENV,
+    connections, durationSeconds: duration, warmupSeconds: warmup, rounds,
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version,
       loadAverage1m: { atStart: loadAtStart[0], atEnd: Math.round(os.loadavg()[0] * 100) / 100 } },
     argon2id: extras.argon2,
     scenarios: results,
+    reference: hasReference ? reference : undefined,
+    ratios: hasReference ? ratios : undefined,
+    baseline: baselineDir ? { checkout: baselineDir, scenarios: baseline, ratios: hasReference ? baselineRatios : undefined } : undefined,
+    profiles: profileDir ? profiles : undefined,
     totalErrors,
     serverLogLines: serverLog,
   }, null, 2));

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { RequestListener } from 'node:http';
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { Config } from './config/index.js';
@@ -7,6 +8,7 @@ import { systemClock, type Clock } from './platform/clock.js';
 import { openDb, createMigrator, timeDb, type Db, type Migrator, type MigrationSource, type LockPurpose } from './platform/db/index.js';
 import { createKv, timeKv, type Kv } from './platform/kv/index.js';
 import { noMetrics } from './platform/metrics.js';
+import type { ClusterWorker } from './platform/cluster.js';
 import { waitUntilReachable } from './platform/wait.js';
 import { AppError } from './platform/errors.js';
 import { requestContext } from './http/request-context.js';
@@ -19,7 +21,9 @@ import { createPrometheusMetrics, type PrometheusMetrics } from './http/metrics.
 import { healthRoutes } from './http/health.js';
 import { schemaGate, watchSchema, type SchemaState } from './http/schema-gate.js';
 import { brandingAssetRoutes, pageOrganization } from './http/branding.js';
+import { staticAssetRoutes } from './http/static-assets.js';
 import { brandingUploadLimit } from './http/admin/organization-branding.js';
+import { importBodyLimit } from './http/admin/import.js';
 import { createServices, type Services } from './services.js';
 import type { OidcDeps } from './oidc/types.js';
 import type { ProviderRegistry } from './oidc/registry.js';
@@ -51,6 +55,11 @@ export interface PortaOptions {
   backchannelLogout?: Partial<LogoutDeliveryPolicy>;
   /** The page templates and messages to read instead of the shipped `templates/` and `locales/` (tests). */
   pages?: { templates?: string; locales?: string };
+  /**
+   * This process is one worker of several (PORTA_WORKERS > 1). Only the first migrates, makes signing keys,
+   * checks SMTP and runs the periodic purges; every worker sends mail (rows are claimed with SKIP LOCKED).
+   */
+  cluster?: ClusterWorker;
 }
 
 export interface Porta {
@@ -62,9 +71,11 @@ export interface Porta {
   migrator: Migrator;
   schema: SchemaState;
   services: Services;
-  /** The per-organization OIDC engines (admin token checks, tests). */
+  /** The OIDC engines, shared by every organization (admin token checks, tests: `withOrganization`). */
   registry: ProviderRegistry;
   app: Koa;
+  /** What the HTTP server runs for each request: the app, behind the replay of public documents (oidc/metadata-cache.ts). */
+  listener: RequestListener;
   /** Set while shutting down: responses close their connection. */
   markDraining(): void;
   /** Disconnects PostgreSQL and Redis. */
@@ -81,7 +92,9 @@ export async function createPorta(options: PortaOptions): Promise<Porta> {
     config = Object.freeze({ ...config, cookieKeys: [randomBytes(32).toString('base64url')] });
   }
   const clock = options.clock ?? systemClock;
-  const prometheus = config.metricsEnabled ? createPrometheusMetrics() : undefined;
+  const prometheus = config.metricsEnabled ? createPrometheusMetrics({ cluster: options.cluster }) : undefined;
+  // Another worker of the same cluster did, or does, the once-only start-up work.
+  const isLaterWorker = options.cluster !== undefined && !options.cluster.isFirst;
   const metrics = prometheus?.metrics ?? noMetrics;
   const openedKv = options.kv ?? createKv(config.kv, { clock, log });
   // Without metrics the stores are used as they are: nothing stands between a caller and a query.
@@ -97,35 +110,43 @@ export async function createPorta(options: PortaOptions): Promise<Porta> {
       await waitUntilReachable('PostgreSQL', () => opened.ping(), { timeoutSeconds: config.waitTimeoutSeconds, log });
     }
     const migrator = createMigrator(opened, options.migrations, { appRole: config.database.kind === 'postgres' ? config.database.appRole : undefined });
-    if (config.database.kind === 'embedded' || config.autoMigrate) {
+    if ((config.database.kind === 'embedded' || config.autoMigrate) && !isLaterWorker) {
       const applied = await migrator.up();
       if (applied.length > 0) log.info({ migrations: applied }, 'migrations.applied');
     }
     const schema = await watchSchema(migrator, log, options.schemaCheckIntervalMs);
     const isAdminOnly = options.surface === 'admin';
     const services = await createServices({
-      config, db: opened, kv, clock, log, metrics, isSchemaCurrent: () => schema.isCurrent(), isRequestOnly: isAdminOnly, backchannelLogout: options.backchannelLogout,
+      config, db: opened, kv, clock, log, metrics, isSchemaCurrent: () => schema.isCurrent(), isRequestOnly: isAdminOnly || isLaterWorker, backchannelLogout: options.backchannelLogout,
     });
     let isDraining = false;
-    const pages = createPages({ ...options.pages, isReloading: config.env === 'development', configuredLocale: () => services.systemConfig.peekMany()?.default_locale });
+    const pages = createPages({
+      ...options.pages, isReloading: config.env === 'development', configuredLocale: () => services.systemConfig.peekMany()?.default_locale,
+      warn: (warning) => log.warn(warning, 'pages.file_ignored'),
+    });
     services.mailDelivery.usePages(pages);
     const oidcDeps = (): OidcDeps => ({ config, log, clock: services.clock, db: opened, kv, metrics, ...services.oidc, ...pages });
     const oidc = isAdminOnly ? undefined : await oidcSurface(oidcDeps());
     // Logout tokens are signed by the organization's engine; the admin surface loads the engines only if it needs one.
     let loading: Promise<OidcSurface> | undefined;
-    services.oidc.backchannelLogout.useEngines(async (organizationId) => {
+    services.oidc.backchannelLogout.useEngines(async (organizationId, fn) => {
       const org = await services.organizations.findById(organizationId);
-      return org ? (oidc ?? (await (loading ??= oidcSurface(oidcDeps())))).registry.providerFor(org) : undefined;
+      if (org) await (oidc ?? (await (loading ??= oidcSurface(oidcDeps())))).registry.withOrganization(org, fn);
     });
     const registry = oidc?.registry ?? NO_ENGINES;
     // The server sends the outbox; the CLI's direct mode only enqueues (spec 60 §8).
     if (!isAdminOnly) {
       services.mailDelivery.start();
-      void reportMailTransport(services, log);
+      if (!isLaterWorker) void reportMailTransport(services, log);
     }
     const app = buildHttpApp({ config, log, db: opened, kv, schema, services, oidc, registry, prometheus, extend: options.extend, adminDirect: options.adminDirect, isDraining: () => isDraining });
+    // The replay skips the middleware chain, so only while the chain has nothing of its own to add.
+    const isReplayable = () => !isDraining && schema.isCurrent() && !prometheus && !config.tracing;
+    let koa: RequestListener | undefined;
+    const viaKoa: RequestListener = (req, res) => (koa ??= app.callback())(req, res);
+    const listener = oidc ? oidc.publicDocuments.listener(viaKoa, { log, isEnabled: isReplayable }) : viaKoa;
     return {
-      config, log, clock, db: opened, kv, migrator, schema, services, registry, app,
+      config, log, clock, db: opened, kv, migrator, schema, services, registry, app, listener,
       markDraining: () => {
         isDraining = true;
       },
@@ -157,8 +178,10 @@ async function reportMailTransport(services: Services, log: Log): Promise<void> 
 
 /** The OIDC engines and tenant routes, imported only to be served: they are most of a short CLI command's start-up. */
 async function oidcSurface(deps: OidcDeps) {
-  const [{ createProviderRegistry }, { tenantRoutes, tenantErrorPresenter }] = await Promise.all([import('./oidc/registry.js'), import('./oidc/tenant.js')]);
-  return { deps, registry: createProviderRegistry(deps), tenantRoutes, tenantErrorPresenter };
+  const [{ createProviderRegistry }, { tenantRoutes, tenantErrorPresenter }, { createPublicDocuments }] = await Promise.all([
+    import('./oidc/registry.js'), import('./oidc/tenant.js'), import('./oidc/metadata-cache.js'),
+  ]);
+  return { deps, registry: createProviderRegistry(deps), tenantRoutes, tenantErrorPresenter, publicDocuments: createPublicDocuments(deps) };
 }
 
 type OidcSurface = Awaited<ReturnType<typeof oidcSurface>>;
@@ -166,6 +189,7 @@ type OidcSurface = Awaited<ReturnType<typeof oidcSurface>>;
 /** The `admin` surface has no OIDC engines, so it knows no admin access token but the direct-mode one. */
 const NO_ENGINES: ProviderRegistry = {
   providerFor: () => Promise.reject(new AppError('unauthorized', 'unauthorized', 'A valid admin access token is required.')),
+  withOrganization: () => Promise.reject(new AppError('unauthorized', 'unauthorized', 'A valid admin access token is required.')),
   clear: () => undefined,
 };
 
@@ -206,11 +230,13 @@ function buildHttpApp(deps: HttpAppDeps): Koa {
   app.use(errorMapper(deps.log, { present }));
   app.use(securityHeaders({ isHttpsIssuer: deps.config.issuerBaseUrl.startsWith('https://') }));
   app.use(checkRequestUrl);
-  app.use(readBodies({ limitFor: brandingUploadLimit }));
+  app.use(readBodies({ limitFor: (ctx) => brandingUploadLimit(ctx) ?? importBodyLimit(ctx) }));
 
   const health = healthRoutes({ db: deps.db, kv: deps.kv, log: deps.log, schema: deps.schema, metrics });
   app.use(health.routes());
   app.use(schemaGate(deps.schema));
+  // Discovery and JWKS from bytes the engine produced, before the routers (oidc/metadata-cache.ts).
+  if (deps.oidc) app.use(deps.oidc.publicDocuments.middleware);
   app.use(neutralRoutes().routes());
   deps.extend?.(app);
   const { config, log, services, registry } = deps;
@@ -218,6 +244,8 @@ function buildHttpApp(deps: HttpAppDeps): Koa {
   if (config.env !== 'production') app.use(devMailRoutes({ dir: services.mailDelivery.outboxDir, isActive: services.mailDelivery.transportKind === 'files' }).routes());
   app.use(adminRoutes({ config, log, services, tokens: createAdminTokenLookup(registry, services.organizations), direct: deps.adminDirect }));
   app.use(brandingAssetRoutes({ organizations: services.organizations, branding: services.branding, log }));
+  // The pages' own scripts; `static` is a reserved slug (spec 10 §1), so no organization is shadowed.
+  if (deps.oidc) app.use(staticAssetRoutes().routes());
   if (deps.oidc) app.use(deps.oidc.tenantRoutes(deps.oidc.deps, registry, { pageOrganization: pageOrganizationOf }));
   app.use(() => {
     throw new AppError('not_found', 'not_found', 'Not found.');

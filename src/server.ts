@@ -14,7 +14,7 @@ export interface RunningServer {
 }
 
 export async function listen(porta: Porta, options: { port: number; host: string }): Promise<RunningServer> {
-  const server = http.createServer(porta.app.callback());
+  const server = http.createServer(porta.listener);
   // Slightly above common load-balancer idle timeouts so the proxy closes first.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -60,12 +60,25 @@ export interface SignalOptions {
   afterShutdown?: () => Promise<void>;
 }
 
-/** SIGTERM/SIGINT → graceful shutdown, exit 0; still running after `graceMs` → exit 1. */
-export function exitOnSignals(running: RunningServer, porta: Porta, options: SignalOptions = {}): () => void {
+export interface SignalHandling {
+  /** Starts the same shutdown for another reason than a signal (the cluster primary's drain request). */
+  stop(reason: string): void;
+  /** Removes the signal handlers. */
+  dispose(): void;
+}
+
+/**
+ * SIGTERM/SIGINT → graceful shutdown, exit 0; still running after `graceMs` → exit 1. A shutdown starts
+ * once: a second, different signal meanwhile changes nothing, and the same signal again kills the process.
+ */
+export function exitOnSignals(running: RunningServer, porta: Porta, options: SignalOptions = {}): SignalHandling {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const graceMs = options.graceMs ?? 10_000;
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
-  const onSignal = (signal: NodeJS.Signals) => {
+  let isStopping = false;
+  const onSignal = (signal: string) => {
+    if (isStopping) return;
+    isStopping = true;
     porta.log.info({ signal }, 'server.stopping');
     const killSwitch = setTimeout(() => {
       porta.log.error({ graceMs }, 'server.shutdown_timeout');
@@ -88,7 +101,10 @@ export function exitOnSignals(running: RunningServer, porta: Porta, options: Sig
     );
   };
   for (const s of signals) process.once(s, onSignal);
-  return () => {
-    for (const s of signals) process.off(s, onSignal);
+  return {
+    stop: onSignal,
+    dispose() {
+      for (const s of signals) process.off(s, onSignal);
+    },
   };
 }

@@ -26,7 +26,9 @@ import { createExportService, type ExportService } from './exports/index.js';
 import { createProvisioningService, type ProvisioningService } from './provisioning/index.js';
 import { createSessionService, type SessionService } from './sessions/index.js';
 import { createSeedService, type SeedService } from './seed/index.js';
-import { createMailDelivery, createMailService, type DeliveryPolicy, type MailDelivery, type MailService, type MailTransport } from './mail/index.js';
+import { createTwoFactorService, type TwoFactorService } from './two-factor/index.js';
+import { createPasskeyService, type PasskeyService } from './passkeys/index.js';
+import { createMailComposer, createMailDelivery, createMailService, type DeliveryPolicy, type MailDelivery, type MailService, type MailTransport } from './mail/index.js';
 import { createSessionRevoker } from './oidc/revoker.js';
 import { createBackchannelLogout, type BackchannelLogout, type LogoutDeliveryPolicy } from './oidc/backchannel-logout.js';
 import { createTtlSettings, type RefreshingTtl } from './oidc/ttl.js';
@@ -43,6 +45,10 @@ export interface Services {
   users: UserService;
   /** Spec 50 §11 export and purge of one user's data. */
   gdpr: UserGdprService;
+  /** Second factors (spec 60 §4): enrolment, verification, admin disable/reset, factor-change notices. */
+  twoFactor: TwoFactorService;
+  /** Passkeys (spec 70 §1): WebAuthn ceremonies and each user's list. */
+  passkeys: PasskeyService;
   /** Spec 20 §5.8 counts and health. */
   stats: StatsService;
   clients: ClientService;
@@ -79,6 +85,8 @@ export interface Services {
     /** Logout tokens to relying parties when a session ends (OIDC Back-Channel Logout 1.0). */
     backchannelLogout: BackchannelLogout;
     registration: RegistrationService;
+    twoFactor: TwoFactorService;
+    passkeys: PasskeyService;
   };
   stop(): void;
 }
@@ -93,7 +101,10 @@ export interface ServiceDeps {
   metrics?: Metrics;
   /** With an outdated schema, start-up work that needs the tables waits until it is current. */
   isSchemaCurrent: () => boolean;
-  /** Only admin requests are served (the CLI's direct mode): no purge timer, no signing key made at start. */
+  /**
+   * No purge or retention timer and no signing key made at start: only admin requests are served (the CLI's
+   * direct mode), or another worker of the cluster does that work.
+   */
   isRequestOnly?: boolean;
   /** Timeouts and retries of back-channel logout deliveries (tests); the defaults otherwise. */
   backchannelLogout?: Partial<LogoutDeliveryPolicy>;
@@ -104,8 +115,8 @@ export interface ServiceDeps {
 /** Builds every domain service from the stores; the server, the CLI and tests all start here. */
 export async function createServices(deps: ServiceDeps): Promise<Services> {
   const { db, kv, clock, log } = deps;
-  const passwords = createPasswordHasher();
-  const mail = createMailService({ db, clock, log, onCommitted: () => mailDelivery.nudge() });
+  const passwords = createPasswordHasher(deps.config.passwordHash);
+  const mail = createMailService({ db, clock, log, onCommitted: () => mailDelivery.nudge(), composer: () => mailComposer });
   const audit = createAuditService({ db, clock, log, retentionDays: () => systemConfig.getNumber('audit_retention_days') });
   // Magic links need a mail transport; without one only passwords sign admins in (issue 9 item 10).
   const isMailConfigured = deps.config.smtp.host !== undefined;
@@ -150,8 +161,11 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     users: { findById: (orgId, id) => users.findById(orgId, id) },
   });
   const branding = createBrandingService({ db, kv, log, audit, organizations });
+  const mailComposer = createMailComposer({
+    config: deps.config, log, organizations, branding, configuredLocale: () => systemConfig.findString('default_locale'),
+  });
   const mailDelivery = createMailDelivery({
-    config: deps.config, db, clock, log, audit, organizations, branding, isSchemaCurrent: deps.isSchemaCurrent, ...deps.mail,
+    config: deps.config, db, clock, log, audit, organizations, branding, isSchemaCurrent: deps.isSchemaCurrent, composer: mailComposer, ...deps.mail,
   });
   const organizationDestroy = createOrganizationDestroyService({ db, clock, log, organizations, audit, sessions, branding });
   const hasStartupWork = deps.isSchemaCurrent() && !deps.isRequestOnly;
@@ -160,7 +174,14 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const bootstrap = createBootstrapService({ db, log, organizations, applications, clients, users, systemConfig, keys, audit });
   const exports = createExportService({ db, clock, organizations, applications, audit });
   const provisioning = createProvisioningService({ db, clock, log, audit, organizations, applications, clients, users, systemConfig, rbac });
-  const gdpr = createUserGdprService({ db, clock, log, users, organizations, audit, adminAccess: () => adminAccess, sessions });
+  const twoFactor = createTwoFactorService({
+    db, clock, log, audit, passwords, encryptionKey: deps.config.twoFactorEncryptionKey, users, organizations,
+    adminAccess: () => adminAccess, mail: () => mail, settings: systemConfig, passkeys: () => passkeys,
+  });
+  const passkeys = createPasskeyService({
+    db, kv, clock, log, audit, issuerBaseUrl: deps.config.issuerBaseUrl, users, organizations, adminAccess: () => adminAccess, twoFactor: () => twoFactor,
+  });
+  const gdpr = createUserGdprService({ db, clock, log, users, organizations, audit, adminAccess: () => adminAccess, sessions, twoFactor, passkeys });
   const stats = createStatsService({ db, kv, clock, organizations, audit });
   const seed = createSeedService({ organizations, applications, clients, users, audit, log });
   if (hasStartupWork) await keys.ensureActiveKey();
@@ -169,8 +190,8 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     log,
   );
   return {
-    clock, organizations, organizationDestroy, branding, applications, systemConfig, users, gdpr, stats, clients, registration, keys, audit, access, rbac, adminAccess, rateLimits, bootstrap, sessions, exports, provisioning, seed, mail, mailDelivery,
-    oidc: { organizations, applications, clients, users, keys, audit, rateLimits, ttl, access, rbac, sessions, backchannelLogout, registration },
+    clock, organizations, organizationDestroy, branding, applications, systemConfig, users, gdpr, twoFactor, passkeys, stats, clients, registration, keys, audit, access, rbac, adminAccess, rateLimits, bootstrap, sessions, exports, provisioning, seed, mail, mailDelivery,
+    oidc: { organizations, applications, clients, users, keys, audit, rateLimits, ttl, access, rbac, sessions, backchannelLogout, registration, twoFactor, passkeys },
     stop: () => {
       ttl.stop();
       stopSessionPurge();

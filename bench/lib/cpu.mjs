@@ -2,7 +2,17 @@
 // benchmark process (the load generator), the stores (redis-server, PostgreSQL's shared processes
 // and its backends serving the bench database), and everything else. "Other" well above zero
 // means something else was running and the figures are lower than the machine can do.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+
+/** Jiffies per second of /proc's CPU times (`getconf CLK_TCK`, 100 on Linux almost always). */
+const TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
 
 function readJiffies(pid) {
   try {
@@ -64,7 +74,10 @@ export function cpuSnapshot(serverPid, database) {
   }
 }
 
-/** Shares of the whole machine (all cores = 100 %) between two snapshots. */
+/**
+ * Shares of the whole machine (all cores = 100 %) between two snapshots, and the CPU time the server's
+ * process tree and the stores used in between (`serverMs`, `storesMs`: divide by operations for ms/op).
+ */
 export function cpuShares(before, after) {
   if (!before || !after || after.total <= before.total) return undefined;
   const span = after.total - before.total;
@@ -76,5 +89,6 @@ export function cpuShares(before, after) {
   return {
     serverPct: pct(server), benchPct: pct(bench), storesPct: pct(stores),
     otherPct: pct(Math.max(0, busy - server - bench - stores)), idlePct: pct(span - busy),
+    serverMs: (server * 1000) / TICKS_PER_SECOND, storesMs: (stores * 1000) / TICKS_PER_SECOND,
   };
 }

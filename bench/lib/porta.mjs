@@ -1,6 +1,7 @@
 // Starting and stopping a Porta of the benchmarks' own: a free loopback port, a temporary data
 // directory and, with real services, a freshly created PostgreSQL database dropped afterwards.
 import { spawn, execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -56,14 +57,18 @@ export async function createBenchDatabase() {
 
 /**
  * The environment of a bench server and of its CLI set-up: embedded backends in a temp data dir,
- * or a fresh database plus the Redis of REDIS_URL (default local) with `services`.
+ * or a fresh database plus the Redis of REDIS_URL (default local) with `services`. `production`
+ * (services only) runs NODE_ENV=production with generated secrets and an SMTP host that never
+ * resolves (the outbox stays unsent), as a deployment would run.
  */
-export async function prepareEnvironment({ services, port }) {
+export async function prepareEnvironment({ services, port, production = false }) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'porta-bench-'));
   const env = {
     ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1',
     PORTA_DATA_DIR: dataDir, ISSUER_BASE_URL: `http://127.0.0.1:${port}`,
   };
+  // One server process, as the figures were taken, unless asked otherwise (production's default is one per core).
+  env.PORTA_WORKERS ??= '1';
   let database;
   if (services) {
     database = await createBenchDatabase();
@@ -72,6 +77,12 @@ export async function prepareEnvironment({ services, port }) {
     // A prefix of its own: the cleanup removes exactly what this run wrote to a shared Redis.
     env.REDIS_KEY_PREFIX = `porta-bench-${process.pid}-${Date.now().toString(36)}:`;
     env.PORTA_AUTO_MIGRATE = 'true';
+    if (production) {
+      Object.assign(env, {
+        NODE_ENV: 'production', COOKIE_KEYS: randomBytes(32).toString('base64url'), TWO_FACTOR_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+        SMTP_HOST: 'smtp.invalid', SMTP_PORT: '587', SMTP_FROM: 'bench@example.com',
+      });
+    }
   } else {
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
@@ -122,11 +133,31 @@ export function runTsJson(file, args, env) {
 }
 
 /**
- * Starts `tsx src/main.ts` and waits for /health. Its stdout (warn and above at LOG_LEVEL=warn)
- * is kept, the first lines of it, so the caller can show what the server complained about.
+ * Compiles src/ of `checkout` (this one by default) as the image does (tsc, tsconfig.build.json), without
+ * type checking, into a directory of its own one level below the checkout (the build finds migrations/,
+ * templates/ and locales/ as dist/ would). Returns { main, remove() }.
  */
-export async function startPorta(env) {
-  const child = spawn(tsx, [path.join(root, 'src/main.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+export async function compilePorta(checkout = root) {
+  const dir = path.join(checkout, `.bench-build-${process.pid}-${Date.now().toString(36)}`);
+  const tsc = path.join(root, 'node_modules/.bin/tsc');
+  await new Promise((resolve, reject) => {
+    execFile(tsc, ['-p', 'tsconfig.build.json', '--noCheck', '--sourceMap', 'false', '--outDir', dir], { cwd: checkout, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      // tsc reports type errors of the tree without --noCheck only; anything printed here is fatal.
+      if (err && !fs.existsSync(path.join(dir, 'main.js'))) reject(new Error(`tsc failed: ${stdout}${stderr}`));
+      else resolve();
+    });
+  });
+  return { main: path.join(dir, 'main.js'), remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Starts Porta (of `checkout`, this one by default) and waits for /health: `tsx src/main.ts`, or with
+ * `main` a compiled entry point run by node itself. Its stdout (warn and above at LOG_LEVEL=warn) is kept, the first lines of it, so
+ * the caller can show what the server complained about.
+ */
+export async function startPorta(env, { main, checkout = root } = {}) {
+  const [command, args] = main ? [process.execPath, [main]] : [tsx, [path.join(checkout, 'src/main.ts')]];
+  const child = spawn(command, args, { cwd: checkout, env, stdio: ['ignore', 'pipe', 'inherit'] });
   const logLines = [];
   let logLineCount = 0;
   let buffered = '';

@@ -6,17 +6,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { root } from './porta.mjs';
 
-function porta(args, env) {
+function porta(args, env, checkout = root) {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [path.join(root, 'bin/porta.mjs'), ...args], { cwd: root, env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [path.join(checkout, 'bin/porta.mjs'), ...args], { cwd: checkout, env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`porta ${args[0]} failed: ${stderr || stdout || err.message}`));
       else resolve(stdout);
     });
   });
 }
 
-/** Returns { orgId, appId, slug, clientId, clientSecret, users: [{ id, email }] }. */
-export async function provisionTenant(env, { slug, redirectUri, password, users = 1, liftLimits = true }) {
+/**
+ * Returns { orgId, appId, slug, clientId, clientSecret, users: [{ id, email }] }. `checkout`: the Porta
+ * whose CLI provisions (another checkout for a baseline; default this one).
+ */
+export async function provisionTenant(env, { slug, redirectUri, password, users = 1, liftLimits = true, checkout = root }) {
   const file = {
     version: '1.0',
     allow_passwords: true,
@@ -40,14 +43,14 @@ export async function provisionTenant(env, { slug, redirectUri, password, users 
   // Inside the bench's own temporary data dir (mode 0700), removed with it.
   const filePath = path.join(env.PORTA_DATA_DIR, 'bench-tenant.json');
   fs.writeFileSync(filePath, JSON.stringify(file), { mode: 0o600 });
-  await porta(['migrate', 'up'], env);
-  const result = JSON.parse(await porta(['provision', '-f', filePath, '--json'], env));
+  await porta(['migrate', 'up'], env, checkout);
+  const result = JSON.parse(await porta(['provision', '-f', filePath, '--json'], env, checkout));
   fs.rmSync(filePath, { force: true });
   // Every login and token request here comes from the same IP, many at once: the per-IP limits (spec 50 §7,
   // docs/configuration.md) would refuse most of them, so the bench lifts them to their maximum.
   const lifted = [['rate_limit_login_max', '100000'], ['rate_limit_login_ip_failures_max', '100000'], ['rate_limit_token_max', '1000000'], ['rate_limit_introspection_max', '1000000']];
   for (const [key, value] of liftLimits ? lifted : []) {
-    await porta(['--direct', 'config', 'set', key, value], env);
+    await porta(['--direct', 'config', 'set', key, value], env, checkout);
   }
   const idOf = (type) => result.items.find((i) => i.type === type)?.id;
   const [client] = result.clients;

@@ -6,6 +6,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Log } from '../platform/log.js';
 import { AppError } from '../platform/errors.js';
 import { createJsonCache } from '../platform/cache.js';
+import { createLocalCache } from '../platform/local-cache.js';
 import { isUuid } from '../platform/ids.js';
 import { slugCandidates, validateSlug } from '../organizations/index.js';
 import type { KeysetPage, KeysetWindow } from '../platform/db/keyset.js';
@@ -54,11 +55,19 @@ const STATUS_RULES: Record<ApplicationStatus, { from: readonly ApplicationStatus
 const ADMIN_ONLY = 'Only a super admin may change the admin application.';
 
 const cacheKey = (id: string) => `cache:app:${id}`;
+/** Bumped by every application write: other processes drop their copies within a second. */
+export const APPLICATIONS_VERSION_KEY = 'cache:applications:version';
 const ApplicationSearchQuery = ListApplicationsQuery.pick({ status: true, search: true, sort: true });
 
-export function createApplicationService({ db, kv, log, audit }: ApplicationServiceDeps) {
+export function createApplicationService({ db, kv, clock, log, audit }: ApplicationServiceDeps) {
   const repo = createApplicationRepo(db);
   const cache = createJsonCache(kv, log);
+  // Every token request checks its client's application: a per-process copy in front of the shared cache.
+  const local = createLocalCache<Application>({ kv, clock, log, counterKey: APPLICATIONS_VERSION_KEY, name: 'applications' });
+  const forget = async (id: string) => {
+    await cache.delete(cacheKey(id));
+    await local.invalidate();
+  };
 
   async function insertWithDerivedSlug(fields: Omit<ApplicationFields, 'slug'>): Promise<Application> {
     let attempts = 0;
@@ -95,7 +104,7 @@ export function createApplicationService({ db, kv, log, audit }: ApplicationServ
 
   async function findById(id: string): Promise<Application | null> {
     if (!isUuid(id)) return null;
-    return cache.getOrLoad(cacheKey(id), CACHE_TTL_SECONDS, () => repo.findById(id));
+    return local.get(id, () => cache.getOrLoad(cacheKey(id), CACHE_TTL_SECONDS, () => repo.findById(id)));
   }
 
   async function getById(id: string): Promise<Application> {
@@ -168,7 +177,7 @@ export function createApplicationService({ db, kv, log, audit }: ApplicationServ
           assertSlug(parsed.slug);
         }
         const updated = (await repo.update(current.id, parsed)) ?? throwNotFound();
-        await cache.delete(cacheKey(current.id));
+        await forget(current.id);
         await record(actor, updated, 'application.updated', { fields: Object.keys(parsed) });
         return updated;
       });
@@ -191,7 +200,7 @@ export function createApplicationService({ db, kv, log, audit }: ApplicationServ
         if (!rule.from.includes(current.status)) throw invalidTransition(current.status, status);
         const application = await repo.transition(current.id, rule.from, status);
         if (!application) throw invalidTransition((await loadForWrite(current.id)).status, status);
-        await cache.delete(cacheKey(current.id));
+        await forget(current.id);
         await record(actor, application, rule.eventType, { previousStatus: current.status, status: application.status });
         return { application, previousStatus: current.status };
       });

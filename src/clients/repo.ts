@@ -56,6 +56,8 @@ export interface ClientSecret {
 export interface ActiveSecretDigest {
   id: string;
   sha256: string;
+  /** Epoch ms; null never expires. */
+  expiresAt: number | null;
   lastUsedAt: Date | null;
 }
 
@@ -321,13 +323,13 @@ export function createClientRepo(db: Db) {
     },
 
     /** SHA-256 digests of the secrets that may authenticate at `at`. */
-    async activeSecretDigests(clientUuid: string, at: Date): Promise<ActiveSecretDigest[]> {
-      const rows = await db.many<{ id: string; secret_sha256: string; last_used_at: Date | null }>(
-        `SELECT id, secret_sha256, last_used_at FROM client_secrets
-         WHERE client_id = $1 AND status = 'active' AND (expires_at IS NULL OR expires_at > $2)`,
-        [clientUuid, at],
+    /** Every active secret's digest with its expiry, expired ones included: the caller compares with its clock. */
+    async activeSecretDigests(clientUuid: string): Promise<ActiveSecretDigest[]> {
+      const rows = await db.many<{ id: string; secret_sha256: string; expires_at: Date | null; last_used_at: Date | null }>(
+        "SELECT id, secret_sha256, expires_at, last_used_at FROM client_secrets WHERE client_id = $1 AND status = 'active'",
+        [clientUuid],
       );
-      return rows.map((r) => ({ id: r.id, sha256: r.secret_sha256, lastUsedAt: r.last_used_at }));
+      return rows.map((r) => ({ id: r.id, sha256: r.secret_sha256, expiresAt: r.expires_at?.getTime() ?? null, lastUsedAt: r.last_used_at }));
     },
 
     /** Sets `last_used_at` unless another request already did within the last minute. */

@@ -10,7 +10,8 @@ export const GrantType = z.enum(['authorization_code', 'refresh_token', 'client_
 export type GrantType = z.infer<typeof GrantType>;
 export const TokenEndpointAuthMethod = z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']);
 export type TokenEndpointAuthMethod = z.infer<typeof TokenEndpointAuthMethod>;
-export const LoginMethod = z.enum(['password', 'magic_link']);
+/** Spec 60 §1 and spec 70 §1 (`passkey`); `null` on a client inherits the organization's list. */
+export const LoginMethod = z.enum(['password', 'magic_link', 'passkey']);
 export type LoginMethod = z.infer<typeof LoginMethod>;
 export const ClientStatus = z.enum(['active', 'inactive', 'revoked']);
 export type ClientStatus = z.infer<typeof ClientStatus>;

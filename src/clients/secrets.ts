@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** OIDC client_id: 32 random bytes, base64url (43 characters). */
 export const generateClientId = (): string => randomBytes(32).toString('base64url');
@@ -13,7 +13,7 @@ export const sha256Hex = (value: string): string => createHash('sha256').update(
  * (no early exit), so the answer's timing does not reveal which or how many secrets exist.
  */
 export function findMatchingDigest<T extends { sha256: string }>(presented: string, candidates: readonly T[]): T | null {
-  const digest = createHash('sha256').update(presented, 'utf8').digest();
+  const digest = hash('sha256', presented, 'buffer');
   let match: T | null = null;
   for (const candidate of candidates) {
     const stored = Buffer.from(candidate.sha256, 'hex');

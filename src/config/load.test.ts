@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, ConfigError } from './index.js';
+import { loadConfig, ConfigError, MAX_WORKERS } from './index.js';
 
 const strongProd = {
   NODE_ENV: 'production',
@@ -48,6 +48,34 @@ describe('loadConfig', () => {
     expect(c.smtp.from).toBe('noreply@porta.local');
     expect(c.waitTimeoutSeconds).toBe(60);
     expect(Object.isFrozen(c) && Object.isFrozen(c.http)).toBe(true);
+  });
+
+  it('reads PORTA_WORKERS as a whole number from 1 to MAX_WORKERS, unset meaning the default', () => {
+    const workers = (value?: string) => loadConfig({ NODE_ENV: 'development', ...(value === undefined ? {} : { PORTA_WORKERS: value }) }).workers;
+    expect(workers()).toBeUndefined();
+    expect(workers('')).toBeUndefined();
+    expect(workers('1')).toBe(1);
+    expect(workers(' 4 ')).toBe(4);
+    expect(workers(String(MAX_WORKERS))).toBe(MAX_WORKERS);
+    for (const bad of ['0', '-2', '1.5', '2e0', '0x2', 'two', String(MAX_WORKERS + 1), '100000']) {
+      expect(problemsOf({ PORTA_WORKERS: bad })).toEqual([
+        `PORTA_WORKERS: must be a whole number of worker processes from 1 to ${MAX_WORKERS} (got "${bad}"); leave it unset for one per core in production`,
+      ]);
+    }
+  });
+
+  it('reads the Argon2id parameters, the OWASP minimum by default, refusing anything lower', () => {
+    const hashing = (env: Record<string, string> = {}) => loadConfig({ NODE_ENV: 'development', ...env }).passwordHash;
+    expect(hashing()).toEqual({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
+    expect(hashing({ PASSWORD_HASH_MEMORY_KIB: ' 65536 ', PASSWORD_HASH_TIME_COST: '3', PASSWORD_HASH_PARALLELISM: '4' })).toEqual({ memoryCost: 65536, timeCost: 3, parallelism: 4 });
+    expect(problemsOf({ PASSWORD_HASH_MEMORY_KIB: '19455', PASSWORD_HASH_TIME_COST: '1', PASSWORD_HASH_PARALLELISM: '0' })).toEqual([
+      'PASSWORD_HASH_MEMORY_KIB: must be at least 19456 (memory in KiB: the OWASP minimum for Argon2id is m=19456 KiB, t=2, p=1)',
+      'PASSWORD_HASH_TIME_COST: must be at least 2 (passes over the memory: the OWASP minimum for Argon2id is m=19456 KiB, t=2, p=1)',
+      'PASSWORD_HASH_PARALLELISM: must be at least 1 (lanes: the OWASP minimum for Argon2id is m=19456 KiB, t=2, p=1)',
+    ]);
+    expect(problemsOf({ PASSWORD_HASH_TIME_COST: '2.5' })).toHaveLength(1);
+    expect(problemsOf({ PASSWORD_HASH_MEMORY_KIB: 'lots' })).toHaveLength(1);
+    expect(problemsOf({ PASSWORD_HASH_PARALLELISM: '17' })).toEqual(['PASSWORD_HASH_PARALLELISM: must be at most 16']);
   });
 
   it('uses PostgreSQL and Redis when their URLs are set', () => {

@@ -32,7 +32,30 @@ function isUrlWith(value: string, protocols: string[]): boolean {
   }
 }
 
+/** OWASP Password Storage Cheat Sheet minimum for Argon2id, and Porta's default: m=19 MiB, t=2, p=1. */
+export const ARGON2ID_MINIMUM = Object.freeze({ memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+
+/** An Argon2id cost: the default when unset, refused below the OWASP minimum. */
+const argon2Cost = (minimum: number, maximum: number, what: string) =>
+  optionalText.pipe(
+    z.coerce.number<string | undefined>().int()
+      .min(minimum, { message: `must be at least ${minimum} (${what}: the OWASP minimum for Argon2id is m=19456 KiB, t=2, p=1)` })
+      .max(maximum, { message: `must be at most ${maximum}` })
+      .default(minimum),
+  );
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** More would exhaust PostgreSQL first: every worker keeps its own pool of connections. */
+export const MAX_WORKERS = 64;
+
+const workerCount = optionalText.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (n >= 1 && n <= MAX_WORKERS) return n;
+  ctx.addIssue({ code: 'custom', message: `must be a whole number of worker processes from 1 to ${MAX_WORKERS} (got "${v}"); leave it unset for one per core in production` });
+  return z.NEVER;
+});
 
 /** The raw environment as zod sees it; `loadConfig` turns it into `Config`. */
 export const EnvSchema = z.object({
@@ -63,6 +86,10 @@ export const EnvSchema = z.object({
   SMTP_TLS_REJECT_UNAUTHORIZED: z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).optional()
     .transform((v) => v === undefined || v === '' || v === 'true' || v === '1' || v === 'yes'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  // Argon2id cost of password hashes made from now on; a stored hash is verified with its own parameters.
+  PASSWORD_HASH_MEMORY_KIB: argon2Cost(ARGON2ID_MINIMUM.memoryCost, 4_194_304, 'memory in KiB'),
+  PASSWORD_HASH_TIME_COST: argon2Cost(ARGON2ID_MINIMUM.timeCost, 100, 'passes over the memory'),
+  PASSWORD_HASH_PARALLELISM: argon2Cost(ARGON2ID_MINIMUM.parallelism, 16, 'lanes'),
   TRUST_PROXY: z
     .string()
     .optional()
@@ -76,6 +103,8 @@ export const EnvSchema = z.object({
   ADMIN_CORS_ORIGINS: optionalText,
   PORTA_AUTO_MIGRATE: booleanFlag,
   PORTA_APP_ROLE: optionalText.refine((v) => v === undefined || v.length <= 63, { message: 'must be a PostgreSQL role name (at most 63 characters)' }),
+  /** Worker processes sharing the port (Node cluster); unset: one per core in production, 1 otherwise. */
+  PORTA_WORKERS: workerCount,
   PORTA_WAIT_TIMEOUT: optionalText.pipe(z.coerce.number<string | undefined>().int().min(0).max(3600).default(60)),
   PORTA_SKIP_PROD_SAFETY: booleanFlag,
   PORTA_DATA_DIR: optionalText.transform((v) => v ?? './.porta'),
@@ -113,10 +142,14 @@ export interface Config {
   twoFactorEncryptionKey: string | undefined;
   smtp: SmtpConfig;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Argon2id parameters of new password hashes (PASSWORD_HASH_*): memory in KiB, passes, lanes. */
+  passwordHash: { memoryCost: number; timeCost: number; parallelism: number };
   metricsEnabled: boolean;
   /** OpenTelemetry traces, when an OTLP endpoint is set; the SDK reads the other `OTEL_*` variables itself. */
   tracing: TracingConfig | undefined;
   autoMigrate: boolean;
+  /** PORTA_WORKERS as set; undefined: the default (one per core in production, else 1), resolved at start by `planWorkers`. */
+  workers: number | undefined;
   waitTimeoutSeconds: number;
   bootstrapAdmin: { email: string; password: string | undefined };
   signingKeyEncryptionKey: string | undefined;

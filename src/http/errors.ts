@@ -44,11 +44,11 @@ export function errorMapper(log: Log, options: { present?: ErrorPresenter } = {}
       if (await options.present?.(ctx, err)) return;
       if (isDataException(err)) {
         // A value the validation let through and PostgreSQL refused: the request's fault, but a gap to close.
-        (ctx.state.log as Log | undefined ?? log).warn({ code: (err as { code: string }).code, requestId: ctx.state.requestId }, 'http.data_exception');
+        log.warn({ code: (err as { code: string }).code, requestId: ctx.state.requestId }, 'http.data_exception');
       }
       const body = toErrorBody(err, ctx);
       if (ctx.status >= 500) {
-        (ctx.state.log as Log | undefined ?? log).error({ err, requestId: ctx.state.requestId }, 'http.unhandled_error');
+        log.error({ err, requestId: ctx.state.requestId }, 'http.unhandled_error');
       }
       ctx.body = body;
       ctx.type = 'application/json';

@@ -51,10 +51,19 @@ export function healthRoutes(deps: HealthDeps): Router {
     ctx.body = { status: isReady ? 'ready' : 'not_ready', checks: { database, redis, schema } };
   });
   if (deps.metrics) {
-    const { registry } = deps.metrics;
+    const { registry, text } = deps.metrics;
     router.get('/metrics', async (ctx) => {
+      try {
+        ctx.body = await text();
+      } catch (err) {
+        // Under a cluster: a worker that did not answer. No figures beat sums that seem to drop.
+        deps.log.warn({ err }, 'metrics.unavailable');
+        ctx.status = 503;
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = 'metrics unavailable\n';
+        return;
+      }
       ctx.set('Content-Type', registry.contentType);
-      ctx.body = await registry.metrics();
     });
   }
   return router;

@@ -1,16 +1,20 @@
 import type { Context, Next } from 'koa';
-import { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Registry, Counter, Gauge, Histogram, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Metrics } from '../platform/metrics.js';
+import type { ClusterWorker } from '../platform/cluster.js';
+import type { ClusterPrimaryMetrics } from '../platform/cluster-primary.js';
 
 export interface PrometheusMetrics {
   registry: Registry;
   /** What the rest of Porta records through. */
   metrics: Metrics;
   middleware: (ctx: Context, next: Next) => Promise<void>;
+  /** The body of `GET /metrics`: this process's registry, or under a cluster every worker's figures added up. */
+  text(): Promise<string>;
 }
 
 /** Label values outside these sets are counted as `other`: a label never grows with user input. */
-const LOGIN_METHODS = ['password', 'magic_link'];
+const LOGIN_METHODS = ['password', 'magic_link', 'passkey'];
 const LOGIN_OUTCOMES = ['success', 'failure', 'rate_limited'];
 const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'];
 const TOKEN_TYPES = ['access_token', 'id_token', 'refresh_token'];
@@ -19,7 +23,17 @@ const RATE_LIMIT_SCOPES = [
   'admin_unauthenticated', 'registration',
 ];
 const DB_OPERATIONS = ['select', 'insert', 'update', 'delete', 'with', 'other', 'script', 'transaction'];
-const KV_OPERATIONS = ['get', 'set', 'get_del', 'compare_and_set', 'delete', 'increment', 'ttl', 'expire', 'set_add', 'set_members', 'set_remove'];
+const KV_OPERATIONS = ['get', 'set', 'get_del', 'compare_and_set', 'delete', 'increment', 'decrement', 'ttl', 'expire', 'set_add', 'set_members', 'set_remove'];
+
+/** The child of a labelled metric for one (bounded) label value, made on first use and kept. */
+function seriesOf<T>(make: (value: string) => T): (value: string) => T {
+  const made = new Map<string, T>();
+  return (value) => {
+    let series = made.get(value);
+    if (series === undefined) made.set(value, (series = make(value)));
+    return series;
+  };
+}
 
 const bounded = (allowed: readonly string[]) => {
   const known = new Set(allowed);
@@ -29,8 +43,11 @@ const bounded = (allowed: readonly string[]) => {
 /** From a fraction of a millisecond (Redis, a cached row) to seconds (a stuck pool). */
 const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
-/** One registry per app, so several apps in one process (tests) never share counters. */
-export function createPrometheusMetrics(): PrometheusMetrics {
+/**
+ * One registry per app, so several apps in one process (tests) never share counters. In a cluster worker
+ * the registry is also handed to the primary on request, and `text()` asks the primary for the sum.
+ */
+export function createPrometheusMetrics(options: { cluster?: Pick<ClusterWorker, 'shareMetrics' | 'clusterMetrics'> } = {}): PrometheusMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -55,13 +72,13 @@ export function createPrometheusMetrics(): PrometheusMetrics {
   let engineCount: () => number = () => 0;
   new Gauge({
     name: 'porta_oidc_engines',
-    help: 'OIDC engines (one per organization) kept in memory',
+    help: 'OIDC engines kept in memory (one per engine shape, each serving every organization of that shape)',
     registers,
     collect() {
       this.set(engineCount());
     },
   });
-  const engineBuilds = new Counter({ name: 'porta_oidc_engine_builds_total', help: 'OIDC engines built (first use of an organization, new signing keys or claim names)', registers });
+  const engineBuilds = new Counter({ name: 'porta_oidc_engine_builds_total', help: 'OIDC engines built (first use of a shape, new signing keys or claim names)', registers });
 
   // Known series start at 0, so a rate over the first increment is not lost.
   for (const outcome of LOGIN_OUTCOMES) logins.inc({ method: 'password', outcome }, 0);
@@ -75,6 +92,9 @@ export function createPrometheusMetrics(): PrometheusMetrics {
   const scope = bounded(RATE_LIMIT_SCOPES);
   const dbOperation = bounded(DB_OPERATIONS);
   const kvOperation = bounded(KV_OPERATIONS);
+  // Every query and store command is timed: each operation's series is looked up once, not hashed per call.
+  const dbTimings = seriesOf((operation) => dbDuration.labels({ operation }));
+  const kvTimings = seriesOf((operation) => kvDuration.labels({ operation }));
 
   const metrics: Metrics = {
     isEnabled: true,
@@ -86,14 +106,14 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     rateLimited: (s) => rejections.inc({ scope: scope(s) }),
     rateLimitFailedOpen: (s) => failOpen.inc({ scope: scope(s) }),
     dbQuery(operation, seconds, isError) {
-      const labels = { operation: dbOperation(operation) };
-      dbDuration.observe(labels, seconds);
-      if (isError) dbErrors.inc(labels);
+      const op = dbOperation(operation);
+      dbTimings(op).observe(seconds);
+      if (isError) dbErrors.inc({ operation: op });
     },
     kvCommand(operation, seconds, isError) {
-      const labels = { operation: kvOperation(operation) };
-      kvDuration.observe(labels, seconds);
-      if (isError) kvErrors.inc(labels);
+      const op = kvOperation(operation);
+      kvTimings(op).observe(seconds);
+      if (isError) kvErrors.inc({ operation: op });
     },
     watchEngines(count) {
       engineCount = count;
@@ -101,9 +121,12 @@ export function createPrometheusMetrics(): PrometheusMetrics {
     engineBuilt: () => engineBuilds.inc(),
   };
 
+  const { cluster } = options;
+  cluster?.shareMetrics(() => registry.getMetricsAsJSON());
   return {
     registry,
     metrics,
+    text: cluster ? () => cluster.clusterMetrics() : () => registry.metrics(),
     async middleware(ctx, next) {
       const end = duration.startTimer();
       try {
@@ -121,4 +144,24 @@ export function createPrometheusMetrics(): PrometheusMetrics {
 function routeTemplate(ctx: Context): string {
   const matched = (ctx as Context & { _matchedRoute?: unknown })._matchedRoute ?? ctx.state.routeTemplate;
   return typeof matched === 'string' && matched !== '' ? matched : 'unmatched';
+}
+
+/**
+ * The cluster primary's metrics: its live workers and replacements, and the sum of every worker's
+ * registry (prom-client's aggregation: counters and histograms add up, as do gauges unless the metric
+ * says otherwise, e.g. the Node.js version is taken from the first worker).
+ */
+export function createClusterPrimaryMetrics(): ClusterPrimaryMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const workers = new Gauge({ name: 'porta_cluster_workers', help: 'Worker processes ready to serve requests', registers });
+  const replaced = new Counter({ name: 'porta_cluster_worker_restarts_total', help: 'Worker processes replaced after dying unexpectedly', registers });
+  return {
+    workersReady: (count) => workers.set(count),
+    workerReplaced: () => replaced.inc(),
+    async aggregate(perWorker) {
+      const all = [...(perWorker as Array<Array<MetricObjectWithValues<MetricValue<string>>>>), await registry.getMetricsAsJSON()];
+      return AggregatorRegistry.aggregate(all).metrics();
+    },
+  };
 }

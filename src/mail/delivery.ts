@@ -7,19 +7,21 @@ import type { AuditService } from '../audit/index.js';
 import type { BrandingService } from '../branding/index.js';
 import type { OrganizationService } from '../organizations/index.js';
 import { systemActor } from '../actors/index.js';
-import { createPages, type Pages } from '../pages/index.js';
+import type { Pages } from '../pages/index.js';
 import { createMailRepo } from './repo.js';
 import { DEFAULT_DELIVERY_POLICY, retryDelayMs, type DeliveryPolicy, type OutboxRow } from './schema.js';
-import { createMailRenderer, type MailBranding, type MailRenderer } from './render.js';
-import { checkSmtp, createFileTransport, createSmtpTransport, describeSmtpError, type MailTransport, type SmtpCheck } from './transport.js';
+import { createMailComposer, type MailComposer } from './compose.js';
+import {
+  checkSmtp, createFileTransport, createSmtpTransport, describeSmtpError, isPermanentSmtpFailure, smtpResponseCode, type MailTransport, type SmtpCheck,
+} from './transport.js';
 
-const DEFAULT_COLOR = '#2563eb';
 const PURGE_INTERVAL_MS = 3_600_000;
 
 /**
  * The delivery worker: claims due outbox rows (`FOR UPDATE SKIP LOCKED`, so one process of many sends
  * each row), renders, sends, and marks the row sent, or schedules its retry with exponential backoff,
- * or after the last attempt marks it failed. Only the server runs it; the CLI's direct mode enqueues.
+ * or marks it failed: after the last attempt, or at once when retrying cannot help (a rendering problem,
+ * a 5yz SMTP reply to the recipient or the content). Only the server runs it; the CLI's direct mode enqueues.
  */
 export interface MailDelivery {
   /** `smtp`, `files` (development without SMTP_HOST: PORTA_DATA_DIR/mail) or `none` (production without SMTP: rows wait). */
@@ -52,6 +54,8 @@ export interface MailDeliveryDeps {
   policy?: Partial<DeliveryPolicy>;
   /** Instead of SMTP or files (tests). */
   transport?: MailTransport;
+  /** Renders the rows; one of its own (without the configured default locale) when absent. */
+  composer?: MailComposer;
 }
 
 export function createMailDelivery(deps: MailDeliveryDeps): MailDelivery {
@@ -61,68 +65,49 @@ export function createMailDelivery(deps: MailDeliveryDeps): MailDelivery {
   const outboxDir = path.join(config.dataDir, 'mail');
   const transport: MailTransport | undefined =
     deps.transport ?? (config.smtp.host !== undefined ? createSmtpTransport(config.smtp) : config.env !== 'production' ? createFileTransport(outboxDir, log) : undefined);
-  // Templates and messages are read on the first message, not at start-up (most processes send none).
-  let rendering: { renderer: MailRenderer; resolveLocale: (candidates: Array<string | null | undefined>) => string } | undefined;
-  const renderingWith = (pages: Pick<Pages, 'templates' | 'i18n'>) => ({
-    renderer: createMailRenderer({ templates: pages.templates, i18n: pages.i18n, issuerBaseUrl: config.issuerBaseUrl }),
-    resolveLocale: (candidates: Array<string | null | undefined>) => pages.i18n.resolve(candidates),
-  });
-  const renderingOf = () => (rendering ??= renderingWith(createPages({ isReloading: config.env === 'development' })));
+  const composer = deps.composer ?? createMailComposer({ config, log, organizations: deps.organizations, branding: deps.branding });
 
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
   let isAgain = false;
   let isStopped = false;
 
-  async function brandingOf(orgId: string): Promise<{ slug: string; locale: string; branding: MailBranding } | null> {
-    const org = await deps.organizations.findById(orgId);
-    if (!org) return null;
-    let logoUrl: string | null = org.branding.logoUrl && /^https?:\/\//.test(org.branding.logoUrl) ? org.branding.logoUrl : null;
-    try {
-      const versions = await deps.branding.versions(org.id);
-      if (versions.logo) logoUrl = `${config.issuerBaseUrl}/${org.slug}/branding/logo?v=${versions.logo.slice(0, 12)}`;
-    } catch (err) {
-      log.warn({ err, organizationId: org.id }, 'branding.lookup_failed');
-    }
-    const color = org.branding.primaryColor && /^#[0-9a-fA-F]{6}$/.test(org.branding.primaryColor) ? org.branding.primaryColor : DEFAULT_COLOR;
-    return { slug: org.slug, locale: org.defaultLocale, branding: { companyName: org.branding.companyName ?? org.name, primaryColor: color, logoUrl } };
-  }
-
-  async function record(row: OutboxRow, eventType: 'email.sent' | 'email.send.failed'): Promise<void> {
+  async function record(row: OutboxRow, eventType: 'email.sent' | 'email.send.failed', extra: Record<string, unknown> = {}): Promise<void> {
     try {
       await deps.audit.record(systemActor('system', 'mail'), {
         eventType, eventCategory: 'system', organizationId: row.organizationId, targetType: 'email', targetId: row.id,
-        metadata: { template: row.template, attempts: row.attempts },
+        metadata: { template: row.template, attempts: row.attempts, ...extra },
       });
     } catch (err) {
       log.warn({ err, outboxId: row.id }, 'mail.audit_failed');
     }
   }
 
-  async function fail(row: OutboxRow, error: string): Promise<void> {
+  /** `isPermanent`: failed before the last attempt, because another one could not succeed. */
+  async function fail(row: OutboxRow, error: string, isPermanent: boolean, responseCode?: number): Promise<void> {
     await repo.markFailed(row.id, error);
-    log.error({ outboxId: row.id, template: row.template, attempts: row.attempts, error }, 'mail.send_failed');
-    await record(row, 'email.send.failed');
+    const facts = { permanent: isPermanent, ...(responseCode === undefined ? {} : { responseCode }) };
+    log.error({ outboxId: row.id, template: row.template, attempts: row.attempts, ...facts, error }, 'mail.send_failed');
+    await record(row, 'email.send.failed', facts);
   }
 
   async function deliver(row: OutboxRow, via: MailTransport): Promise<void> {
     let mail;
     try {
-      const org = await brandingOf(row.organizationId);
-      if (!org) return await fail(row, 'organization not found');
-      const { renderer: r, resolveLocale } = renderingOf();
-      const locale = resolveLocale([row.locale, org.locale]);
-      const parts = r.render(row.template, { locale, orgSlug: org.slug, branding: org.branding, data: row.data });
-      mail = { outboxId: row.id, template: row.template, from: config.smtp.from, to: row.recipient, ...parts, links: r.linksOf(row.data) };
+      const composed = await composer.compose(row);
+      if (!composed) return await fail(row, 'organization not found', true);
+      const { subject, html, text, links } = composed;
+      mail = { outboxId: row.id, template: row.template, from: config.smtp.from, to: row.recipient, subject, html, text, links };
     } catch (err) {
       // A template or data problem does not heal by waiting.
-      return fail(row, `render: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300));
+      return fail(row, `render: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300), true);
     }
     try {
       await via.send(mail);
     } catch (err) {
       const error = describeSmtpError(err, config.smtp);
-      if (row.attempts >= policy.maxAttempts) return fail(row, error);
+      if (isPermanentSmtpFailure(err)) return fail(row, error, true, smtpResponseCode(err));
+      if (row.attempts >= policy.maxAttempts) return fail(row, error, false, smtpResponseCode(err));
       const delay = retryDelayMs(policy, row.attempts);
       await repo.scheduleRetry(row.id, new Date(clock.now() + delay), error);
       log.warn({ outboxId: row.id, template: row.template, attempts: row.attempts, retryInMs: delay, error }, 'mail.send_retry');
@@ -201,7 +186,7 @@ export function createMailDelivery(deps: MailDeliveryDeps): MailDelivery {
     },
     runOnce,
     usePages(pages) {
-      rendering = renderingWith(pages);
+      composer.usePages(pages);
     },
     async checkSmtp(timeoutMs) {
       if (config.smtp.host === undefined || deps.transport) return undefined;

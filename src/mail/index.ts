@@ -4,8 +4,9 @@
  */
 export { createMailService, type MailService, type MailServiceDeps } from './service.js';
 export { createMailDelivery, type MailDelivery, type MailDeliveryDeps } from './delivery.js';
+export { createMailComposer, type ComposedMail, type MailComposer, type MailComposerDeps } from './compose.js';
 export { createMailRenderer, type MailBranding, type MailRenderer, type MailRenderContext, type RenderedParts } from './render.js';
-export { checkSmtp, readDevOutbox, type DevMailEntry, type MailTransport, type OutgoingMail, type SmtpCheck } from './transport.js';
+export { checkSmtp, isPermanentSmtpFailure, readDevOutbox, type DevMailEntry, type MailTransport, type OutgoingMail, type SmtpCheck } from './transport.js';
 export {
   MAIL_TEMPLATES, DEFAULT_DELIVERY_POLICY, retryDelayMs,
   type MailTemplate, type MailMessage, type DeliveryPolicy, type OutboxRow,

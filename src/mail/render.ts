@@ -31,11 +31,25 @@ export interface MailRenderer {
 
 const LINK_KEY = /^(link|.+Url|.+Link)$/;
 
+/** The file name of an outbox template (spec 60 §9): `magic_link` → `emails/magic-link.hbs`, `…/magic-link.txt.hbs`. */
+export const mailFileName = (template: MailTemplate): string => template.replace(/_/g, '-');
+
 /**
- * `templates/default/emails/<template>.{subject,html,text}.hbs` inside `layout.{html,text}.hbs` (an
- * organization's `templates/{orgSlug}/emails/` file replaces the default one). The HTML part escapes
- * every variable; the subject and text parts are plain text. Links in `data` must be absolute URLs on
- * ISSUER_BASE_URL or paths below it: a message never carries a link built from a request's Host.
+ * The subject message (spec 60 §8, namespace `emails`): `{template}.subject` with `{company}` and, for
+ * an invitation, `{inviter}`; never the e-mail's data otherwise (an OTP code stays out of the subject).
+ */
+function subjectOf(i18n: I18n, template: MailTemplate, context: MailRenderContext): string {
+  const inviter = typeof context.data.inviterName === 'string' && context.data.inviterName !== '' ? context.data.inviterName : undefined;
+  const key = template === 'invitation' && !inviter ? 'emails.invitation.subject_anonymous' : `emails.${template}.subject`;
+  return i18n.t(context.locale, key, { company: context.branding.companyName, inviter }, context.orgSlug);
+}
+
+/**
+ * `templates/default/emails/{name}.hbs` (HTML) and `{name}.txt.hbs` (text) inside `layout.hbs` and
+ * `layout.txt.hbs`; an organization's `templates/{orgSlug}/emails/` file replaces the default one. The
+ * subject is the `emails` message of the template. The HTML part escapes every variable; the subject and
+ * text parts are plain text. Links in `data` must be absolute URLs on ISSUER_BASE_URL or paths below it:
+ * a message never carries a link built from a request's Host.
  */
 export function createMailRenderer(deps: { templates: TemplateFiles; i18n: I18n; issuerBaseUrl: string }): MailRenderer {
   const issuer = new URL(deps.issuerBaseUrl);
@@ -56,7 +70,7 @@ export function createMailRenderer(deps: { templates: TemplateFiles; i18n: I18n;
   let hasPartials = false;
   const registerPartials = () => {
     if (hasPartials && deps.templates.isCached) return;
-    for (const name of ['button', 'link_fallback']) {
+    for (const name of ['button', 'link-fallback']) {
       html.registerPartial(name, deps.templates.read(deps.templates.resolve(`emails/${name}.partial.hbs`)));
     }
     hasPartials = true;
@@ -75,13 +89,14 @@ export function createMailRenderer(deps: { templates: TemplateFiles; i18n: I18n;
     render(template, context) {
       registerPartials();
       const root = { ...context, data: normalize(context.data) };
-      const subject = compile(text, `emails/${template}.subject.hbs`, context.orgSlug, true)(root).replace(/[\r\n]+/g, ' ').replace(/\s+/g, ' ').trim();
-      const htmlBody = compile(html, `emails/${template}.html.hbs`, context.orgSlug, false)(root);
-      const textBody = compile(text, `emails/${template}.text.hbs`, context.orgSlug, true)(root);
+      const subject = subjectOf(deps.i18n, template, context).replace(/[\r\n]+/g, ' ').replace(/\s+/g, ' ').trim();
+      const name = mailFileName(template);
+      const htmlBody = compile(html, `emails/${name}.hbs`, context.orgSlug, false)(root);
+      const textBody = compile(text, `emails/${name}.txt.hbs`, context.orgSlug, true)(root);
       return {
         subject,
-        html: compile(html, 'emails/layout.html.hbs', context.orgSlug, false)({ ...root, subject, body: new html.SafeString(htmlBody) }),
-        text: `${compile(text, 'emails/layout.text.hbs', context.orgSlug, true)({ ...root, subject, body: textBody.trim() })
+        html: compile(html, 'emails/layout.hbs', context.orgSlug, false)({ ...root, subject, body: new html.SafeString(htmlBody) }),
+        text: `${compile(text, 'emails/layout.txt.hbs', context.orgSlug, true)({ ...root, subject, body: textBody.trim() })
           .replace(/\n{3,}/g, '\n\n')
           .trim()}\n`,
       };

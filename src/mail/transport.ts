@@ -68,6 +68,28 @@ export async function checkSmtp(smtp: SmtpConfig, timeoutMs = 5_000): Promise<Sm
   }
 }
 
+/** The SMTP reply code of a failed send, when the server answered one. */
+export function smtpResponseCode(err: unknown): number | undefined {
+  const code = (err as { responseCode?: unknown } | null)?.responseCode;
+  return typeof code === 'number' && Number.isInteger(code) ? code : undefined;
+}
+
+/** The commands whose answer is about this message: its recipient (RCPT TO) or its content (DATA). */
+const MESSAGE_COMMANDS = new Set(['RCPT TO', 'DATA']);
+
+/**
+ * RFC 5321 §4.2.1: a 5yz reply is a permanent failure, and sending the same message again cannot
+ * succeed (550 mailbox unavailable, 553 mailbox name not allowed, 554 rejected). Only replies to this
+ * message's recipient or content count: a 5yz to AUTH, MAIL FROM or the greeting says the relay refuses
+ * Porta itself (credentials, SMTP_FROM), which an operator fixes, so those keep the retries, like 4yz
+ * replies and connection errors.
+ */
+export function isPermanentSmtpFailure(err: unknown): boolean {
+  const code = smtpResponseCode(err);
+  const command = (err as { command?: unknown } | null)?.command;
+  return code !== undefined && code >= 500 && code < 600 && typeof command === 'string' && MESSAGE_COMMANDS.has(command);
+}
+
 /** The transport's answer, short, without the password (a server may echo what it was sent). */
 export function describeSmtpError(err: unknown, smtp?: Pick<SmtpConfig, 'pass' | 'user'>): string {
   const e = err as { code?: unknown; responseCode?: unknown; message?: unknown };

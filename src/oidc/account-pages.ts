@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { anonymousActor, type RequestOrigin } from '../actors/index.js';
 import { formBody, htmlCsp, isCsrfValid, issueCsrfToken } from '../pages/index.js';
 import type { RateLimitScope } from '../rate-limits/index.js';
+import type { ResetOrigin } from '../users/index.js';
 import { limitContext } from './endpoint-limits.js';
 import { effectiveMethods, isMailDeliverable } from './interaction.js';
 import { brandingOf, localeOf, renderErrorPage } from './pages.js';
@@ -11,19 +12,19 @@ import type { OidcDeps, Organization } from './types.js';
 
 /** Messages shown for a refused password, by the policy's problem code (users/password-policy.ts). */
 const PASSWORD_MESSAGES: Readonly<Record<string, string>> = {
-  mismatch: 'password.mismatch',
-  too_short: 'password.too_short',
-  too_long: 'password.too_long',
-  too_common: 'password.too_common',
-  same_as_email: 'password.same_as_email',
-  same_as_organization: 'password.same_as_organization',
+  mismatch: 'common.password.mismatch',
+  too_short: 'common.password.too_short',
+  too_long: 'common.password.too_long',
+  too_common: 'common.password.too_common',
+  same_as_email: 'common.password.same_as_email',
+  same_as_organization: 'common.password.same_as_organization',
 };
 
 export const requestOrigin = (ctx: Context): RequestOrigin => ({ ip: ctx.ip, userAgent: ctx.get('User-Agent'), requestId: ctx.state.requestId as string | undefined });
 
 export const flowOrg = (org: Organization) => ({ id: org.id, slug: org.slug, name: org.name, companyName: org.branding.companyName });
 
-/** A branded account page of the organization (no interaction needed); `form: true` issues a CSRF token. */
+/** A branded account page of the organization (no interaction needed); `form: true` issues a CSRF token (`csrfToken`). */
 export function renderAccountPage(ctx: Context, deps: OidcDeps, org: Organization, name: string, data: Record<string, unknown>, status = 200, form = false): void {
   const locale = localeOf(deps, ctx, org);
   ctx.status = status;
@@ -34,23 +35,32 @@ export function renderAccountPage(ctx: Context, deps: OidcDeps, org: Organizatio
     locale,
     branding: brandingOf(org),
     orgSlug: org.slug,
-    ...(form ? { csrf: issueCsrfToken(ctx, `/${org.slug}`) } : {}),
+    ...(form ? { csrfToken: issueCsrfToken(ctx, `/${org.slug}`) } : {}),
     ...data,
   });
 }
 
-/**
- * Spec 60 §1: the methods in force for a page reached from a login (the client's) or on its own (the
- * organization's). A stale or foreign interaction counts as none.
- */
-export async function methodsFor(deps: OidcDeps, registry: ProviderRegistry, org: Organization, uid: unknown): Promise<{ methods: string[]; clientId: string | null }> {
+/** What a page reached with `?interaction={uid}` takes from that login; a stale or foreign interaction counts as none. */
+export interface LoginOrigin {
+  /** Spec 60 §1: the client's effective methods, or the organization's on a page reached on its own. */
+  methods: string[];
+  /** The client of the organization the login is for, and that login's uid; both null without one. */
+  clientId: string | null;
+  interactionUid: string | null;
+  /** Spec 60 §11: the login's `ui_locales`, which the page follows before `Accept-Language`. */
+  uiLocales: string | undefined;
+}
+
+/** Looks the interaction up in the organization (never trusting more of the request than its uid). */
+export async function methodsFor(deps: OidcDeps, registry: ProviderRegistry, org: Organization, uid: unknown): Promise<LoginOrigin> {
   const isMailUsable = isMailDeliverable(deps.config);
-  if (typeof uid !== 'string' || uid === '' || uid.length > 128) return { methods: effectiveMethods(org, {}, isMailUsable), clientId: null };
+  if (typeof uid !== 'string' || uid === '' || uid.length > 128) return { methods: effectiveMethods(org, {}, isMailUsable), clientId: null, interactionUid: null, uiLocales: undefined };
   const provider = await registry.providerFor(org);
   const interaction = await provider.Interaction.find(uid).catch(() => undefined);
   const clientId = interaction ? String(interaction.params.client_id ?? '') : '';
   const client = clientId ? await provider.Client.find(clientId).catch(() => undefined) : undefined;
-  return { methods: effectiveMethods(org, client?.metadata() ?? {}, isMailUsable), clientId: client ? clientId : null };
+  const uiLocales = typeof interaction?.params.ui_locales === 'string' ? interaction.params.ui_locales : undefined;
+  return { methods: effectiveMethods(org, client?.metadata() ?? {}, isMailUsable), clientId: client ? clientId : null, interactionUid: client ? uid : null, uiLocales };
 }
 
 /** Spec 60 §1: a disabled method is refused (403) and audited `security.login_method_disabled`. */
@@ -81,15 +91,23 @@ export function passwordResetRoutes(deps: OidcDeps, registry: ProviderRegistry):
   function forgotForm(ctx: Context, org: Organization, data: { email?: string; error?: string; interaction?: string }, status = 200) {
     const query = data.interaction ? `?interaction=${encodeURIComponent(data.interaction)}` : '';
     renderAccountPage(ctx, deps, org, 'forgot-password', {
-      title: t(ctx, org, 'forgot.title'), action: `/${org.slug}/auth/forgot-password${query}`,
-      loginUrl: data.interaction ? `/${org.slug}/interaction/${encodeURIComponent(data.interaction)}` : undefined, ...data,
+      pageTitle: t(ctx, org, 'forgot-password.title'), action: `/${org.slug}/auth/forgot-password${query}`,
+      loginUrl: data.interaction ? `/${org.slug}/interaction/${encodeURIComponent(data.interaction)}` : undefined,
+      email: data.email, flash: { error: data.error },
     }, status, true);
+  }
+
+  /** The login the page was reached from; its `ui_locales` become the page's language (`localeOf`). */
+  async function loginOrigin(ctx: Context, org: Organization, interaction: string | undefined): Promise<LoginOrigin> {
+    const origin = await methodsFor(deps, registry, org, interaction);
+    ctx.state.pageLocales = origin.uiLocales;
+    return origin;
   }
 
   router.get('/auth/forgot-password', async (ctx: Context) => {
     const org = ctx.state.org as Organization;
     const interaction = typeof ctx.query.interaction === 'string' ? ctx.query.interaction : undefined;
-    const { methods } = await methodsFor(deps, registry, org, interaction);
+    const { methods } = await loginOrigin(ctx, org, interaction);
     if (!methods.includes('password')) return renderErrorPage(ctx, deps, org, 'login.method_unavailable', 403, 'login_method_disabled');
     forgotForm(ctx, org, { interaction });
   });
@@ -99,30 +117,48 @@ export function passwordResetRoutes(deps: OidcDeps, registry: ProviderRegistry):
     const interaction = typeof ctx.query.interaction === 'string' ? ctx.query.interaction : undefined;
     const form = await formBody(ctx);
     const email = emailOf(form);
-    if (!isCsrfValid(ctx, form._csrf)) return forgotForm(ctx, org, { email, interaction, error: t(ctx, org, 'error.csrf') }, 400);
-    const { methods, clientId } = await methodsFor(deps, registry, org, interaction);
+    // Read first only for the language of every answer; nothing of the form is acted on before the CSRF check.
+    const { methods, clientId, interactionUid } = await loginOrigin(ctx, org, interaction);
+    if (!isCsrfValid(ctx, form._csrf)) return forgotForm(ctx, org, { email, interaction, error: t(ctx, org, 'errors.csrf') }, 400);
     if (!methods.includes('password')) {
       await auditDisabledMethod(deps, ctx, org, clientId, 'password', methods);
       return forgotForm(ctx, org, { email, interaction, error: t(ctx, org, 'login.method_unavailable') }, 403);
     }
     if (!(await isWithinLimit(deps, ctx, org, 'password_reset', email, (error) => forgotForm(ctx, org, { email, interaction, error }, 429)))) return;
     // Not awaited: the answer leaves as fast whether or not there is an account to e-mail (no timing oracle).
-    void deps.users.requestPasswordReset(flowOrg(org), email, requestOrigin(ctx)).catch((err: unknown) => deps.log.error({ err, org: org.slug }, 'user.password_reset.request_failed'));
+    const startedFrom: ResetOrigin | null = clientId ? { clientId, interactionUid } : null;
+    void deps.users.requestPasswordReset(flowOrg(org), email, requestOrigin(ctx), startedFrom).catch((err: unknown) => deps.log.error({ err, org: org.slug }, 'user.password_reset.request_failed'));
     // The same page whether or not the account exists (spec 60 §5): no form, so no CSRF token differs.
-    renderAccountPage(ctx, deps, org, 'check-email', { title: t(ctx, org, 'forgot.sent_title'), message: t(ctx, org, 'forgot.sent'), email });
+    renderAccountPage(ctx, deps, org, 'check-email', { pageTitle: t(ctx, org, 'forgot-password.sent_title'), message: t(ctx, org, 'forgot-password.sent'), email });
   });
 
   const resetForm = (ctx: Context, org: Organization, token: string, error?: string, status = 200) =>
     renderAccountPage(ctx, deps, org, 'reset-password', {
-      title: t(ctx, org, 'reset.title'), action: `/${org.slug}/auth/reset-password/${encodeURIComponent(token)}`, error,
+      pageTitle: t(ctx, org, 'reset-password.title'), action: `/${org.slug}/auth/reset-password/${encodeURIComponent(token)}`, flash: { error },
     }, status, true);
 
-  const deadLink = (ctx: Context, org: Organization) => renderErrorPage(ctx, deps, org, 'reset.link_invalid', 400, 'invalid_link');
+  const deadLink = (ctx: Context, org: Organization) => renderErrorPage(ctx, deps, org, 'reset-password.link_invalid', 400, 'invalid_link');
+
+  /**
+   * Spec 60 §5: "Return to {client}" after a reset asked for from a login: to that login while its
+   * interaction lives (in this organization, for the same active client), else no link. Only a path of
+   * Porta's own is ever linked, never an address a request named.
+   */
+  async function returnLink(org: Organization, startedFrom: ResetOrigin | null): Promise<{ returnUrl?: string; clientName?: string }> {
+    if (!startedFrom?.interactionUid) return {};
+    const provider = await registry.providerFor(org);
+    const client = await provider.Client.find(startedFrom.clientId).catch(() => undefined);
+    const interaction = client ? await provider.Interaction.find(startedFrom.interactionUid).catch(() => undefined) : undefined;
+    if (!client || !interaction || interaction.result || String(interaction.params.client_id ?? '') !== startedFrom.clientId) return {};
+    return { returnUrl: `/${org.slug}/interaction/${encodeURIComponent(startedFrom.interactionUid)}`, clientName: client.clientName ?? client.clientId };
+  }
 
   router.get('/auth/reset-password/:token', async (ctx: Context) => {
     const org = ctx.state.org as Organization;
     const token = String(ctx.params.token);
-    if (!(await deps.users.checkPasswordReset(flowOrg(org), token, requestOrigin(ctx)))) return deadLink(ctx, org);
+    const user = await deps.users.checkPasswordReset(flowOrg(org), token, requestOrigin(ctx));
+    if (!user) return deadLink(ctx, org);
+    ctx.state.pageLocales = user.locale ?? undefined;
     resetForm(ctx, org, token);
   });
 
@@ -130,11 +166,17 @@ export function passwordResetRoutes(deps: OidcDeps, registry: ProviderRegistry):
     const org = ctx.state.org as Organization;
     const token = String(ctx.params.token);
     const form = await formBody(ctx);
-    if (!isCsrfValid(ctx, form._csrf)) return resetForm(ctx, org, token, t(ctx, org, 'error.csrf'), 400);
+    if (!isCsrfValid(ctx, form._csrf)) return resetForm(ctx, org, token, t(ctx, org, 'errors.csrf'), 400);
+    // Looked up first for the language of every answer (the recipient's); the reset checks the link again.
+    const user = await deps.users.checkPasswordReset(flowOrg(org), token, requestOrigin(ctx));
+    if (!user) return deadLink(ctx, org);
+    ctx.state.pageLocales = user.locale ?? undefined;
     const result = await deps.users.resetPassword(flowOrg(org), token, form.password ?? '', form.confirm ?? '', requestOrigin(ctx));
-    if (result.ok) return renderAccountPage(ctx, deps, org, 'reset-success', { title: t(ctx, org, 'reset.success_title') });
+    if (result.ok) {
+      return renderAccountPage(ctx, deps, org, 'reset-success', { pageTitle: t(ctx, org, 'reset-password.success_title'), ...(await returnLink(org, result.startedFrom)) });
+    }
     if (result.reason === 'invalid_token') return deadLink(ctx, org);
-    resetForm(ctx, org, token, t(ctx, org, PASSWORD_MESSAGES[result.reason] ?? 'password.too_short'), 400);
+    resetForm(ctx, org, token, t(ctx, org, PASSWORD_MESSAGES[result.reason] ?? 'common.password.too_short'), 400);
   });
 
   return router;
@@ -147,18 +189,19 @@ export function invitationRoutes(deps: OidcDeps): Router {
 
   const acceptForm = (ctx: Context, org: Organization, token: string, name: string, error?: string, status = 200) =>
     renderAccountPage(ctx, deps, org, 'accept-invite', {
-      title: t(ctx, org, 'invite.title', { org: org.branding.companyName ?? org.name }),
-      greeting: name ? t(ctx, org, 'invite.greeting_named', { name }) : t(ctx, org, 'invite.greeting'),
-      action: `/${org.slug}/auth/accept-invite/${encodeURIComponent(token)}`, error,
+      pageTitle: t(ctx, org, 'invitation.title', { org: org.branding.companyName ?? org.name }),
+      greeting: name ? t(ctx, org, 'invitation.greeting_named', { name }) : t(ctx, org, 'invitation.greeting'),
+      action: `/${org.slug}/auth/accept-invite/${encodeURIComponent(token)}`, flash: { error },
     }, status, true);
 
-  const expired = (ctx: Context, org: Organization) => renderAccountPage(ctx, deps, org, 'invite-expired', { title: t(ctx, org, 'invite.expired_title') }, 400);
+  const expired = (ctx: Context, org: Organization) => renderAccountPage(ctx, deps, org, 'invite-expired', { pageTitle: t(ctx, org, 'invitation.expired_title') }, 400);
 
   router.get('/auth/accept-invite/:token', async (ctx: Context) => {
     const org = ctx.state.org as Organization;
     const token = String(ctx.params.token);
     const user = await deps.users.checkInvitation(flowOrg(org), token);
     if (!user) return expired(ctx, org);
+    ctx.state.pageLocales = user.locale ?? undefined;
     acceptForm(ctx, org, token, user.givenName ?? '');
   });
 
@@ -168,11 +211,12 @@ export function invitationRoutes(deps: OidcDeps): Router {
     const form = await formBody(ctx);
     const user = await deps.users.checkInvitation(flowOrg(org), token);
     if (!user) return expired(ctx, org);
-    if (!isCsrfValid(ctx, form._csrf)) return acceptForm(ctx, org, token, user.givenName ?? '', t(ctx, org, 'error.csrf'), 400);
+    ctx.state.pageLocales = user.locale ?? undefined;
+    if (!isCsrfValid(ctx, form._csrf)) return acceptForm(ctx, org, token, user.givenName ?? '', t(ctx, org, 'errors.csrf'), 400);
     const result = await deps.users.acceptInvitation(flowOrg(org), token, form.password ?? '', form.confirm ?? '', requestOrigin(ctx));
-    if (result.ok) return renderAccountPage(ctx, deps, org, 'invite-success', { title: t(ctx, org, 'invite.success_title') });
+    if (result.ok) return renderAccountPage(ctx, deps, org, 'invite-success', { pageTitle: t(ctx, org, 'invitation.success_title') });
     if (result.reason === 'invalid_token') return expired(ctx, org);
-    acceptForm(ctx, org, token, user.givenName ?? '', t(ctx, org, PASSWORD_MESSAGES[result.reason] ?? 'password.too_short'), 400);
+    acceptForm(ctx, org, token, user.givenName ?? '', t(ctx, org, PASSWORD_MESSAGES[result.reason] ?? 'common.password.too_short'), 400);
   });
 
   return router;

@@ -1,15 +1,18 @@
 import type { FindAccount } from 'oidc-provider';
 import { hasUsableSessions, standardClaims } from '../users/index.js';
 import { applicationIdOf, rbacClaims } from './rbac-claims.js';
-import type { OidcDeps, Organization } from './types.js';
+import { portaOf } from './client-extras.js';
+import { currentTenant } from './tenant-scope.js';
+import type { OidcDeps } from './types.js';
 
 /**
- * Accounts are users of the issuer's organization only; inactive users have no claims at all, so
- * userinfo answers invalid_token and refresh invalid_grant (spec 10 §4). An automatically locked user
- * keeps its live sessions and tokens: that lock stops new sign-ins only.
+ * Accounts are users of the issuer's organization (the one in scope) only; inactive users have no claims
+ * at all, so userinfo answers invalid_token and refresh invalid_grant (spec 10 §4). An automatically
+ * locked user keeps its live sessions and tokens: that lock stops new sign-ins only.
  */
-export function findAccountFor(deps: OidcDeps, org: Organization): FindAccount {
+export function findAccountFor(deps: OidcDeps): FindAccount {
   return async (ctx, sub) => {
+    const { org } = currentTenant();
     const user = await deps.users.findById(org.id, sub);
     if (!user || !hasUsableSessions(user)) return undefined;
     return {
@@ -38,9 +41,8 @@ export function findAccountFor(deps: OidcDeps, org: Organization): FindAccount {
  * Spec 70 §5: a client registered with `id_token_claims: minimal` gets the scopes' standard claims from
  * userinfo only, as the engine's `conformIdTokenClaims` would do; absent means the default, `scopes`.
  */
-function isMinimalIdToken(client: { metadata(): Record<string, unknown> } | undefined): boolean {
-  const porta = client?.metadata().porta as { id_token_claims?: unknown } | undefined;
-  return porta?.id_token_claims === 'minimal';
+function isMinimalIdToken(client: object | undefined): boolean {
+  return portaOf(client)?.id_token_claims === 'minimal';
 }
 
 const ALL_SCOPES: ReadonlySet<string> = new Set(['profile', 'email', 'phone', 'address']);

@@ -33,6 +33,8 @@ export const kvKeys = {
  */
 export function createKvAdapter(model: string, deps: KvAdapterDeps): Adapter {
   const { kv, clock, log, organizationId } = deps;
+  // How every value of this organization starts (JSON.stringify keeps the key order of `Stored`).
+  const ownerPrefix = `{"org":${JSON.stringify(organizationId)},`;
 
   function parse(raw: string | null): Stored | undefined {
     if (raw === null) return undefined;
@@ -68,15 +70,14 @@ export function createKvAdapter(model: string, deps: KvAdapterDeps): Adapter {
   return {
     async upsert(id, payload, expiresIn) {
       const ttlSeconds = typeof expiresIn === 'number' && expiresIn > 0 ? expiresIn : FALLBACK_TTL_SECONDS;
-      const existing = parse(await kv.get(kvKeys.artifact(model, id)));
-      if (existing && existing.org !== organizationId) {
+      // The owner check and the write are one store operation: a new artifact costs one round trip.
+      const value = JSON.stringify({ org: organizationId, payload } satisfies Stored);
+      if (!(await kv.set(kvKeys.artifact(model, id), value, { ttlSeconds, ownerPrefix }))) {
         // Engine ids are random: this is an attempt to overwrite another organization's artifact.
         log.warn({ model }, 'oidc.adapter.foreign_artifact_overwrite');
         throw new Error(`${model} ${id} belongs to another organization`);
       }
-      const writes: Array<Promise<unknown>> = [
-        kv.set(kvKeys.artifact(model, id), JSON.stringify({ org: organizationId, payload } satisfies Stored), { ttlSeconds }),
-      ];
+      const writes: Array<Promise<unknown>> = [];
       if (model === 'Session' && payload.uid) writes.push(kv.set(kvKeys.uid(model, payload.uid), id, { ttlSeconds }));
       if (payload.userCode) writes.push(kv.set(kvKeys.userCode(model, payload.userCode), id, { ttlSeconds }));
       if (payload.grantId) writes.push(kv.setAdd(kvKeys.grant(model, payload.grantId), [id], ttlSeconds));

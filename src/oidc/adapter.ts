@@ -7,6 +7,7 @@ import type { Log } from '../platform/log.js';
 import { createKvAdapter, kvKeys } from './adapter-kv.js';
 import { afterCommit } from '../platform/db/index.js';
 import { createPgAdapter, deleteAccountPayloads, deleteClientPayloads, deleteExpired, deleteGrants } from './adapter-pg.js';
+import { createRequestLookups } from './adapter-request.js';
 
 /** Spec 10 §8: long-lived models in PostgreSQL; every other model (sessions, codes, …) in the Kv store. */
 const DURABLE_MODELS = new Set(['AccessToken', 'RefreshToken', 'Grant']);
@@ -53,6 +54,8 @@ export interface AdapterFactoryDeps {
   findInitialAccessToken?: (value: string) => Promise<AdapterPayload | undefined>;
   /** The session mirror (spec 10 §10): told when a session ends; never awaited for the flow's sake. */
   mirror?: { mirrorDestroyed(sessionUid: string): void };
+  /** Names the request being served, whose reads and rotation the models share; the engine's own by default. */
+  requestKey?: () => object | undefined;
 }
 
 export type PortaAdapterFactory = AdapterFactory & {
@@ -126,6 +129,8 @@ const isLogoutConfirm = () => engineContext()?.oidc?.route === 'end_session_conf
 export function createAdapterFactory(deps: AdapterFactoryDeps): PortaAdapterFactory {
   const { db, kv, log, clock, organizationId } = deps;
   const kvAdapter = (model: string) => createKvAdapter(model, { kv, clock, log, organizationId, onConsumeLost: consumeLost(model) });
+  // A token and its grant are read once per engine request, however many models the engine asks.
+  const lookups = createRequestLookups(db, clock, organizationId, deps.requestKey ?? engineContext);
 
   // An arrow function: the engine calls it (instead of `new`) once per model.
   const factory = (model: string): Adapter => {
@@ -133,7 +138,12 @@ export function createAdapterFactory(deps: AdapterFactoryDeps): PortaAdapterFact
     if (model === 'InitialAccessToken') return initialAccessTokenAdapter(deps.findInitialAccessToken);
     if (model === 'RegistrationAccessToken') return hashedIds(createPgAdapter(model, { db, clock, organizationId, onConsumeLost: consumeLost(model) }));
     if (DURABLE_MODELS.has(model)) {
-      return logoutTolerant(createPgAdapter(model, { db, clock, organizationId, onConsumeLost: consumeLost(model) }), log);
+      return logoutTolerant(createPgAdapter(model, { db, clock, organizationId, onConsumeLost: consumeLost(model), lookups }), log);
+    }
+    if (model === 'ClientCredentials') {
+      const base = kvAdapter(model);
+      // Introspection looks a value up as every kind of token at once: one found in PostgreSQL is not here too.
+      return { ...base, find: async (id) => ((await lookups.isDurableToken(id)) ? undefined : base.find(id)) };
     }
     if (model === 'Session') return sessionAdapter(kvAdapter(model));
     if (model === 'ReplayDetection') return replayAdapter(kvAdapter(model), kv, organizationId);

@@ -9,13 +9,14 @@ import type { ProviderRegistry } from './registry.js';
 export function createAdminTokenLookup(registry: ProviderRegistry, organizations: { getSuperAdmin(): Promise<Organization> }) {
   return {
     async findAccessToken(token: string): Promise<AccessTokenFacts | null> {
-      const provider = await registry.providerFor(await organizations.getSuperAdmin());
-      const user = await provider.AccessToken.find(token);
-      if (user && !user.isExpired) return { accountId: user.accountId ?? null, clientId: String(user.clientId) };
-      // Service accounts (spec 70 §4) present client-credentials tokens, a model of their own in the engine.
-      const machine = await provider.ClientCredentials.find(token);
-      if (machine && !machine.isExpired) return { accountId: null, clientId: String(machine.clientId) };
-      return null;
+      return registry.withOrganization(await organizations.getSuperAdmin(), async (provider) => {
+        const user = await provider.AccessToken.find(token);
+        if (user && !user.isExpired) return { accountId: user.accountId ?? null, clientId: String(user.clientId) };
+        // Service accounts (spec 70 §4) present client-credentials tokens, a model of their own in the engine.
+        const machine = await provider.ClientCredentials.find(token);
+        if (machine && !machine.isExpired) return { accountId: null, clientId: String(machine.clientId) };
+        return null;
+      });
     },
   };
 }

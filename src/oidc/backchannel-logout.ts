@@ -4,6 +4,7 @@ import type { Client } from 'oidc-provider';
 import { systemActor } from '../actors/index.js';
 import type { AuditService } from '../audit/index.js';
 import type { Log } from '../platform/log.js';
+import { currentTenant } from './tenant-scope.js';
 
 /** OIDC Back-Channel Logout 1.0 §2.4: the event member that makes a JWT a logout token. */
 const LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -32,7 +33,8 @@ export interface EndedSession {
   authorizations?: unknown;
 }
 
-type EngineFor = (organizationId: string) => Promise<Provider | undefined>;
+/** Runs `fn` with the engine, in the scope of the organization (nothing when it no longer exists). */
+type EngineFor = (organizationId: string, fn: (provider: Provider) => Promise<void>) => Promise<void>;
 
 interface Delivery {
   organizationId: string;
@@ -162,14 +164,14 @@ export function createBackchannelLogout({ log, audit, policy = {} }: {
       void track(
         (async () => {
           try {
-            const provider = await engineFor?.(organizationId);
-            if (!provider) return;
-            const sends: Array<Promise<void>> = [];
-            for (const [clientId, authorization] of Object.entries(authorizations)) {
-              const client = await provider.Client.find(clientId).catch(() => undefined);
-              if (client) sends.push(service.send(provider, client, accountId, authorization?.sid, { organizationId, trigger: 'session_ended' }));
-            }
-            await Promise.all(sends);
+            await engineFor?.(organizationId, async (provider) => {
+              const sends: Array<Promise<void>> = [];
+              for (const [clientId, authorization] of Object.entries(authorizations)) {
+                const client = await provider.Client.find(clientId).catch(() => undefined);
+                if (client) sends.push(service.send(provider, client, accountId, authorization?.sid, { organizationId, trigger: 'session_ended' }));
+              }
+              await Promise.all(sends);
+            });
           } catch (err) {
             log.error({ err, organizationId }, 'session.backchannel_logout.dispatch_failed');
           }
@@ -202,10 +204,11 @@ export function createBackchannelLogout({ log, audit, policy = {} }: {
  * session and awaits them all before it answers; here that call only queues the delivery, so the
  * logout response never waits for a relying party.
  */
-export function installBackchannelLogout(provider: Provider, backchannel: BackchannelLogout, organizationId: string): void {
+export function installBackchannelLogout(provider: Provider, backchannel: BackchannelLogout): void {
   const prototype = provider.Client.prototype as unknown as { backchannelLogout(this: Client, sub: string, sid: string | undefined): Promise<void> };
   prototype.backchannelLogout = async function backchannelLogout(this: Client, sub: string, sid: string | undefined) {
-    void backchannel.send(provider, this, sub, sid, { organizationId, trigger: 'end_session' });
+    // Queued in the request's tenant scope, which the delivery keeps: the token is signed as this issuer.
+    void backchannel.send(provider, this, sub, sid, { organizationId: currentTenant().org.id, trigger: 'end_session' });
   };
 }
 

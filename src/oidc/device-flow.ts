@@ -4,6 +4,7 @@ import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-prov
 import { accountActor, anonymousActor } from '../actors/index.js';
 import { limitContext } from './endpoint-limits.js';
 import { brandingOf, currentOrg, localeOf } from './pages.js';
+import { currentTenant } from './tenant-scope.js';
 import type { OidcDeps, Organization } from './types.js';
 
 /** RFC 8628 §3.4. */
@@ -47,24 +48,24 @@ function inputMessage(err: Error | undefined): { key: string; status: number } |
     default: {
       // The engine's xsrf check: the form outlived its session state, or was not ours.
       const description = String((err as { error_description?: unknown }).error_description ?? '');
-      return /xsrf|form details/.test(description) ? { key: 'error.csrf', status: 400 } : { key: 'device.error', status: 400 };
+      return /xsrf|form details/.test(description) ? { key: 'errors.csrf', status: 400 } : { key: 'device.error', status: 400 };
     }
   }
 }
 
 /**
- * `features.deviceFlow` of one organization's engine (RFC 8628): the engine's base-20 `XXXX-XXXX` user
+ * `features.deviceFlow` of the engine (RFC 8628): the engine's base-20 `XXXX-XXXX` user
  * codes (20^8 values, RFC 8628 §6.1), and Porta's branded, localized pages at `/{org}/auth/device`. The
  * pages post the engine's own `xsrf` field (a secret kept in the browser session) and need no script.
  */
-export function deviceFlowFeature(deps: OidcDeps, builtFor: Organization): DeviceFlowFeature {
+export function deviceFlowFeature(deps: OidcDeps): DeviceFlowFeature {
   const render = (ctx: KoaContextWithOIDC, page: DevicePage, titleKey: string, data: (t: Translate) => Record<string, unknown>) => {
-    const org = currentOrg(ctx, builtFor);
+    const org = currentOrg(ctx);
     const locale = localeOf(deps, ctx, org, (ctx.oidc.params as Record<string, unknown> | undefined)?.ui_locales);
     const t: Translate = (key, vars) => deps.i18n.t(locale, key, vars, org.slug);
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = deps.renderer.render(page, { locale, orgSlug: org.slug, branding: brandingOf(org), title: t(titleKey), ...data(t) });
+    ctx.body = deps.renderer.render(page, { locale, orgSlug: org.slug, branding: brandingOf(org), pageTitle: t(titleKey), ...data(t) });
   };
 
   return {
@@ -73,7 +74,7 @@ export function deviceFlowFeature(deps: OidcDeps, builtFor: Organization): Devic
     mask: '****-****',
     async userCodeInputSource(ctx, form, _out, err) {
       const message = inputMessage(err);
-      if (err?.name === 'AbortedError') await auditDecision(deps, ctx, currentOrg(ctx, builtFor), 'denied');
+      if (err?.name === 'AbortedError') await auditDecision(deps, ctx, currentOrg(ctx), 'denied');
       const vars: Record<string, string> = {};
       if (err instanceof UserCodeRateLimited) {
         ctx.set('Retry-After', String(err.retryAfter));
@@ -85,7 +86,7 @@ export function deviceFlowFeature(deps: OidcDeps, builtFor: Organization): Devic
         action: ctx.oidc.urlFor('code_verification'),
         xsrf: xsrfOf(form),
         userCode: typeof typed === 'string' ? typed.slice(0, 64) : '',
-        error: message ? t(message.key, vars) : undefined,
+        flash: { error: message ? t(message.key, vars) : undefined },
       }));
     },
     async userCodeConfirmSource(ctx, form, client, _deviceInfo, userCode) {
@@ -98,7 +99,7 @@ export function deviceFlowFeature(deps: OidcDeps, builtFor: Organization): Devic
       }));
     },
     async successSource(ctx) {
-      await auditDecision(deps, ctx, currentOrg(ctx, builtFor), 'approved');
+      await auditDecision(deps, ctx, currentOrg(ctx), 'approved');
       const client = ctx.oidc.client;
       render(ctx, 'device-success', 'device.success_title', () => ({ clientName: client?.clientName ?? client?.clientId ?? '' }));
     },
@@ -143,8 +144,8 @@ async function auditDecision(deps: OidcDeps, ctx: KoaContextWithOIDC, org: Organ
  *   the previous one is `slow_down` (§3.5); a pending poll at that pace is not counted against the
  *   token endpoint's limit.
  */
-export function installDeviceFlow(provider: Provider, deps: OidcDeps, org: Organization): void {
-  limitUserCodeGuesses(provider, deps, org);
+export function installDeviceFlow(provider: Provider, deps: OidcDeps): void {
+  limitUserCodeGuesses(provider, deps);
   provider.use(async (ctx: Context, next: Next) => {
     prefillUserCode(ctx);
     const oidcOf = () => (ctx as unknown as Partial<KoaContextWithOIDC>).oidc;
@@ -164,19 +165,19 @@ export function installDeviceFlow(provider: Provider, deps: OidcDeps, org: Organ
     const oidc = oidcOf();
     if (oidc?.route === 'device_authorization') answerDeviceAuthorization(ctx, oidc);
     if (oidc?.route === 'token' && (oidc.params as Record<string, unknown> | undefined)?.grant_type === DEVICE_CODE_GRANT) {
-      await holdPollInterval(ctx, deps, org, String((oidc.params as Record<string, unknown>).device_code));
+      await holdPollInterval(ctx, deps, currentTenant().org, String((oidc.params as Record<string, unknown>).device_code));
     }
   });
 }
 
-function limitUserCodeGuesses(provider: Provider, deps: OidcDeps, org: Organization): void {
+function limitUserCodeGuesses(provider: Provider, deps: OidcDeps): void {
   const DeviceCode = provider.DeviceCode;
   const find = DeviceCode.findByUserCode.bind(DeviceCode);
   DeviceCode.findByUserCode = async (userCode, options) => {
     const ctx = Provider.ctx;
     if (!ctx) return find(userCode, options);
     // Reserved before the lookup, so concurrent guesses cannot overshoot; a code that exists is given back.
-    const decision = await deps.rateLimits.reserve('device_user_code', ctx.ip, limitContext(ctx, org));
+    const decision = await deps.rateLimits.reserve('device_user_code', ctx.ip, limitContext(ctx, currentTenant().org));
     if (!decision.isAllowed) throw new UserCodeRateLimited(decision.retryAfter);
     const code = await find(userCode, options);
     if (code) await deps.rateLimits.forgive('device_user_code', ctx.ip);

@@ -5,6 +5,7 @@ import { brandingOf, localeOf, renderErrorPage } from './pages.js';
 import { signInMethods } from '../organizations/index.js';
 import type { OidcDeps, Organization } from './types.js';
 import type { ProviderRegistry } from './registry.js';
+import { passkeyCeremony } from './passkey-pages.js';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -49,9 +50,9 @@ export function loadInteraction(deps: OidcDeps, registry: ProviderRegistry): Mid
     try {
       details = await provider.interactionDetails(ctx.req, ctx.res);
     } catch {
-      throw new InteractionFailed('error.interaction_expired', 400);
+      throw new InteractionFailed('errors.interaction_expired', 400);
     }
-    if (details.uid !== ctx.params.uid) throw new InteractionFailed('error.interaction_expired', 400);
+    if (details.uid !== ctx.params.uid) throw new InteractionFailed('errors.interaction_expired', 400);
     const client = await provider.Client.find(String(details.params.client_id ?? ''));
     const locale = localeOf(deps, ctx, org, details.params.ui_locales);
     const interaction: Interaction = { provider, details, org, locale, clientMeta: client?.metadata() ?? {} };
@@ -75,18 +76,22 @@ export function effectiveMethods(org: Organization, meta: Record<string, unknown
   return signInMethods(org, porta?.login_methods, isMailUsable);
 }
 
-function renderPage(ctx: Context, deps: OidcDeps, it: Interaction, name: string, data: Record<string, unknown>, status = 200): void {
+/** A page of the interaction: its client, branding, language and a fresh CSRF token. */
+export function renderPage(ctx: Context, deps: OidcDeps, it: Interaction, name: string, data: Record<string, unknown>, status = 200): void {
   ctx.status = status;
   ctx.type = 'html';
   ctx.set('Cache-Control', 'no-store');
-  // The form's answer redirects to the client, which browsers check against form-action too.
-  ctx.set('Content-Security-Policy', htmlCsp(originsOf(it.clientMeta.redirect_uris)));
+  // The form's answer redirects to the client, which browsers check against form-action too. A passkey
+  // ceremony's script fetches its WebAuthn options from Porta (passkey-pages.ts).
+  ctx.set('Content-Security-Policy', htmlCsp(originsOf(it.clientMeta.redirect_uris), [], { canFetchSelf: data.passkey !== undefined }));
+  const clientName = (it.clientMeta.client_name as string | undefined) ?? String(it.details.params.client_id);
   ctx.body = deps.renderer.render(name, {
     locale: it.locale,
     orgSlug: it.org.slug,
     branding: brandingOf(it.org),
-    clientName: (it.clientMeta.client_name as string | undefined) ?? String(it.details.params.client_id),
-    csrf: issueCsrfToken(ctx, `/${it.org.slug}`),
+    interaction: { uid: it.details.uid, prompt: it.details.prompt.name, clientName },
+    clientName,
+    csrfToken: issueCsrfToken(ctx, `/${it.org.slug}`),
     ...data,
   });
 }
@@ -95,16 +100,24 @@ export function renderLoginPage(ctx: Context, deps: OidcDeps, it: Interaction, e
   const methods = effectiveMethods(it.org, it.clientMeta, isMailDeliverable(deps.config));
   const base = `/${it.org.slug}/interaction/${it.details.uid}`;
   const hint = typeof it.details.params.login_hint === 'string' ? it.details.params.login_hint.slice(0, 320) : '';
+  const showPassword = methods.includes('password');
+  const showMagicLink = methods.includes('magic_link');
+  // Spec 70 §1: usernameless sign-in, and passkeys offered in the e-mail field's autofill (conditional UI).
+  const passkey = methods.includes('passkey') ? passkeyCeremony(deps, it, 'sign_in', { isPrimary: !showPassword, isConditional: showPassword || showMagicLink }) : undefined;
   renderPage(ctx, deps, it, 'login', {
-    title: deps.i18n.t(it.locale, 'common.title', {}, it.org.slug),
+    pageTitle: deps.i18n.t(it.locale, 'common.title', {}, it.org.slug),
     action: `${base}/login`,
     magicLinkAction: `${base}/magic-link`,
     forgotPasswordUrl: `/${it.org.slug}/auth/forgot-password?interaction=${encodeURIComponent(it.details.uid)}`,
-    hasPassword: methods.includes('password'),
-    hasMagicLink: methods.includes('magic_link'),
-    hasForgotPassword: methods.includes('password'),
+    loginMethods: methods,
+    showPassword,
+    showMagicLink,
+    showDivider: showPassword && showMagicLink,
+    showForgotPassword: showPassword,
+    showEmailForm: showPassword || showMagicLink,
+    passkey,
     email: extra.email ?? hint,
-    error: extra.error,
+    flash: { error: extra.error },
   }, status);
 }
 
@@ -113,9 +126,9 @@ export function renderConsentPage(ctx: Context, deps: OidcDeps, it: Interaction,
   const prompt = it.details.prompt as { details: { missingOIDCScope?: string[] } };
   const scopes = (prompt.details.missingOIDCScope ?? String(it.details.params.scope ?? '').split(' '))
     .filter(Boolean)
-    .map((s) => deps.i18n.t(it.locale, `scope.${s}`, {}, it.org.slug));
+    .map((s) => deps.i18n.t(it.locale, `consent.scopes.${s}`, {}, it.org.slug));
   renderPage(ctx, deps, it, 'consent', {
-    title: deps.i18n.t(it.locale, 'consent.title', { client: String(it.clientMeta.client_name ?? '') }, it.org.slug),
+    pageTitle: deps.i18n.t(it.locale, 'consent.title', { client: String(it.clientMeta.client_name ?? '') }, it.org.slug),
     confirmAction: `${base}/consent/confirm`,
     abortAction: `${base}/abort`,
     scopes,

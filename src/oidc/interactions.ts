@@ -15,6 +15,9 @@ import {
 import { passwordLoginSteps } from './login.js';
 import { completeMagicLink, magicLinkRequestSteps, takeMagicLinkHandOff } from './magic-link.js';
 import type { ProviderRegistry } from './registry.js';
+import { stepUpSession } from './second-factor.js';
+import { twoFactorRoutes } from './two-factor-routes.js';
+import { passkeyRoutes } from './passkey-routes.js';
 import type { OidcDeps } from './types.js';
 
 /** Login and consent pages of one organization's issuer: /{org}/interaction/{uid}… */
@@ -43,10 +46,11 @@ export function interactionRoutes(deps: OidcDeps, registry: ProviderRegistry): R
     const it = interactionOf(ctx);
     if (it.details.prompt.name === 'login') {
       if (ctx.state.magicLink) return completeMagicLink(ctx, deps, it);
+      if (await stepUpSession(ctx, deps, it)) return;
       purgeExpiredSoon();
       return renderLoginPage(ctx, deps, it);
     }
-    if (it.details.prompt.name !== 'consent') throw new InteractionFailed('error.generic', 400);
+    if (it.details.prompt.name !== 'consent') throw new InteractionFailed('errors.generic', 400);
     const porta = it.clientMeta.porta as { require_consent?: boolean } | undefined;
     if (!porta?.require_consent) return finishInteraction(ctx, it, { consent: { grantId: await saveGrant(it) } });
     const user = await deps.users.findById(it.org.id, String(it.details.session?.accountId));
@@ -57,16 +61,19 @@ export function interactionRoutes(deps: OidcDeps, registry: ProviderRegistry): R
 
   router.post('/interaction/:uid/magic-link', ...magicLinkRequestSteps(deps, registry));
 
+  twoFactorRoutes(deps, registry, router);
+  passkeyRoutes(deps, registry, router);
+
   router.post('/interaction/:uid/consent/confirm', ...load, async (ctx: Context) => {
     const it = interactionOf(ctx);
-    if (!isCsrfValid(ctx, (await formBody(ctx))._csrf)) throw new InteractionFailed('error.csrf', 400);
-    if (it.details.prompt.name !== 'consent') throw new InteractionFailed('error.generic', 400);
+    if (!isCsrfValid(ctx, (await formBody(ctx))._csrf)) throw new InteractionFailed('errors.csrf', 400);
+    if (it.details.prompt.name !== 'consent') throw new InteractionFailed('errors.generic', 400);
     return finishInteraction(ctx, it, { consent: { grantId: await saveGrant(it) } });
   });
 
   router.post('/interaction/:uid/abort', ...load, async (ctx: Context) => {
     const it = interactionOf(ctx);
-    if (!isCsrfValid(ctx, (await formBody(ctx))._csrf)) throw new InteractionFailed('error.csrf', 400);
+    if (!isCsrfValid(ctx, (await formBody(ctx))._csrf)) throw new InteractionFailed('errors.csrf', 400);
     return finishInteraction(ctx, it, { error: 'access_denied', error_description: 'End-User aborted interaction' });
   });
 

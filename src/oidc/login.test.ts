@@ -23,6 +23,8 @@ interface Setup {
   /** The per-IP failure limit refuses (password spraying). */
   sprayRetryAfter?: number;
   locked?: boolean;
+  /** The organization's two-factor policy and whether the user holds a TOTP factor. */
+  twoFactor?: { policy: string; method: 'totp' | 'email' | null };
 }
 
 /** The login steps over a fake engine and fake services: what each step did, in memory. */
@@ -31,7 +33,7 @@ function setup(options: Setup = {}) {
   const provider = {
     interactionDetails: async () => {
       if (options.isExpired) throw new Error('interaction not found');
-      return { uid: 'uid-1', prompt: { name: options.prompt ?? 'login', details: {} }, params: { client_id: 'app' } };
+      return { uid: 'uid-1', exp: Math.floor(Date.now() / 1000) + 600, prompt: { name: options.prompt ?? 'login', reasons: ['no_session'], details: {} }, params: { client_id: 'app' } };
     },
     Client: { find: async () => ({ metadata: () => ({ client_name: 'App', redirect_uris: ['https://app.example/cb'], porta: { login_methods: options.loginMethods } }) }) },
     interactionResult: async (_req: unknown, _res: unknown, result: unknown) => {
@@ -45,10 +47,24 @@ function setup(options: Setup = {}) {
     if (password !== 'right') return { ok: false, reason: 'bad_password', userId: USER.id, ...(options.locked ? { locked: true, failedCount: 5, threshold: 5 } : {}) };
     return { ok: true, user: USER } as AuthenticateResult;
   };
+  const kv = new Map<string, string>();
+  const twoFactor = options.twoFactor ?? { policy: 'optional', method: null };
   const deps = {
     config: { env: 'test', smtp: { host: undefined } },
+    kv: {
+      set: async (key: string, value: string) => Boolean(kv.set(key, value)),
+      get: async (key: string) => kv.get(key) ?? null,
+      delete: async (key: string) => Number(kv.delete(key)),
+    },
+    twoFactor: {
+      isTotpAvailable: true,
+      status: async () => ({ enabled: twoFactor.method !== null, method: twoFactor.method, passkeys: 0, policy: twoFactor.policy }),
+    },
     log: createLog({ env: 'test', level: 'info' }),
-    renderer: { render: (name: string, data: Record<string, unknown>) => JSON.stringify({ name, error: data.error, email: data.email, message: data.message }) },
+    renderer: {
+      render: (name: string, data: Record<string, unknown>) =>
+        JSON.stringify({ name, error: (data.flash as { error?: string } | undefined)?.error, email: data.email, message: data.errorMessage }),
+    },
     i18n: {
       locales: () => ['en'],
       resolve: () => 'en',
@@ -66,13 +82,17 @@ function setup(options: Setup = {}) {
       },
       forgive: async (scope: string, key: string) => void seen.forgiven.push(`${scope} ${key}`),
     },
-    users: { authenticate, recordLogin: async (_orgId: string, id: string) => void seen.logins.push(id) },
+    users: {
+      authenticate,
+      findById: async (_orgId: string, id: string) => (id === USER.id ? { ...USER, status: 'active' } : null),
+      recordLogin: async (_orgId: string, id: string) => void seen.logins.push(id),
+    },
     audit: { recordSafely: async (...args: unknown[]) => void seen.audit.push((args.at(-1) as { eventType: string }).eventType) },
     metrics: { login: (method: string, outcome: string) => void seen.counted.push(`${method} ${outcome}`), lockout: () => void seen.counted.push('lockout') },
     sessions: { endAllForUser: async (_orgId: string, id: string) => void seen.ended.push(id), mirrorSaved: () => undefined, mirrorDestroyed: () => undefined, purgeOldSoon: () => undefined },
   } as unknown as OidcDeps;
   const registry = { providerFor: async () => provider } as unknown as ProviderRegistry;
-  return { seen, run: compose(passwordLoginSteps(deps, registry)) };
+  return { seen, kv, run: compose(passwordLoginSteps(deps, registry)) };
 }
 
 /** A POSTed login form as Koa sees it, the body already read (as `readBodies` leaves a chunked one). */
@@ -96,7 +116,7 @@ describe('password sign-in steps', () => {
     const steps = passwordLoginSteps({} as OidcDeps, {} as ProviderRegistry).map((step) => step.name);
     expect(steps).toEqual([
       'renderInteractionFailures', 'renderRejections', 'loadInteractionDetails', 'readLoginForm', 'checkCsrf', 'checkLoginPrompt',
-      'checkPasswordMethod', 'limitAttempts', 'limitFailuresPerIp', 'verifyPassword', 'auditAttempt', 'rejectFailedAttempt', 'clearAttempts', 'recordLogin', 'completeLogin',
+      'checkPasswordMethod', 'limitAttempts', 'limitFailuresPerIp', 'verifyPassword', 'auditAttempt', 'rejectFailedAttempt', 'clearAttempts', 'completeLogin',
     ]);
   });
 
@@ -112,8 +132,22 @@ describe('password sign-in steps', () => {
     expect(seen.forgiven).toEqual(seen.reserved);
     expect(seen.logins).toEqual([USER.id]);
     expect(seen.audit).toEqual(['user.login.password.success']);
-    expect(seen.results).toEqual([{ login: { accountId: USER.id, amr: ['pwd'], remember: true } }]);
+    expect(seen.results).toEqual([{ login: { accountId: USER.id, amr: ['pwd'], acr: 'urn:porta:acr:1fa', remember: true } }]);
     expect(seen.counted).toEqual(['password success']);
+  });
+
+  it('keeps the sign-in pending and sends the browser to the second factor the policy requires', async () => {
+    for (const [twoFactor, path] of [[{ policy: 'required_totp', method: null }, '/two-factor/setup'], [{ policy: 'optional', method: 'totp' }, '/two-factor']] as const) {
+      const { seen, kv, run } = setup({ twoFactor });
+      const ctx = loginRequest({ _csrf: 'token', email: 'ann@example.com', password: 'right' });
+      await run(ctx);
+      expect([ctx.status, ctx.response.get('Location')]).toEqual([303, `/acme/interaction/uid-1${path}`]);
+      // Not signed in yet: no login recorded, nothing handed to the engine.
+      expect([seen.logins, seen.results, seen.counted]).toEqual([[], [], []]);
+      const pending = JSON.parse(kv.get(`two-factor:pending:${org.id}:uid-1`)!) as Record<string, unknown>;
+      expect(pending).toMatchObject({ organizationId: org.id, uid: 'uid-1', userId: USER.id, first: 'pwd', method: 'password' });
+      expect(pending.kind).toBe(path === '/two-factor' ? 'challenge' : 'enrol');
+    }
   });
 
   it('answers an unknown e-mail and a wrong password alike', async () => {
@@ -136,13 +170,13 @@ describe('password sign-in steps', () => {
     const { seen, run } = setup();
     const ctx = loginRequest({ _csrf: 'other', email: 'ann@example.com', password: 'right' });
     await run(ctx);
-    expect([ctx.status, page(ctx).name, page(ctx).error, page(ctx).email]).toEqual([400, 'login', 'error.csrf', 'ann@example.com']);
+    expect([ctx.status, page(ctx).name, page(ctx).error, page(ctx).email]).toEqual([400, 'login', 'errors.csrf', 'ann@example.com']);
     expect(seen.hits).toEqual([]);
     expect(seen.authenticated).toEqual([]);
   });
 
   it('shows the error page for an expired interaction or one that is not at its login prompt', async () => {
-    for (const [options, message] of [[{ isExpired: true }, 'error.interaction_expired'], [{ prompt: 'consent' }, 'error.generic']] as const) {
+    for (const [options, message] of [[{ isExpired: true }, 'errors.interaction_expired'], [{ prompt: 'consent' }, 'errors.generic']] as const) {
       const { seen, run } = setup(options);
       const ctx = loginRequest({ _csrf: 'token', email: 'ann@example.com', password: 'right' });
       await run(ctx);

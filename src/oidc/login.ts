@@ -9,7 +9,6 @@ import { limitContext } from './endpoint-limits.js';
 import {
   InteractionFailed,
   effectiveMethods,
-  finishInteraction,
   isMailDeliverable,
   interactionOf,
   loadInteraction,
@@ -17,6 +16,7 @@ import {
   renderLoginPage,
 } from './interaction.js';
 import type { ProviderRegistry } from './registry.js';
+import { completeFirstFactor } from './second-factor.js';
 import type { OidcDeps } from './types.js';
 
 /** Answered with the login page again, showing this message; the e-mail stays filled in. */
@@ -75,12 +75,12 @@ export function passwordLoginSteps(deps: OidcDeps, registry: ProviderRegistry): 
     },
 
     async function checkCsrf(ctx: Context, next: Next) {
-      if (!isCsrfValid(ctx, attemptOf(ctx).form._csrf)) throw new LoginRejected('error.csrf', 400);
+      if (!isCsrfValid(ctx, attemptOf(ctx).form._csrf)) throw new LoginRejected('errors.csrf', 400);
       await next();
     },
 
     async function checkLoginPrompt(ctx: Context, next: Next) {
-      if (interactionOf(ctx).details.prompt.name !== 'login') throw new InteractionFailed('error.generic', 400);
+      if (interactionOf(ctx).details.prompt.name !== 'login') throw new InteractionFailed('errors.generic', 400);
       await next();
     },
 
@@ -141,14 +141,9 @@ export function passwordLoginSteps(deps: OidcDeps, registry: ProviderRegistry): 
       await next();
     },
 
-    async function recordLogin(ctx: Context, next: Next) {
-      await deps.users.recordLogin(interactionOf(ctx).org.id, attemptOf(ctx).user.id);
-      await next();
-    },
-
+    // Spec 60 §2 steps 8-9: the second factor the policy asks for, else the login is recorded and finished.
     async function completeLogin(ctx: Context) {
-      await finishInteraction(ctx, interactionOf(ctx), { login: { accountId: attemptOf(ctx).user.id, amr: ['pwd'], remember: true } });
-      deps.metrics.login('password', 'success');
+      await completeFirstFactor(ctx, deps, interactionOf(ctx), { user: attemptOf(ctx).user, first: 'pwd', method: 'password' });
     },
   ];
 }

@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
-import { accountActor } from '../actors/index.js';
 import { formBody, isCsrfValid } from '../pages/index.js';
 import { auditDisabledMethod, flowOrg, isWithinLimit, renderAccountPage, requestOrigin } from './account-pages.js';
 import {
   InteractionFailed,
   effectiveMethods,
-  finishInteraction,
   interactionOf,
   isMailDeliverable,
   loadInteraction,
@@ -17,6 +15,7 @@ import {
 } from './interaction.js';
 import { localeOf, renderErrorPage } from './pages.js';
 import type { ProviderRegistry } from './registry.js';
+import { completeFirstFactor } from './second-factor.js';
 import type { OidcDeps, Organization } from './types.js';
 
 /** Spec 60 §12: the magic-link hand-off cookie and its store entry, 300 s. */
@@ -41,8 +40,8 @@ export function magicLinkRequestSteps(deps: OidcDeps, registry: ProviderRegistry
       const email = (form.email ?? '').trim().slice(0, 320);
       const rejected = (key: string, status: number, vars: Record<string, string> = {}) =>
         renderLoginPage(ctx, deps, it, { email, error: deps.i18n.t(it.locale, key, vars, it.org.slug) }, status);
-      if (!isCsrfValid(ctx, form._csrf)) return rejected('error.csrf', 400);
-      if (it.details.prompt.name !== 'login') throw new InteractionFailed('error.generic', 400);
+      if (!isCsrfValid(ctx, form._csrf)) return rejected('errors.csrf', 400);
+      if (it.details.prompt.name !== 'login') throw new InteractionFailed('errors.generic', 400);
       const methods = effectiveMethods(it.org, it.clientMeta, isMailDeliverable(deps.config));
       if (!methods.includes('magic_link')) {
         await auditDisabledMethod(deps, ctx, it.org, String(it.details.params.client_id ?? '') || null, 'magic_link', methods);
@@ -54,7 +53,7 @@ export function magicLinkRequestSteps(deps: OidcDeps, registry: ProviderRegistry
       void deps.users.requestMagicLink(flowOrg(it.org), email, it.details.uid, requestOrigin(ctx))
         .catch((err: unknown) => deps.log.error({ err, org: it.org.slug }, 'user.magic_link.request_failed'));
       renderAccountPage(ctx, deps, it.org, 'magic-link-sent', {
-        title: deps.i18n.t(it.locale, 'magic_link.sent_title', {}, it.org.slug), message: deps.i18n.t(it.locale, 'magic_link.sent', {}, it.org.slug), email,
+        pageTitle: deps.i18n.t(it.locale, 'magic-link.sent_title', {}, it.org.slug), message: deps.i18n.t(it.locale, 'magic-link.sent', {}, it.org.slug), email,
       });
     },
   ];
@@ -70,7 +69,7 @@ export function magicLinkLandingRoutes(deps: OidcDeps): Router {
   router.get('/auth/magic-link/:token', async (ctx: Context) => {
     const org = ctx.state.org as Organization;
     const used = await deps.users.useMagicLink(flowOrg(org), String(ctx.params.token), requestOrigin(ctx));
-    if (!used?.interactionUid) return renderErrorPage(ctx, deps, org, 'magic_link.invalid', 400, 'invalid_link');
+    if (!used?.interactionUid) return renderErrorPage(ctx, deps, org, 'magic-link.invalid', 400, 'invalid_link');
     const id = randomBytes(32).toString('base64url');
     const handoff: HandOff = { organizationId: org.id, uid: used.interactionUid, userId: used.userId };
     await deps.kv.set(handoffKey(id), JSON.stringify(handoff), { ttlSeconds: HANDOFF_TTL_SECONDS });
@@ -105,33 +104,23 @@ export function takeMagicLinkHandOff(deps: OidcDeps): Middleware {
       if (!(err instanceof InteractionFailed) || ctx.state.interaction) throw err;
       const locale = localeOf(deps, ctx, org);
       renderAccountPage(ctx, deps, org, 'magic-link-success', {
-        title: deps.i18n.t(locale, 'magic_link.other_browser_title', {}, org.slug), message: deps.i18n.t(locale, 'magic_link.other_browser', {}, org.slug),
+        pageTitle: deps.i18n.t(locale, 'magic-link.other_browser_title', {}, org.slug), message: deps.i18n.t(locale, 'magic-link.other_browser', {}, org.slug),
       }, 400);
     }
   };
 }
 
 /**
- * Where a second factor joins (spec 60 §4, the two-factor issue): after the first factor, before the
- * login is recorded. Returns true when it answered the request (a redirect to the challenge).
+ * Finishes the first factor for the user the hand-off names, if it still may sign in; the organization's
+ * second-factor policy applies as after a password (spec 60 §3, §4). A magic link is a one-time secret
+ * delivered out of band: `amr` `otp`.
  */
-export type SecondFactorStep = (ctx: Context, it: Interaction, userId: string, amr: string[]) => Promise<boolean>;
-export const noSecondFactor: SecondFactorStep = async () => false;
-
-/** Finishes the interaction for the user the hand-off names, if it still may sign in. */
-export async function completeMagicLink(ctx: Context, deps: OidcDeps, it: Interaction, secondFactor: SecondFactorStep = noSecondFactor): Promise<void> {
+export async function completeMagicLink(ctx: Context, deps: OidcDeps, it: Interaction): Promise<void> {
   const { userId } = ctx.state.magicLink as HandOff;
   const user = await deps.users.findById(it.org.id, userId);
   if (!user || user.status !== 'active') {
     deps.metrics.login('magic_link', 'failure');
     return renderLoginPage(ctx, deps, it, { error: deps.i18n.t(it.locale, 'login.invalid_credentials', {}, it.org.slug) }, 401);
   }
-  if (await secondFactor(ctx, it, user.id, ['email'])) return;
-  await deps.users.recordLogin(it.org.id, user.id);
-  await deps.audit.recordSafely(accountActor(user, requestOrigin(ctx), 'login'), {
-    eventType: 'user.login.magic_link', eventCategory: 'authentication', organizationId: it.org.id, userId: user.id, targetType: 'user', targetId: user.id,
-    metadata: { clientId: String(it.details.params.client_id ?? '') },
-  });
-  await finishInteraction(ctx, it, { login: { accountId: user.id, amr: ['email'], remember: true } });
-  deps.metrics.login('magic_link', 'success');
+  await completeFirstFactor(ctx, deps, it, { user, first: 'magic_link', method: 'magic_link', loginEvent: 'user.login.magic_link' });
 }

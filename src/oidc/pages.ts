@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { htmlCsp, originsOf, scriptHash } from '../pages/index.js';
+import { currentTenant } from './tenant-scope.js';
 import type { OidcDeps, Organization } from './types.js';
 
 /** Branding of an organization's pages, with Porta's defaults. */
@@ -14,13 +15,19 @@ export function brandingOf(org: Organization) {
   };
 }
 
-export function localeOf(deps: OidcDeps, ctx: { get(name: string): string; query?: Record<string, unknown> }, org: Organization, uiLocales?: unknown): string {
-  return deps.i18n.resolve([typeof uiLocales === 'string' ? uiLocales : undefined, ctx.get('Accept-Language'), org.defaultLocale]);
+/**
+ * Spec 60 §11: the page's language. Before `Accept-Language` come the given `ui_locales`, else what the
+ * route put in `ctx.state.pageLocales` (the `ui_locales` of the login a page was reached from, the
+ * locale of the user an e-mailed link is for).
+ */
+export function localeOf(deps: OidcDeps, ctx: { get(name: string): string; query?: Record<string, unknown>; state?: { pageLocales?: unknown } }, org: Organization, uiLocales?: unknown): string {
+  const preferred = typeof uiLocales === 'string' ? uiLocales : ctx.state?.pageLocales;
+  return deps.i18n.resolve([typeof preferred === 'string' ? preferred : undefined, ctx.get('Accept-Language'), org.defaultLocale]);
 }
 
-/** The organization as resolved for this request (branding may have changed since the engine was built). */
-export function currentOrg(ctx: KoaContextWithOIDC, builtFor: Organization): Organization {
-  return (ctx.state?.org as Organization | undefined) ?? builtFor;
+/** The organization as its pages show it (tenant.ts resolved it for this request), else the one in scope. */
+export function currentOrg(ctx: KoaContextWithOIDC): Organization {
+  return (ctx.state?.org as Organization | undefined) ?? currentTenant().org;
 }
 
 const AUTO_SUBMIT =
@@ -59,9 +66,9 @@ export function isHintForThisSession(ctx: KoaContextWithOIDC): boolean {
  * "Return to application" is a plain link to the validated post-logout redirect. With an
  * id_token_hint of this very session the page signs out by itself (no confirmation step).
  */
-export function logoutSource(deps: OidcDeps, builtFor: Organization) {
+export function logoutSource(deps: OidcDeps) {
   return async (ctx: KoaContextWithOIDC, form: string) => {
-    const org = currentOrg(ctx, builtFor);
+    const org = currentOrg(ctx);
     const params = ctx.oidc.params ?? {};
     const client = ctx.oidc.client;
     let returnUrl: string | undefined;
@@ -81,28 +88,28 @@ export function logoutSource(deps: OidcDeps, builtFor: Organization) {
       locale,
       orgSlug: org.slug,
       branding: brandingOf(org),
-      title: deps.i18n.t(locale, 'logout.title', {}, org.slug),
+      pageTitle: deps.i18n.t(locale, 'logout.title', {}, org.slug),
       clientName: client?.metadata().client_name as string | undefined,
-      form,
+      logoutForm: form,
       returnUrl,
       autoSubmit,
     });
   };
 }
 
-export function postLogoutSuccessSource(deps: OidcDeps, builtFor: Organization) {
+export function postLogoutSuccessSource(deps: OidcDeps) {
   return async (ctx: KoaContextWithOIDC) => {
-    const org = currentOrg(ctx, builtFor);
+    const org = currentOrg(ctx);
     const locale = localeOf(deps, ctx, org);
     ctx.type = 'html';
-    ctx.body = deps.renderer.render('logout-success', { locale, orgSlug: org.slug, branding: brandingOf(org), title: deps.i18n.t(locale, 'logout.success_title', {}, org.slug) });
+    ctx.body = deps.renderer.render('logout-success', { locale, orgSlug: org.slug, branding: brandingOf(org), pageTitle: deps.i18n.t(locale, 'logout.success_title', {}, org.slug) });
   };
 }
 
 /** Browser-facing engine errors: the OIDC error code and a generic sentence, never the description. */
-export function renderError(deps: OidcDeps, builtFor: Organization) {
+export function renderError(deps: OidcDeps) {
   return async (ctx: KoaContextWithOIDC, out: { error: string }, _error: Error) => {
-    const org = currentOrg(ctx, builtFor);
+    const org = currentOrg(ctx);
     const locale = localeOf(deps, ctx, org);
     const isStaleSession = out.error === 'invalid_request' && /session/i.test(String((_error as { error_description?: string }).error_description ?? ''));
     ctx.type = 'html';
@@ -111,9 +118,9 @@ export function renderError(deps: OidcDeps, builtFor: Organization) {
       locale,
       orgSlug: org.slug,
       branding: brandingOf(org),
-      title: deps.i18n.t(locale, 'error.title', {}, org.slug),
-      message: deps.i18n.t(locale, isStaleSession ? 'error.session_invalid' : 'error.generic', {}, org.slug),
-      code: out.error,
+      pageTitle: deps.i18n.t(locale, 'errors.title', {}, org.slug),
+      errorMessage: deps.i18n.t(locale, isStaleSession ? 'errors.session_invalid' : 'errors.generic', {}, org.slug),
+      errorCode: out.error,
     });
   };
 }
@@ -128,9 +135,9 @@ export function renderErrorPage(ctx: Context, deps: OidcDeps, org: Organization,
     locale,
     orgSlug: org.slug,
     branding: brandingOf(org),
-    title: deps.i18n.t(locale, 'error.title', {}, org.slug),
-    message: deps.i18n.t(locale, messageKey, {}, org.slug),
-    code,
+    pageTitle: deps.i18n.t(locale, 'errors.title', {}, org.slug),
+    errorMessage: deps.i18n.t(locale, messageKey, {}, org.slug),
+    errorCode: code,
   });
 }
 
@@ -142,7 +149,7 @@ export function renderNotFoundPage(ctx: Context, deps: OidcDeps): void {
   ctx.body = deps.renderer.render('error', {
     locale,
     branding: { companyName: '', primaryColor: '#2563eb' },
-    title: deps.i18n.t(locale, 'error.title'),
-    message: deps.i18n.t(locale, 'error.not_found'),
+    pageTitle: deps.i18n.t(locale, 'errors.title'),
+    errorMessage: deps.i18n.t(locale, 'errors.not_found'),
   });
 }

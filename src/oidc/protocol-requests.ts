@@ -29,7 +29,7 @@ export function isFormPostEndpoint(ctx: Context, endpoint: string): boolean {
 export async function redirectFormPost(ctx: Context, deps: OidcDeps, endpoint: string): Promise<void> {
   const org = ctx.state.org as Organization;
   const query = new URLSearchParams(await formFields(ctx)).toString();
-  if (query.length > MAX_QUERY_LENGTH) return renderErrorPage(ctx, deps, org, 'error.generic', 400, 'invalid_request');
+  if (query.length > MAX_QUERY_LENGTH) return renderErrorPage(ctx, deps, org, 'errors.generic', 400, 'invalid_request');
   ctx.status = 303;
   ctx.set('Cache-Control', 'no-store');
   ctx.redirect(`${deps.config.issuerBaseUrl}/${org.slug}${endpoint}${query === '' ? '' : `?${query}`}`);

@@ -1,9 +1,8 @@
 import Provider, { type Configuration, type KoaContextWithOIDC, errors } from 'oidc-provider';
-import { createAdapterFactory } from './adapter.js';
-import { toEngineMetadata } from '../clients/index.js';
 import { missingAlgorithms } from '../keys/index.js';
 import { findAccountFor } from './account.js';
 import { accessTokenClaims, applicationIdOf } from './rbac-claims.js';
+import { portaOf } from './client-extras.js';
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.js';
 import type { OidcDeps, Organization } from './types.js';
 import { mirrorSessions } from './session-mirror.js';
@@ -11,8 +10,13 @@ import { installBackchannelLogout } from './backchannel-logout.js';
 import { loadExistingGrant } from './grants.js';
 import { CLIENT_JWKS_BODY_LIMIT, outboundFetch } from './outbound-fetch.js';
 import { resourceServerInfo } from './resources.js';
-import { REGISTRATION_PATH, installRegistration, registrationFeatures, registrationStore } from './registration.js';
+import { REGISTRATION_PATH, installRegistration, registrationFeatures } from './registration.js';
 import { DEVICE_CODE_TTL_SECONDS, deviceFlowFeature, installDeviceFlow } from './device-flow.js';
+import { holdBuiltClients } from './engine-clients.js';
+import { tenantAdapters } from './tenant-adapter.js';
+import { currentTenant, findTenant } from './tenant-scope.js';
+import { interactionPolicyOf } from './second-factor-check.js';
+import { ACR_VALUES_SUPPORTED } from '../two-factor/index.js';
 
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'address', 'phone'] as const;
 
@@ -21,46 +25,50 @@ const PROFILE_CLAIMS = [
   'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at',
 ];
 
+/** What differs between the engines: the routes and discovery of dynamic registration (spec 70 §5). */
+export interface EngineShape {
+  isRegistrationEnabled: boolean;
+}
+
+export function engineShapeOf(org: Organization): EngineShape {
+  return { isRegistrationEnabled: org.dynamicRegistration === true && !org.isSuperAdmin };
+}
+
 /**
- * Builds the engine for one organization: its own issuer, adapter scope, cookie path and clients.
+ * Cookie options whose `path` is the organization in scope: cookies stay under /{org}, so organizations
+ * never share a browser session. Not a plain object, so the engine keeps it as it is rather than copying
+ * its value once; `path` is an own enumerable getter, so the engine's `{ ...options }` reads it per request.
+ */
+function tenantCookieOptions(): NonNullable<Configuration['cookies']>['long'] {
+  const options = Object.create(null) as Record<string, unknown>;
+  Object.assign(options, { httpOnly: true, sameSite: 'lax' });
+  Object.defineProperty(options, 'path', { enumerable: true, get: () => `/${currentTenant().org.slug}` });
+  return options;
+}
+
+/**
+ * Builds an engine that serves every organization of one shape. Everything per organization comes from
+ * the tenant scope of the call (tenant-scope.ts): the issuer, the adapter's organization (and with it
+ * clients, grants, tokens, sessions and codes), accounts, cookie paths, the interaction URL and pages.
  * `customClaimNames` are every application's custom claims: the engine drops claims it does not list.
  */
-export async function buildProvider(deps: OidcDeps, org: Organization, customClaimNames: readonly string[] = []): Promise<Provider> {
-  const issuer = `${deps.config.issuerBaseUrl}/${org.slug}`;
+export async function buildEngine(deps: OidcDeps, shape: EngineShape, customClaimNames: readonly string[] = []): Promise<Provider> {
   let jwks = await deps.keys.getSigningJwks();
   if (missingAlgorithms(jwks.keys).length > 0) {
     // The schema may have become current after start-up (migrations run while serving).
     await deps.keys.ensureActiveKey();
     jwks = await deps.keys.getSigningJwks();
   }
-  const adapter = createAdapterFactory({
-    db: deps.db,
-    kv: deps.kv,
-    log: deps.log,
-    clock: deps.clock,
-    organizationId: org.id,
-    mirror: deps.sessions,
-    findClient: async (clientId: string) => {
-      const client = await deps.clients.findByClientId(org.id, clientId);
-      if (!client || client.status !== 'active') return undefined;
-      // Spec 20 §5.3: clients of an inactive or archived application fail with invalid_client.
-      const application = await deps.applications.findByIdOrSlug(client.applicationId);
-      return application?.status === 'active' ? toEngineMetadata(client) : undefined;
-    },
-    // Dynamic registration (spec 70 §5): initial access tokens from Porta's store, client writes through the clients domain.
-    ...registrationStore(deps, org),
-  });
   const ttl = deps.ttl;
 
   const configuration: Configuration = {
-    adapter,
+    adapter: tenantAdapters(deps),
     jwks: jwks as Configuration['jwks'],
-    findAccount: findAccountFor(deps, org),
+    findAccount: findAccountFor(deps),
     cookies: {
       keys: [...deps.config.cookieKeys],
-      // Cookies stay under /{org}: organizations never share a browser session.
-      long: { httpOnly: true, sameSite: 'lax', path: `/${org.slug}` },
-      short: { httpOnly: true, sameSite: 'lax', path: `/${org.slug}` },
+      long: tenantCookieOptions(),
+      short: tenantCookieOptions(),
     },
     routes: {
       authorization: '/auth/authorize',
@@ -76,10 +84,17 @@ export async function buildProvider(deps: OidcDeps, org: Organization, customCla
       code_verification: '/auth/device',
       device_authorization: '/auth/device/auth',
     },
-    interactions: { url: (_ctx, interaction) => `/${org.slug}/interaction/${interaction.uid}` },
+    interactions: {
+      url: (_ctx, interaction) => `/${currentTenant().org.slug}/interaction/${interaction.uid}`,
+      // Spec 60 §4: a live session signed in with one factor is not reused where a second one is now required.
+      policy: interactionPolicyOf(deps),
+    },
+    // `urn:porta:acr:1fa` / `2fa` (docs/oidc.md#sign-in-strength-amr-acr-and-step-up); `acr_values` asks for step-up.
+    acrValues: [...ACR_VALUES_SUPPORTED],
     scopes: [...SCOPES],
     claims: {
-      openid: ['sub', 'org_id', 'org_slug', 'roles', 'permissions', ...customClaimNames],
+      // `acr` and `amr` in every ID token: what the sign-in used (RFC 8176), not only when a client asks.
+      openid: ['sub', 'org_id', 'org_slug', 'roles', 'permissions', 'acr', 'amr', ...customClaimNames],
       profile: PROFILE_CLAIMS,
       email: ['email', 'email_verified'],
       phone: ['phone_number', 'phone_number_verified'],
@@ -92,7 +107,7 @@ export async function buildProvider(deps: OidcDeps, org: Organization, customCla
     discovery: { claim_types_supported: ['normal'], ui_locales_supported: deps.i18n.locales() },
     // Spec 70 §5: public clients always use PKCE; a confidential client only if registered so (the default).
     // The engine knows no method but S256.
-    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' || (client.metadata().porta as { require_pkce?: boolean } | undefined)?.require_pkce !== false },
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' || portaOf(client)?.require_pkce !== false },
     loadExistingGrant,
     // Spec 70 §5: private_key_jwt besides secrets; the engine accepts only the method a client registered.
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
@@ -133,15 +148,15 @@ export async function buildProvider(deps: OidcDeps, org: Organization, customCla
       },
       rpInitiatedLogout: {
         enabled: true,
-        logoutSource: logoutSource(deps, org),
-        postLogoutSuccessSource: postLogoutSuccessSource(deps, org),
+        logoutSource: logoutSource(deps),
+        postLogoutSuccessSource: postLogoutSuccessSource(deps),
       },
       // RFC 7591/7592 where the organization turned it on (spec 70 §5).
-      ...registrationFeatures(org),
+      ...registrationFeatures(shape.isRegistrationEnabled),
       // Logout tokens to every client of an ended session with a backchannel_logout_uri (spec 70 §5).
       backchannelLogout: { enabled: true },
       // RFC 8628 per organization, with Porta's user-code pages (spec 70 §5).
-      deviceFlow: deviceFlowFeature(deps, org),
+      deviceFlow: deviceFlowFeature(deps),
     },
     ttl: {
       // A token for an API resource lives as long as the resource says (spec 70 §5).
@@ -166,7 +181,7 @@ export async function buildProvider(deps: OidcDeps, org: Organization, customCla
     // Natural session expiry leaves grants and tokens alive (seed 001, point 2).
     expiresWithSession: async () => false,
     clientBasedCORS: (_ctx, origin, client) => isAllowedOrigin(origin, client.metadata()),
-    renderError: renderError(deps, org),
+    renderError: renderError(deps),
     fetch: outboundFetch(deps.config.env),
     fetchResponseBodyLimits: { jwks_uri: CLIENT_JWKS_BODY_LIMIT },
     // Spec 70 §5: the granted scopes' claims go into the ID token too, unless the client asks for a minimal one
@@ -180,11 +195,14 @@ export async function buildProvider(deps: OidcDeps, org: Organization, customCla
     },
   };
 
-  const provider = new Provider(issuer, configuration);
+  // The constructor wants an issuer; the one in force is the scope's (below).
+  const provider = new Provider(`${deps.config.issuerBaseUrl}/`, configuration);
+  Object.defineProperty(provider, 'issuer', { enumerable: true, get: () => currentTenant().issuer });
+  holdBuiltClients(provider);
   // Several active secrets per client, compared in constant time (spec 10 §6).
   const clients = deps.clients;
   provider.Client.prototype.compareClientSecret = async function compareClientSecret(
-    this: { metadata(): Record<string, unknown>; clientAuthMethod: string },
+    this: { clientAuthMethod: string },
     actual: string,
   ) {
     // The engine takes a secret in either place for both secret methods; the registered one is the only one
@@ -193,20 +211,20 @@ export async function buildProvider(deps: OidcDeps, org: Organization, customCla
     if (usedBasic !== (this.clientAuthMethod === 'client_secret_basic')) {
       throw new errors.InvalidClientAuth('the provided authentication mechanism does not match the registered client authentication method');
     }
-    const porta = this.metadata().porta as { internal_id?: string } | undefined;
+    const porta = portaOf(this);
     if (!porta?.internal_id || typeof actual !== 'string') return false;
     return clients.verifySecret(porta.internal_id, actual);
   };
   // Spec 70 §5: `sid` in every ID token of a browser session, not only for back-channel logout clients; it is
   // the session's per-client id that logout tokens and id_token_hint checks compare.
   provider.Client.prototype.includeSid = () => true;
-  mirrorSessions(provider, deps, org);
+  mirrorSessions(provider, deps);
   installRegistration(provider);
-  installBackchannelLogout(provider, deps.backchannelLogout, org.id);
-  installDeviceFlow(provider, deps, org);
+  installBackchannelLogout(provider, deps.backchannelLogout);
+  installDeviceFlow(provider, deps);
   if (deps.metrics.isEnabled) countIssuedTokens(provider, deps.metrics);
   provider.on('server_error', (ctx: KoaContextWithOIDC, err: Error) => {
-    deps.log.error({ err, org: org.slug, route: ctx.oidc?.route }, 'oidc.server_error');
+    deps.log.error({ err, org: findTenant()?.org.slug, route: ctx.oidc?.route }, 'oidc.server_error');
   });
   return provider;
 }

@@ -1,17 +1,14 @@
 import Provider from 'oidc-provider';
 import type { AccessService } from '../rbac/index.js';
+import { portaOf } from './client-extras.js';
 
 /** Where a custom claim is emitted (spec 10 §4): ID token, userinfo, or introspection of access tokens. */
 export type ClaimUse = 'id_token' | 'userinfo' | 'access_token';
 
-interface EngineClientLike {
-  metadata(): Record<string, unknown>;
-}
-
 /** The Porta application of an engine client (`porta.application_id` in its metadata). */
-export function applicationIdOf(client: EngineClientLike | undefined): string | null {
-  const porta = client?.metadata().porta as { application_id?: unknown } | undefined;
-  return typeof porta?.application_id === 'string' ? porta.application_id : null;
+export function applicationIdOf(client: object | undefined): string | null {
+  const applicationId: unknown = portaOf(client)?.application_id;
+  return typeof applicationId === 'string' ? applicationId : null;
 }
 
 type Snapshot = Awaited<ReturnType<AccessService['snapshotOf']>>;

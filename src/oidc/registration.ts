@@ -24,9 +24,12 @@ const decided = new WeakMap<object, { draft: RegistrationDraft; settings: Client
 const engineCtx = () => (Provider as unknown as { ctx?: EngineCtx }).ctx;
 const epoch = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
-/** Spec 70 §5: only where the organization turned it on; elsewhere the routes do not exist and discovery omits them. */
-export function registrationFeatures(org: Organization): Pick<NonNullable<Configuration['features']>, 'registration' | 'registrationManagement'> {
-  if (org.dynamicRegistration !== true || org.isSuperAdmin) return { registration: { enabled: false }, registrationManagement: { enabled: false } };
+/**
+ * Spec 70 §5: only where the organization turned it on (the engine of that shape, provider.ts
+ * `engineShapeOf`); elsewhere the routes do not exist and discovery omits them.
+ */
+export function registrationFeatures(isEnabled: boolean): Pick<NonNullable<Configuration['features']>, 'registration' | 'registrationManagement'> {
+  if (!isEnabled) return { registration: { enabled: false }, registrationManagement: { enabled: false } };
   return {
     registration: {
       enabled: true,

@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import type { OidcDeps, Organization } from './types.js';
+import { currentTenant } from './tenant-scope.js';
+import type { OidcDeps } from './types.js';
 
 const REWRITE_AFTER_MS = 60_000;
 const MAX_REMEMBERED = 10_000;
@@ -16,7 +17,7 @@ interface SavedSession {
  * Spec 10 §10: every save of a signed-in session upserts its `admin_sessions` row (fire-and-forget).
  * The row is keyed by the session's stable `uid`, which survives the engine's id rotation at login.
  */
-export function mirrorSessions(provider: Provider, deps: OidcDeps, org: Organization): void {
+export function mirrorSessions(provider: Provider, deps: OidcDeps): void {
   const { sessions } = deps;
   const recent = new Map<string, { key: string; at: number }>();
   provider.on('session.saved', (session: SavedSession) => {
@@ -39,7 +40,7 @@ export function mirrorSessions(provider: Provider, deps: OidcDeps, org: Organiza
     sessions.mirrorSaved({
       sessionId: session.uid,
       userId: session.accountId,
-      organizationId: org.id,
+      organizationId: currentTenant().org.id,
       clientId: porta?.internal_id ?? null,
       grantId,
       ipAddress: ctx?.ip ?? null,

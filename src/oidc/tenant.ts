@@ -8,9 +8,11 @@ import { accountRoutes } from './account-routes.js';
 import { interactionRoutes } from './interactions.js';
 import { renderErrorPage, renderNotFoundPage } from './pages.js';
 import { conformAnswer } from './protocol-answers.js';
+import { PUBLIC_DOCUMENT_CACHE_CONTROL } from './metadata-cache.js';
 import { checkPresentedSecret } from './registration.js';
 import { endpointOf, isFormPostEndpoint, narrowRequestedScope, redirectFormPost } from './protocol-requests.js';
 import type { ProviderRegistry } from './registry.js';
+import { runAsTenant } from './tenant-scope.js';
 import type { OidcDeps, Organization } from './types.js';
 
 const ORG_PATH = /^\/([a-z0-9](?:[a-z0-9-]{1,98}[a-z0-9]))(\/.*)?$/;
@@ -28,8 +30,8 @@ export interface TenantRouteOptions {
 }
 
 /**
- * `/{orgSlug}/…`: resolves the organization (spec 10 §1) and hands the request to its interaction
- * pages or to its OIDC engine instance.
+ * `/{orgSlug}/…`: resolves the organization (spec 10 §1) and hands the request, in the organization's
+ * tenant scope, to its interaction pages or to the OIDC engine, which serves it as that organization.
  */
 export function tenantRoutes(deps: OidcDeps, registry: ProviderRegistry, options: TenantRouteOptions = {}): Middleware {
   const forPages = options.pageOrganization ?? (async (org: Organization) => org);
@@ -65,12 +67,15 @@ export function tenantRoutes(deps: OidcDeps, registry: ProviderRegistry, options
       return next();
     }
     if (org.status === 'suspended') {
-      if (isBrowser) return renderErrorPage(ctx, deps, await forPages(org), 'error.organization_unavailable', 403, 'organization_suspended');
+      if (isBrowser) return renderErrorPage(ctx, deps, await forPages(org), 'errors.organization_unavailable', 403, 'organization_suspended');
       throw new AppError('forbidden', 'organization_suspended', 'This organization is suspended.');
     }
     ctx.state.org = isBrowser ? await forPages(org) : org;
     ctx.state.orgSlug = org.slug;
+    return runAsTenant(org, deps.config.issuerBaseUrl, () => served(ctx, next, org, rest));
+  }
 
+  async function served(ctx: Context, next: Next, org: Organization, rest: string) {
     const pageRoutes = rest.startsWith('/interaction/') ? interactionMiddleware : ACCOUNT_PATH.test(rest) ? accountMiddleware : undefined;
     if (pageRoutes) {
       const originalPath = ctx.path;
@@ -87,10 +92,10 @@ export function tenantRoutes(deps: OidcDeps, registry: ProviderRegistry, options
     }
 
     const provider = await registry.providerFor(org);
-    let handler = mounted.get(provider);
-    if (!handler) {
-      handler = mount(`/${org.slug}`, provider as unknown as Parameters<typeof mount>[1]);
-      mounted.set(provider, handler);
+    let downstream = mounted.get(provider);
+    if (!downstream) {
+      downstream = mount(provider as unknown as Middleware);
+      mounted.set(provider, downstream);
     }
     ctx.state.routeTemplate = `/:org${templateOf(rest)}`;
     const endpoint = endpointOf(rest);
@@ -99,9 +104,28 @@ export function tenantRoutes(deps: OidcDeps, registry: ProviderRegistry, options
     await narrowRequestedScope(ctx, provider, endpoint);
     await checkPresentedSecret(ctx, deps, org, provider, rest);
     await handOverBody(ctx);
-    await handler(ctx, next);
+    await underPrefix(ctx, `/${org.slug}`, rest, downstream, next);
     conformAnswer(ctx);
     cachePublicDocument(ctx);
+  }
+}
+
+/**
+ * koa-mount's prefix handling, per request: the one engine answers under every organization's `/{slug}`,
+ * seeing `rest` as its path (and `/{slug}` as its mount path, for the URLs it builds).
+ */
+async function underPrefix(ctx: Context, prefix: string, rest: string, downstream: Middleware, upstream: Next): Promise<void> {
+  const original = ctx.path;
+  (ctx as Context & { mountPath?: string }).mountPath = prefix;
+  ctx.path = rest;
+  try {
+    await downstream(ctx, async () => {
+      ctx.path = original;
+      await upstream();
+      ctx.path = rest;
+    });
+  } finally {
+    ctx.path = original;
   }
 }
 
@@ -117,7 +141,7 @@ function engineRoute(ctx: Context): string | undefined {
 function cachePublicDocument(ctx: Context): void {
   const route = engineRoute(ctx);
   if ((route !== 'discovery' && route !== 'jwks') || ctx.status !== 200) return;
-  ctx.set('Cache-Control', 'public, max-age=300');
+  ctx.set('Cache-Control', PUBLIC_DOCUMENT_CACHE_CONTROL);
   ctx.set('Access-Control-Allow-Origin', '*');
   const vary = ctx.response.get('Vary').split(',').map((v) => v.trim()).filter((v) => v !== '' && v.toLowerCase() !== 'origin');
   if (vary.length > 0) ctx.set('Vary', vary.join(', '));
@@ -138,7 +162,7 @@ export function tenantErrorPresenter(deps: OidcDeps, options: TenantRouteOptions
     const org = await deps.organizations.findBySlug(match[1]!);
     if (!org || org.status !== 'active') return false;
     if (BROWSER_PATH.test(match[2] ?? '/')) {
-      renderErrorPage(ctx, deps, await forPages(org), 'error.generic', 400, 'invalid_request');
+      renderErrorPage(ctx, deps, await forPages(org), 'errors.generic', 400, 'invalid_request');
       return true;
     }
     ctx.status = 400;

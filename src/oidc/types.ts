@@ -16,6 +16,8 @@ import type { RateLimitService } from '../rate-limits/index.js';
 import type { AccessService, RbacService } from '../rbac/index.js';
 import type { RegistrationService } from '../registration/index.js';
 import type { BackchannelLogout } from './backchannel-logout.js';
+import type { TwoFactorService } from '../two-factor/index.js';
+import type { PasskeyService } from '../passkeys/index.js';
 
 /** What the OIDC edge needs from the rest of Porta; app.ts wires it. */
 export interface OidcDeps {
@@ -43,6 +45,10 @@ export interface OidcDeps {
   backchannelLogout: BackchannelLogout;
   /** Dynamic client registration (RFC 7591/7592) of organizations that turned it on (spec 70 §5). */
   registration: Pick<RegistrationService, 'findUsableToken' | 'register' | 'updateRegistered' | 'removeRegistered'>;
+  /** Second factors (spec 60 §4): the sign-in pages call its use cases with the account as actor. */
+  twoFactor: TwoFactorService;
+  /** Passkeys (spec 70 §1): the login page's usernameless sign-in, the second factor and enrolment. */
+  passkeys: PasskeyService;
   ttl: TtlSettings;
   renderer: Renderer;
   i18n: I18n;

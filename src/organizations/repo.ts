@@ -19,13 +19,14 @@ interface OrganizationRow {
   default_login_methods: LoginMethod[];
   two_factor_policy: TwoFactorPolicy;
   dynamic_registration: boolean;
+  passkey_enrolment_prompt: boolean;
   created_at: Date;
   updated_at: Date;
 }
 
 const COLUMNS = `id, name, slug, status, is_super_admin, branding_logo_url, branding_favicon_url,
   branding_primary_color, branding_company_name, branding_custom_css, default_locale,
-  default_login_methods, two_factor_policy, dynamic_registration, created_at, updated_at`;
+  default_login_methods, two_factor_policy, dynamic_registration, passkey_enrolment_prompt, created_at, updated_at`;
 
 /** Writable fields and their columns; the only names that reach SQL text. */
 const FIELD_COLUMNS = {
@@ -35,6 +36,7 @@ const FIELD_COLUMNS = {
   defaultLoginMethods: 'default_login_methods',
   twoFactorPolicy: 'two_factor_policy',
   dynamicRegistration: 'dynamic_registration',
+  passkeyEnrolmentPrompt: 'passkey_enrolment_prompt',
   logoUrl: 'branding_logo_url',
   faviconUrl: 'branding_favicon_url',
   primaryColor: 'branding_primary_color',
@@ -49,6 +51,7 @@ export type OrganizationFields = {
   defaultLoginMethods: LoginMethod[];
   twoFactorPolicy: TwoFactorPolicy;
   dynamicRegistration: boolean;
+  passkeyEnrolmentPrompt: boolean;
 } & Branding;
 
 const SORT_COLUMNS = { name: 'name', slug: 'slug', created_at: 'created_at', updated_at: 'updated_at' } as const;
@@ -254,6 +257,7 @@ function toOrganization(row: OrganizationRow): Organization {
     defaultLoginMethods: row.default_login_methods,
     twoFactorPolicy: row.two_factor_policy,
     dynamicRegistration: row.dynamic_registration === true,
+    passkeyEnrolmentPrompt: row.passkey_enrolment_prompt === true,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

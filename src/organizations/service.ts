@@ -4,6 +4,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Log } from '../platform/log.js';
 import type { AuditService } from '../audit/index.js';
 import { createJsonCache } from '../platform/cache.js';
+import { createLocalCache } from '../platform/local-cache.js';
 import { isUuid } from '../platform/ids.js';
 import type { KeysetPage, KeysetWindow } from '../platform/db/keyset.js';
 import { createOrganizationRepo } from './repo.js';
@@ -35,26 +36,39 @@ const CACHE_TTL_SECONDS = 300;
 
 const idKey = (id: string) => `cache:org:id:${id}`;
 const slugKey = (slug: string) => `cache:org:slug:${slug}`;
+/** Bumped after every organization write: every process drops its copies within about a second. */
+export const ORGANIZATIONS_VERSION_KEY = 'cache:orgs:version';
+/** Organizations kept per process, by slug and by id: ten thousand organizations fit twice over. */
+const LOCAL_ENTRIES = 50_000;
 const LOOKUP_SLUG = /^[a-z0-9-]{1,100}$/;
 const OrganizationSearchQuery = ListOrganizationsQuery.pick({ status: true, search: true, sort: true });
 
-export function createOrganizationService({ db, kv, log, audit, isMailConfigured = false }: OrganizationServiceDeps) {
+export function createOrganizationService({ db, kv, clock, log, audit, isMailConfigured = false }: OrganizationServiceDeps) {
   const repo = createOrganizationRepo(db);
   const cache = createJsonCache(kv, log);
+  // Every request under /{org} resolves its organization: a per-process copy in front of the shared cache,
+  // so the lookup costs no round trip; a write anywhere moves the shared counter (one read a second per process).
+  // Kept up to the spec's 300 s when the counter cannot be read; with thousands of organizations a
+  // shorter age would drop a copy before its organization's next request comes round.
+  const local = createLocalCache<Organization>({
+    kv, clock, log, counterKey: ORGANIZATIONS_VERSION_KEY, name: 'organizations', maxEntries: LOCAL_ENTRIES, maxAgeMs: CACHE_TTL_SECONDS * 1000,
+  });
 
   async function invalidate(id: string, ...slugs: string[]): Promise<void> {
     await cache.delete(idKey(id), ...[...new Set(slugs)].map(slugKey));
+    await local.invalidate();
   }
 
   const service = {
     async findById(id: string): Promise<Organization | null> {
       if (!isUuid(id)) return null;
-      return cache.getOrLoad(idKey(id), CACHE_TTL_SECONDS, () => repo.findById(id));
+      return local.get(`id:${id}`, () => cache.getOrLoad(idKey(id), CACHE_TTL_SECONDS, () => repo.findById(id)));
     },
 
+    /** Spec 10 §1 tenant resolution: every request under `/{org}`. */
     async findBySlug(slug: string): Promise<Organization | null> {
       if (!LOOKUP_SLUG.test(slug)) return null;
-      return cache.getOrLoad(slugKey(slug), CACHE_TTL_SECONDS, () => repo.findBySlug(slug));
+      return local.get(`slug:${slug}`, () => cache.getOrLoad(slugKey(slug), CACHE_TTL_SECONDS, () => repo.findBySlug(slug)));
     },
 
     /** A UUID is looked up as an id, anything else as a slug. */
@@ -74,8 +88,9 @@ export function createOrganizationService({ db, kv, log, audit, isMailConfigured
       return (await service.findByIdOrSlug(idOrSlug)) ?? throwNotFound();
     },
 
+    /** Every Admin API request's token lookup; held like the others. */
     async getSuperAdmin(): Promise<Organization> {
-      return (await repo.findSuperAdmin()) ?? throwNotFound();
+      return (await local.get('super-admin', () => repo.findSuperAdmin())) ?? throwNotFound();
     },
 
     /** For the validate-slug route: format, reserved list, then whether an organization holds it. */

@@ -125,12 +125,13 @@ export function createOrganizationWrites(deps: OrganizationWriteDeps) {
         defaultLoginMethods: parsed.defaultLoginMethods,
         twoFactorPolicy: parsed.twoFactorPolicy,
         dynamicRegistration: parsed.dynamicRegistration,
+        passkeyEnrolmentPrompt: parsed.passkeyEnrolmentPrompt,
         ...fullBranding(parsed.branding),
       };
       const organization = await db.transaction(async () => {
         authorize(actor, 'admin:org:create');
         const org = parsed.slug === undefined ? await insertWithDerivedSlug(fields) : await repo.insert({ ...fields, slug: parsed.slug });
-        await invalidate(org.id, org.slug);
+        // Nothing to invalidate: lookups never cache a miss, and a new id or free slug was never cached.
         await record(actor, org, 'organization.created', { name: org.name, slug: org.slug });
         return org;
       });
@@ -152,7 +153,10 @@ export function createOrganizationWrites(deps: OrganizationWriteDeps) {
         if (current.isSuperAdmin && parsed.dynamicRegistration === true) throw superAdminProtected('The super-admin organization never accepts dynamic client registration.');
         const { branding, ...fields } = parsed;
         const updated = await save(current, { ...fields, ...(branding ?? {}) });
-        const switched = parsed.dynamicRegistration === undefined ? {} : { dynamicRegistration: parsed.dynamicRegistration };
+        const switched = {
+          ...(parsed.dynamicRegistration === undefined ? {} : { dynamicRegistration: parsed.dynamicRegistration }),
+          ...(parsed.passkeyEnrolmentPrompt === undefined ? {} : { passkeyEnrolmentPrompt: parsed.passkeyEnrolmentPrompt }),
+        };
         await record(actor, updated, 'organization.updated', { fields: Object.keys(parsed), ...switched });
         return updated;
       });

@@ -10,12 +10,14 @@ export const HTML_CSP =
 
 /**
  * The page policy, widened for one page: `formTargets` join form-action (a form whose answer redirects
- * to a client, which browsers check against form-action too) and `scriptHashes` join script-src.
+ * to a client, which browsers check against form-action too) and `scriptHashes` join script-src;
+ * `canFetchSelf` lets the page's own script call Porta (the passkey pages fetch their WebAuthn options).
  */
-export function htmlCsp(formTargets: string[], scriptHashes: string[] = []): string {
+export function htmlCsp(formTargets: string[], scriptHashes: string[] = [], options: { canFetchSelf?: boolean } = {}): string {
   let csp = HTML_CSP;
   if (formTargets.length > 0) csp = csp.replace("form-action 'self'", `form-action 'self' ${formTargets.join(' ')}`);
   if (scriptHashes.length > 0) csp = csp.replace("script-src 'self'", `script-src 'self' ${scriptHashes.join(' ')}`);
+  if (options.canFetchSelf) csp = csp.replace("default-src 'none';", "default-src 'none'; connect-src 'self';");
   return csp;
 }
 

@@ -57,8 +57,8 @@ describe('rendering', () => {
   it('renders a page in the layout, in the requested language with English fallback', () => {
     const { renderer, i18n } = createPages();
     expect(i18n.resolve(['xx-YY', 'en-GB'])).toBe('en');
-    const html = renderer.render('error', { locale: 'en', branding: { companyName: 'Acme <Corp>', primaryColor: '#2563eb' }, title: 'T', message: i18n.t('en', 'error.generic') });
+    const html = renderer.render('error', { locale: 'en', branding: { companyName: 'Acme <Corp>', primaryColor: '#2563eb' }, pageTitle: 'T', errorMessage: i18n.t('en', 'errors.generic') });
     expect(html).toContain('Acme &lt;Corp&gt;');
-    expect(html).toContain(i18n.t('en', 'error.generic'));
+    expect(html).toContain(i18n.t('en', 'errors.generic'));
   });
 });

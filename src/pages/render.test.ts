@@ -2,12 +2,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { flattenMessages, loadI18n, preferredTags, type I18n } from './i18n.js';
+import { flattenMessages, loadI18n, preferredTags, type I18n, type PagesWarning, type WarnPages } from './i18n.js';
 import { createPages, createRenderer, LOCALES_DIR, TEMPLATES_DIR } from './render.js';
 import { createTemplateFiles } from './templates.js';
 
 const branding = { companyName: 'Acme', primaryColor: '#2563eb' };
-const catalog = (locale: string) => flattenMessages(JSON.parse(fs.readFileSync(path.join(LOCALES_DIR, `${locale}.json`), 'utf8')));
+/** One shipped locale's messages, `namespace.path` keys, read straight from `locales/default/{locale}/`. */
+function catalog(locale: string) {
+  const dir = path.join(LOCALES_DIR, 'default', locale);
+  const messages = {};
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+    flattenMessages(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')), path.basename(file, '.json'), messages);
+  }
+  return messages;
+}
 
 /** A context that takes every `#if`/`#unless` branch and fills every `#each` of a template. */
 function everyBranch(source: string): Record<string, unknown> {
@@ -100,22 +108,63 @@ describe('organization overrides', () => {
     fs.writeFileSync(path.join(root, rel), text);
   };
   fs.cpSync(path.join(TEMPLATES_DIR, 'default'), path.join(root, 'templates', 'default'), { recursive: true });
-  write('locales/en.json', JSON.stringify({ 'login.title': 'Sign in to {client}', 'login.submit': 'Sign in', 'error.title': 'Oops' }));
-  write('locales/de.json', JSON.stringify({ 'login.title': 'Bei {client} anmelden', 'login.submit': 'Anmelden' }));
+  write('locales/default/en/login.json', JSON.stringify({ title: 'Sign in to {client}', submit: 'Sign in' }));
+  write('locales/default/en/errors.json', JSON.stringify({ title: 'Oops' }));
+  write('locales/default/en/emails.json', JSON.stringify({ footer: 'Sent by {company}', magic_link: { subject: 'Your link', intro: 'Use it', action: 'Sign in' } }));
+  write('locales/default/de/login.json', JSON.stringify({ title: 'Bei {client} anmelden', submit: 'Anmelden' }));
+  write('locales/default/de/emails.json', JSON.stringify({ magic_link: { subject: 'Ihr Link', intro: 'Benutzen Sie ihn', action: 'Anmelden' } }));
   write('locales/acme/de/login.json', JSON.stringify({ submit: 'Los geht’s' }));
-  write('locales/acme/en/error.json', JSON.stringify({ title: 'Acme oops' }));
+  write('locales/acme/de/emails.json', JSON.stringify({ magic_link: { subject: 'Ihr Acme-Link' } }));
+  write('locales/acme/en/errors.json', JSON.stringify({ title: 'Acme oops' }));
+  write('locales/acme/en/error.json', JSON.stringify({ title: 'old namespace name' }));
+  write('locales/acme/it/login.json', JSON.stringify({ submit: 'Avanti' }));
   write('locales/Bad..Slug/de/login.json', JSON.stringify({ submit: 'never' }));
-  write('templates/acme/pages/error.hbs', '<h1>ACME ERROR {{t "error.title"}}</h1>');
+  write('templates/acme/pages/error.hbs', '<h1>ACME ERROR {{t "errors.title"}}</h1>');
   write('templates/acme/layouts/main.hbs', 'org layouts are not overridable {{{body}}}');
-  const pages = () => createPages({ templates: path.join(root, 'templates'), locales: path.join(root, 'locales') });
+  write('templates/acme/emails/magic_link.html.hbs', 'an old file name');
+  write('templates/acme/emails/button.partial.hbs', 'partials are the default set’s');
+  const pages = (warn?: WarnPages) => createPages({ templates: path.join(root, 'templates'), locales: path.join(root, 'locales'), warn });
 
-  it('merges an organization’s messages over the defaults, per key, and English after its own locale', () => {
+  it('deep-merges an organization’s messages over the defaults, and English after its own locale', () => {
     const { i18n } = pages();
     expect(i18n.t('de', 'login.submit', {}, 'acme')).toBe('Los geht’s');
     expect(i18n.t('de', 'login.title', { client: 'X' }, 'acme')).toBe('Bei X anmelden');
     expect(i18n.t('de', 'login.submit', {}, 'other')).toBe('Anmelden');
-    expect(i18n.t('de', 'error.title', {}, 'acme')).toBe('Acme oops');
+    expect(i18n.t('de', 'errors.title', {}, 'acme')).toBe('Acme oops');
     expect(i18n.t('de', 'login.submit')).toBe('Anmelden');
+    // A nested override replaces one leaf; its siblings keep the defaults.
+    expect(i18n.t('de', 'emails.magic_link.subject', {}, 'acme')).toBe('Ihr Acme-Link');
+    expect(i18n.t('de', 'emails.magic_link.intro', {}, 'acme')).toBe('Benutzen Sie ihn');
+    expect(i18n.t('de', 'emails.magic_link.subject', {}, 'other')).toBe('Ihr Link');
+    expect(i18n.t('de', 'emails.footer', { company: 'A' }, 'acme')).toBe('Sent by A');
+  });
+
+  it('warns about override files nothing uses, and still starts', () => {
+    const warnings: PagesWarning[] = [];
+    pages((w) => warnings.push(w));
+    expect(warnings.map((w) => w.file).sort()).toEqual([
+      'Bad..Slug', 'acme/emails/button.partial.hbs', 'acme/emails/magic_link.html.hbs', 'acme/en/error.json', 'acme/it', 'acme/layouts/main.hbs',
+    ]);
+    expect(warnings.find((w) => w.file === 'acme/emails/magic_link.html.hbs')?.problem).toMatch(/emails\/magic-link\.hbs \(HTML\) and emails\/magic-link\.txt\.hbs/);
+    expect(warnings.find((w) => w.file === 'acme/en/error.json')?.problem).toMatch(/"error" is not a namespace/);
+  });
+
+  it('refuses to start on a message file that is not JSON, naming it, and on the old flat layout', () => {
+    const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'porta-locales-'));
+    try {
+      fs.mkdirSync(path.join(broken, 'default', 'en'), { recursive: true });
+      fs.writeFileSync(path.join(broken, 'default', 'en', 'login.json'), '{"title": "Sign in"}');
+      fs.mkdirSync(path.join(broken, 'acme', 'en'), { recursive: true });
+      fs.writeFileSync(path.join(broken, 'acme', 'en', 'login.json'), '{"title": ');
+      expect(() => loadI18n(broken)).toThrow(/locales: acme\/en\/login\.json is not valid JSON/);
+      fs.writeFileSync(path.join(broken, 'acme', 'en', 'login.json'), '["title"]');
+      expect(() => loadI18n(broken)).toThrow(/acme\/en\/login\.json must hold a JSON object/);
+      fs.rmSync(path.join(broken, 'default'), { recursive: true });
+      fs.writeFileSync(path.join(broken, 'en.json'), '{}');
+      expect(() => loadI18n(broken)).toThrow(/flat locales\/\{locale\}\.json files are no longer read/);
+    } finally {
+      fs.rmSync(broken, { recursive: true, force: true });
+    }
   });
 
   it('replaces a single page for one organization; the layout and other organizations keep the default', () => {

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { loadI18n, type I18n } from './i18n.js';
+import { loadI18n, type I18n, type WarnPages } from './i18n.js';
 import { createTemplateFiles, type TemplateFiles } from './templates.js';
 
 export interface Branding {
@@ -11,11 +11,22 @@ export interface Branding {
   customCss?: string | null;
 }
 
+/**
+ * What every page gets (spec 60 §9), besides the `t` helper; each page adds its own variables
+ * (docs/branding.md lists them).
+ */
 export interface PageContext {
   locale: string;
   branding: Branding;
   /** The organization whose template and message overrides apply (spec 60 §9, §11). */
   orgSlug?: string;
+  /** The `<title>` (before the company name). */
+  pageTitle?: string;
+  /** The double-submit token for the `_csrf` field, on pages with a form Porta checks. */
+  csrfToken?: string;
+  flash?: { error?: string; success?: string; info?: string };
+  /** The sign-in request the page belongs to, when there is one. */
+  interaction?: { uid: string; prompt: string; clientName: string };
   [key: string]: unknown;
 }
 
@@ -78,16 +89,19 @@ export interface Pages {
 export interface PagesOptions {
   /** The `templates/` root holding `default/` and the `{orgSlug}/` overrides. */
   templates?: string;
+  /** The `locales/` root holding `default/{locale}/` and the `{orgSlug}/{locale}/` overrides. */
   locales?: string;
   /** Re-read templates on every render (development); otherwise read and compiled once at start-up. */
   isReloading?: boolean;
   /** The system_config `default_locale`, read synchronously (a snapshot), tried before `en`. */
   configuredLocale?: () => unknown;
+  /** Told at start-up about override files that are ignored or can never be used. */
+  warn?: WarnPages;
 }
 
 /** Porta's page renderer and messages (`templates/`, `locales/`). */
 export function createPages(options: PagesOptions = {}): Pages {
-  const i18n = loadI18n(options.locales ?? LOCALES_DIR, { configuredDefault: options.configuredLocale });
-  const templates = createTemplateFiles(options.templates ?? TEMPLATES_DIR, { isCached: !options.isReloading });
+  const i18n = loadI18n(options.locales ?? LOCALES_DIR, { configuredDefault: options.configuredLocale, warn: options.warn });
+  const templates = createTemplateFiles(options.templates ?? TEMPLATES_DIR, { isCached: !options.isReloading, warn: options.warn });
   return { renderer: createRenderer(templates, i18n), i18n, templates };
 }

@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ORG_DIR_PATTERN } from './i18n.js';
+import { ORG_DIR_PATTERN, type WarnPages } from './i18n.js';
 
 /** Folders an organization may override file by file (spec 60 §9); layouts and partials are the default set's. */
 const OVERRIDABLE = ['pages', 'emails'] as const;
 const TEMPLATE_PATH = /^(layouts|partials|pages|emails)\/[a-z0-9][a-z0-9._-]*\.hbs$/;
+/** E-mail files named before spec 60 §9's `{name}.hbs` + `{name}.txt.hbs` (subjects now come from the `emails` messages). */
+const OLD_EMAIL_FILE = /^[a-z0-9_-]+\.(html|text|subject)\.hbs$/;
 
 export interface TemplateFiles {
   /** Whether files are read once (production) or on every use (development). */
@@ -28,7 +30,7 @@ const listHbs = (dir: string) => (fs.statSync(dir, { throwIfNoEntry: false })?.i
  * it replaces it, no merge), and `{orgSlug}/pages|emails/*.hbs` replace single files for one organization.
  * Paths are built only from a checked relative path and a slug-shaped folder name, never from a request.
  */
-export function createTemplateFiles(root: string, options: { isCached: boolean }): TemplateFiles {
+export function createTemplateFiles(root: string, options: { isCached: boolean; warn?: WarnPages }): TemplateFiles {
   const defaultDir = path.join(root, 'default');
   if (!fs.existsSync(path.join(defaultDir, 'layouts', 'main.hbs'))) throw new Error(`templates: ${defaultDir}/layouts/main.hbs is missing`);
   const scanOverrides = () => {
@@ -41,6 +43,7 @@ export function createTemplateFiles(root: string, options: { isCached: boolean }
     return found;
   };
   const cachedOverrides = options.isCached ? scanOverrides() : undefined;
+  if (options.warn) warnUnused(root, scanOverrides(), options.warn);
   const cachedSources = new Map<string, string>();
   const overrides = () => cachedOverrides ?? scanOverrides();
   const read = (file: string) => {
@@ -69,4 +72,34 @@ export function createTemplateFiles(root: string, options: { isCached: boolean }
       return [...defaults, ...orgPages];
     },
   };
+}
+
+/**
+ * Files that can never be used, told once at start-up: e-mails under their old names, and organization
+ * files with no default file of the same name to replace (a typo, or a name from an older version).
+ */
+function warnUnused(root: string, overrides: Map<string, Set<string>>, warn: WarnPages): void {
+  const defaultDir = path.join(root, 'default');
+  const hint = (file: string) => {
+    const old = OLD_EMAIL_FILE.exec(path.basename(file));
+    if (!old) return '';
+    const name = path.basename(file).split('.')[0]!.replace(/_/g, '-');
+    return old[1] === 'subject'
+      ? '; subjects are the `emails` messages now (emails.json `<template>.subject`)'
+      : `; e-mails are now emails/${name}.hbs (HTML) and emails/${name}.txt.hbs (text)`;
+  };
+  for (const file of listHbs(path.join(defaultDir, 'emails')).filter((f) => OLD_EMAIL_FILE.test(f))) {
+    warn({ file: `default/emails/${file}`, problem: `an old e-mail file name: never read${hint(file)}` });
+  }
+  for (const slug of fs.readdirSync(root).filter((s) => s !== 'default' && ORG_DIR_PATTERN.test(s))) {
+    for (const file of ['layouts', 'partials'].flatMap((dir) => listHbs(path.join(root, slug, dir)).map((f) => `${dir}/${f}`))) {
+      warn({ file: `${slug}/${file}`, problem: 'layouts and partials are the default set’s for every organization: never used' });
+    }
+  }
+  for (const [slug, files] of overrides) {
+    for (const rel of files) {
+      if (rel.endsWith('.partial.hbs')) warn({ file: `${slug}/${rel}`, problem: 'e-mail partials are the default set’s for every organization: never used' });
+      else if (!fs.existsSync(path.join(defaultDir, rel))) warn({ file: `${slug}/${rel}`, problem: `replaces no file of templates/default: never used${hint(rel)}` });
+    }
+  }
 }

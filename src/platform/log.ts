@@ -5,6 +5,17 @@ import type { RuntimeEnv } from '../config/index.js';
 
 export type Log = Logger;
 
+/** The one `http.request` line per answered request (http/request-context.ts, and the replay of public documents). */
+export interface RequestLine {
+  requestId: string;
+  method: string;
+  /** Without the query. */
+  path: string;
+  status: number;
+  durationMs: number;
+  org?: string;
+}
+
 export interface LogOptions {
   env: RuntimeEnv;
   level: string;

@@ -20,7 +20,7 @@ export interface Metrics {
   dbQuery(operation: string, seconds: number, isError: boolean): void;
   /** One operation on the ephemeral store, by `Kv` method. */
   kvCommand(operation: string, seconds: number, isError: boolean): void;
-  /** The per-organization engines kept in memory, read at every scrape. */
+  /** The OIDC engines kept in memory (one per shape, shared by every organization), read at every scrape. */
   watchEngines(count: () => number): void;
   /** An engine built (first use of an organization, or new keys or claim names). */
   engineBuilt(): void;

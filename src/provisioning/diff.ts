@@ -59,6 +59,7 @@ export function organizationPatch(o: ManifestOrganization, current: Organization
     ['default_login_methods', 'defaultLoginMethods', o.default_login_methods, current.defaultLoginMethods, sameSet],
     ['two_factor_policy', 'twoFactorPolicy', o.two_factor_policy, current.twoFactorPolicy],
     ['dynamic_registration', 'dynamicRegistration', o.dynamic_registration, current.dynamicRegistration],
+    ['passkey_enrolment_prompt', 'passkeyEnrolmentPrompt', o.passkey_enrolment_prompt, current.passkeyEnrolmentPrompt],
   ]);
   const branding = differ<Branding>(BRANDING_FIELDS.map(([from, to]) => [from, to, o[from], current.branding[to]]));
   if (branding.changes.length === 0) return main;

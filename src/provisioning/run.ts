@@ -11,6 +11,9 @@ import type { ProvisionCredential, ProvisionResult } from './types.js';
 
 export type { ProvisioningServices, RunOptions } from './run-context.js';
 
+/** As many as libuv's thread pool runs at once (4 by default). */
+const SECRETS_HASHED_AHEAD = 4;
+
 /**
  * Applies the manifest in the order of 40-data-model §7. Every entry runs; when any failed, the run
  * ends with `import_failed` listing them all (the caller's transaction then rolls everything back).
@@ -21,11 +24,14 @@ export async function runManifest(s: ProvisioningServices, m: ImportManifest, op
   await applications(run, m);
   await modules(run, m);
   await resources(run, m);
-  for (const [i, c] of m.clients.entries()) {
-    const t: Target = { type: 'client', key: c.client_id ?? c.client_name, name: c.client_name, path: `clients[${i}]`, organizationSlug: c.organization_slug, applicationSlug: c.application_slug };
-    const credential = await run.step(t, () => provisionClient(run, t, c));
-    if (credential) run.credentials.push(credential);
-  }
+  // Secrets hashed ahead: each client's Argon2id work overlaps the database work of the ones before it.
+  await s.clients.hashingSecretsAhead(Math.min(SECRETS_HASHED_AHEAD, m.clients.length), async () => {
+    for (const [i, c] of m.clients.entries()) {
+      const t: Target = { type: 'client', key: c.client_id ?? c.client_name, name: c.client_name, path: `clients[${i}]`, organizationSlug: c.organization_slug, applicationSlug: c.application_slug };
+      const credential = await run.step(t, () => provisionClient(run, t, c));
+      if (credential) run.credentials.push(credential);
+    }
+  });
   await runRbac(run, m, 'definitions');
   await users(run, m);
   await runRbac(run, m, 'assignments');
@@ -42,7 +48,8 @@ async function organizations({ s, mode, ...run }: RunContext, m: ImportManifest)
       if (!current) {
         const made = await s.organizations.create(run.actor, {
           name: o.name, slug: o.slug, defaultLocale: o.default_locale, defaultLoginMethods: o.default_login_methods,
-          twoFactorPolicy: o.two_factor_policy, dynamicRegistration: o.dynamic_registration, branding: brandingInput(o),
+          twoFactorPolicy: o.two_factor_policy, dynamicRegistration: o.dynamic_registration, passkeyEnrolmentPrompt: o.passkey_enrolment_prompt,
+          branding: brandingInput(o),
         });
         run.created(t, made.id);
         return made;
@@ -168,9 +175,10 @@ async function provisionClient(run: RunContext, t: Target, c: ManifestClient): P
 /** By client_id when given (unique in Porta), else by name within the organization and application. */
 async function findClient({ s }: RunContext, org: Organization, app: Application, c: ManifestClient): Promise<Client | null> {
   if (c.client_id !== undefined) {
-    const found = await s.clients.findByClientId(org.id, c.client_id);
-    const elsewhere = found ? null : await s.clients.findInAnyOrg(c.client_id);
-    if ((found && found.applicationId !== app.id) || elsewhere?.clientId === c.client_id) {
+    // One lookup across organizations: the client_id is unique in Porta.
+    const any = await s.clients.findInAnyOrg(c.client_id);
+    const found = any?.clientId === c.client_id ? any : null;
+    if (found && (found.organizationId !== org.id || found.applicationId !== app.id)) {
       throw new AppError('conflict', 'client_id_taken', `client_id "${c.client_id}" belongs to a client of another organization or application.`);
     }
     return found;

@@ -166,6 +166,7 @@ export const ProvisionOrganization = z.strictObject({
   default_login_methods: z.array(z.enum(LOGIN_METHODS)).min(1).optional(),
   two_factor_policy: z.enum(TWO_FACTOR_POLICIES).optional(),
   dynamic_registration: z.boolean().optional(),
+  passkey_enrolment_prompt: z.boolean().optional(),
   branding: ProvisionBranding.optional(),
   applications: z.array(ProvisionApplication).optional(),
   users: z.array(ProvisionUser).optional(),

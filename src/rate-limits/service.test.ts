@@ -83,6 +83,24 @@ describe('rate limits (fixed windows, spec 50 §7)', () => {
     expect((await limiter.reserve('login_ip_failures', 'org|ip')).isAllowed).toBe(false);
   });
 
+  it('checks a limit with one store operation, and gives a success back with one', async () => {
+    const calls: string[] = [];
+    const memory = createMemoryKv();
+    const counting = new Proxy(memory, {
+      get: (target, name, receiver) => {
+        const value = Reflect.get(target, name, receiver) as unknown;
+        return typeof value === 'function' ? (...args: unknown[]) => (calls.push(String(name)), (value as (...a: unknown[]) => unknown).apply(target, args)) : value;
+      },
+    });
+    const { limiter } = setup(counting);
+    await limiter.reserve('token', '10.0.0.3');
+    await limiter.hit('login', 'a');
+    expect(calls).toEqual(['increment', 'increment']);
+    calls.length = 0;
+    await limiter.forgive('token', '10.0.0.3');
+    expect(calls).toEqual(['decrement']);
+  });
+
   it('fails open when the store is unavailable', async () => {
     const broken = { ...createMemoryKv(), increment: async () => Promise.reject(new Error('down')) } as Kv;
     const { limiter, counted } = setup(broken);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Kv } from '../platform/kv/index.js';
 import type { Log } from '../platform/log.js';
 import type { Metrics } from '../platform/metrics.js';
@@ -44,15 +44,16 @@ export interface RateLimitServiceDeps {
   metrics: Pick<Metrics, 'rateLimited' | 'rateLimitFailedOpen'>;
 }
 
-const hashKey = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 32);
+const hashKey = (key: string) => hash('sha256', key, 'base64url').slice(0, 32);
 const counterKey = (scope: RateLimitScope, key: string) => `ratelimit:${scope}:${hashKey(key)}`;
 
 export type RateLimitService = ReturnType<typeof createRateLimitService>;
 
 /**
  * Fixed windows in the ephemeral store: `Kv.increment` adds and sets the expiry of a window's first
- * hit in one atomic step (spec 50 §7). A store failure fails open with a warning. The first rejection
- * per key and window is audited as `security.rate_limited`; the key itself (an IP, an e-mail) only hashed.
+ * hit in one atomic step (spec 50 §7), one round trip per check; a success given back is taken off the
+ * same counter (`Kv.decrement`). A store failure fails open with a warning. The first rejection per
+ * key and window is audited as `security.rate_limited`; the key itself (an IP, an e-mail) only hashed.
  */
 export function createRateLimitService({ kv, log, settings, audit, metrics }: RateLimitServiceDeps) {
   async function limitOf(scope: RateLimitScope): Promise<{ max: number; window: number }> {
@@ -74,15 +75,14 @@ export function createRateLimitService({ kv, log, settings, audit, metrics }: Ra
     });
   }
 
-  /** Counts one use; `forgiven` uses of the window (successes) are taken off before comparing. */
-  async function count(scope: RateLimitScope, key: string, context: RateLimitContext, isForgivable: boolean): Promise<RateLimitDecision> {
+  /** Counts one use; uses given back with `forgive` have already been taken off the counter. */
+  async function count(scope: RateLimitScope, key: string, context: RateLimitContext): Promise<RateLimitDecision> {
     let limit = 0;
     try {
       const settingsOfScope = await limitOf(scope);
       limit = settingsOfScope.max;
       const counter = await kv.increment(counterKey(scope, key), settingsOfScope.window);
-      const forgiven = isForgivable ? Number((await kv.get(`${counterKey(scope, key)}:forgiven`)) ?? 0) : 0;
-      const used = counter.count - (Number.isSafeInteger(forgiven) ? forgiven : 0);
+      const used = counter.count;
       const retryAfter = Math.max(1, Math.ceil(counter.ttlSeconds ?? settingsOfScope.window));
       const decision = { isAllowed: used <= limit, limit, remaining: Math.max(0, limit - used), retryAfter };
       if (!decision.isAllowed) {
@@ -100,7 +100,7 @@ export function createRateLimitService({ kv, log, settings, audit, metrics }: Ra
   return {
     /** Counts one request against `scope` for `key`. */
     hit(scope: RateLimitScope, key: string, context: RateLimitContext = {}): Promise<RateLimitDecision> {
-      return count(scope, key, context, false);
+      return count(scope, key, context);
     },
 
     /**
@@ -109,14 +109,13 @@ export function createRateLimitService({ kv, log, settings, audit, metrics }: Ra
      * attempts let through, at most `max` can fail when `s` succeed.
      */
     reserve(scope: RateLimitScope, key: string, context: RateLimitContext = {}): Promise<RateLimitDecision> {
-      return count(scope, key, context, true);
+      return count(scope, key, context);
     },
 
-    /** Gives back a reserved attempt that succeeded, until its window ends. Best effort. */
+    /** Gives back a reserved attempt that succeeded, within its window (a new window has nothing to give back). Best effort. */
     async forgive(scope: RateLimitScope, key: string): Promise<void> {
       try {
-        const ttl = await kv.ttl(counterKey(scope, key));
-        if (ttl !== null && ttl > 0) await kv.increment(`${counterKey(scope, key)}:forgiven`, ttl);
+        await kv.decrement(counterKey(scope, key));
       } catch (err) {
         log.warn({ err, scope }, 'rate_limit.store_unavailable');
       }
@@ -125,7 +124,7 @@ export function createRateLimitService({ kv, log, settings, audit, metrics }: Ra
     /** Clears a counter (successful login). Best effort. */
     async reset(scope: RateLimitScope, key: string): Promise<void> {
       try {
-        await kv.delete(counterKey(scope, key), `${counterKey(scope, key)}:audited`, `${counterKey(scope, key)}:forgiven`);
+        await kv.delete(counterKey(scope, key), `${counterKey(scope, key)}:audited`);
       } catch (err) {
         log.warn({ err, scope }, 'rate_limit.store_unavailable');
       }

@@ -1,4 +1,4 @@
-import type { Queryable } from '../platform/db/index.js';
+import { prepared, type Queryable } from '../platform/db/index.js';
 
 export interface UserAccess {
   roles: string[];
@@ -12,6 +12,22 @@ export interface UserClaimValue {
   includeInAccessToken: boolean;
   includeInUserinfo: boolean;
 }
+
+/** Read for every token issued to a user: prepared once per connection. */
+const SNAPSHOT = prepared('rbac_snapshot', `SELECT
+           (SELECT coalesce(json_agg(DISTINCT r.slug ORDER BY r.slug), '[]'::json)
+              FROM user_roles ur JOIN roles r ON r.id = ur.role_id AND r.application_id = $2
+             WHERE ur.user_id = $1) AS roles,
+           (SELECT coalesce(json_agg(DISTINCT p.slug ORDER BY p.slug), '[]'::json)
+              FROM user_roles ur JOIN roles r ON r.id = ur.role_id AND r.application_id = $2
+              JOIN role_permissions rp ON rp.role_id = r.id JOIN permissions p ON p.id = rp.permission_id
+             WHERE ur.user_id = $1) AS permissions,
+           (SELECT coalesce(json_agg(json_build_object(
+                     'claimName', d.claim_name, 'value', v.value, 'includeInIdToken', d.include_in_id_token,
+                     'includeInAccessToken', d.include_in_access_token, 'includeInUserinfo', d.include_in_userinfo)
+                   ORDER BY d.claim_name), '[]'::json)
+              FROM custom_claim_values v JOIN custom_claim_definitions d ON d.id = v.claim_id AND d.application_id = $2
+             WHERE v.user_id = $1) AS claims`);
 
 /** What tokens and admin authorization read: a user's roles, permissions and custom claims in one application. */
 export function createAccessService(db: Queryable) {
@@ -66,20 +82,7 @@ export function createAccessService(db: Queryable) {
      */
     async snapshotOf(userId: string, applicationId: string): Promise<UserAccess & { claims: UserClaimValue[] }> {
       const row = await db.one<{ roles: string[]; permissions: string[]; claims: UserClaimValue[] }>(
-        `SELECT
-           (SELECT coalesce(json_agg(DISTINCT r.slug ORDER BY r.slug), '[]'::json)
-              FROM user_roles ur JOIN roles r ON r.id = ur.role_id AND r.application_id = $2
-             WHERE ur.user_id = $1) AS roles,
-           (SELECT coalesce(json_agg(DISTINCT p.slug ORDER BY p.slug), '[]'::json)
-              FROM user_roles ur JOIN roles r ON r.id = ur.role_id AND r.application_id = $2
-              JOIN role_permissions rp ON rp.role_id = r.id JOIN permissions p ON p.id = rp.permission_id
-             WHERE ur.user_id = $1) AS permissions,
-           (SELECT coalesce(json_agg(json_build_object(
-                     'claimName', d.claim_name, 'value', v.value, 'includeInIdToken', d.include_in_id_token,
-                     'includeInAccessToken', d.include_in_access_token, 'includeInUserinfo', d.include_in_userinfo)
-                   ORDER BY d.claim_name), '[]'::json)
-              FROM custom_claim_values v JOIN custom_claim_definitions d ON d.id = v.claim_id AND d.application_id = $2
-             WHERE v.user_id = $1) AS claims`,
+        SNAPSHOT,
         [userId, applicationId],
       );
       return row;

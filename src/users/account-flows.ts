@@ -34,8 +34,17 @@ export interface AccountFlowDeps {
   issuerBaseUrl: string;
 }
 
+/**
+ * The login a password reset was asked from (spec 60 §5): a client of the organization, and its
+ * interaction, as the edge found them on the server, never as a form named them.
+ */
+export interface ResetOrigin {
+  clientId: string;
+  interactionUid: string | null;
+}
+
 export type ResetResult =
-  | { ok: true; user: User }
+  | { ok: true; user: User; startedFrom: ResetOrigin | null }
   | { ok: false; reason: 'invalid_token' | 'mismatch' | PasswordProblem };
 
 export type MagicLinkUse = { userId: string; interactionUid: string | null };
@@ -75,13 +84,16 @@ export function createAccountFlows(deps: AccountFlowDeps) {
   return {
     notifyPasswordChanged,
 
-    /** `POST /{org}/auth/forgot-password` (spec 60 §5): for an active user, a new link replacing older ones. */
-    async requestPasswordReset(org: FlowOrganization, email: string, from: RequestOrigin): Promise<void> {
+    /**
+     * `POST /{org}/auth/forgot-password` (spec 60 §5): for an active user, a new link replacing older ones,
+     * remembering the login it was asked from, if any.
+     */
+    async requestPasswordReset(org: FlowOrganization, email: string, from: RequestOrigin, startedFrom: ResetOrigin | null = null): Promise<void> {
       const user = await findByEmail(org.id, email);
       if (!user || !mayReset(user)) return;
       const ttl = await deps.settings.getDuration('password_reset_ttl');
       await db.transaction(async () => {
-        const issued = await tokens.issue('password_reset', user.id, now(), ttl);
+        const issued = await tokens.issue('password_reset', user.id, now(), ttl, { clientId: startedFrom?.clientId, interactionUid: startedFrom?.interactionUid });
         await deps.mail().enqueue({
           organizationId: org.id, to: user.email, template: 'password_reset', locale: user.locale,
           data: { link: link(org, 'reset-password', issued.token), minutes: Math.round(ttl / 60), userName: user.givenName, organizationName: org.companyName ?? org.name },
@@ -125,7 +137,8 @@ export function createAccountFlows(deps: AccountFlowDeps) {
         const ended = await deps.sessions().endAllForUser(org.id, user.id);
         await notifyPasswordChanged(user, { name: org.companyName ?? org.name });
         await record(accountActor(user, from, 'account'), org.id, user.id, 'user.password_reset.completed', { endedSessions: ended.sessions, revokedTokens: ended.tokens }, 'security');
-        return { ok: true, user: (await repo.findById(org.id, user.id)) ?? user };
+        const startedFrom = used.clientId ? { clientId: used.clientId, interactionUid: used.interactionUid } : null;
+        return { ok: true, user: (await repo.findById(org.id, user.id)) ?? user, startedFrom };
       });
     },
 

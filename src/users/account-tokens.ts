@@ -10,9 +10,13 @@ const TABLES: Readonly<Record<AccountTokenKind, string>> = {
   invitation: 'invitation_tokens',
 };
 
-/** What a link carries besides its user (magic links: the interaction; invitations: details and inviter). */
+/**
+ * What a link carries besides its user: magic links the interaction; password resets the login they were
+ * asked from (client and interaction, spec 60 §5); invitations details and inviter.
+ */
 export interface AccountTokenExtras {
   interactionUid?: string | null;
+  clientId?: string | null;
   details?: Record<string, unknown>;
   invitedBy?: string | null;
 }
@@ -22,6 +26,7 @@ export interface AccountToken {
   userId: string;
   organizationId: string;
   interactionUid: string | null;
+  clientId: string | null;
   details: Record<string, unknown>;
   invitedBy: string | null;
   expiresAt: Date;
@@ -37,9 +42,10 @@ export const newAccountToken = () => randomBytes(32).toString('base64url');
 export const isTokenShaped = (token: unknown): token is string => typeof token === 'string' && /^[A-Za-z0-9_-]{43}$/.test(token);
 
 function columns(kind: AccountTokenKind): string {
-  const extra = kind === 'magic_link' ? 't.interaction_uid' : 'NULL::varchar AS interaction_uid';
+  const extra = kind === 'magic_link' || kind === 'password_reset' ? 't.interaction_uid' : 'NULL::varchar AS interaction_uid';
+  const client = kind === 'password_reset' ? 't.client_id' : 'NULL::varchar AS client_id';
   const inv = kind === 'invitation' ? 't.details, t.invited_by' : "'{}'::jsonb AS details, NULL::uuid AS invited_by";
-  return `t.id, t.user_id, u.organization_id, ${extra}, ${inv}, t.expires_at`;
+  return `t.id, t.user_id, u.organization_id, ${extra}, ${client}, ${inv}, t.expires_at`;
 }
 
 interface Row {
@@ -47,6 +53,7 @@ interface Row {
   user_id: string;
   organization_id: string;
   interaction_uid: string | null;
+  client_id: string | null;
   details: Record<string, unknown> | null;
   invited_by: string | null;
   expires_at: Date | string;
@@ -57,6 +64,7 @@ const toToken = (r: Row): AccountToken => ({
   userId: r.user_id,
   organizationId: r.organization_id,
   interactionUid: r.interaction_uid,
+  clientId: r.client_id,
   details: r.details ?? {},
   invitedBy: r.invited_by,
   expiresAt: new Date(r.expires_at),
@@ -86,7 +94,9 @@ export function createAccountTokenRepo(db: Db) {
             userId, hashAccountToken(token), JSON.stringify(extras.details ?? {}), extras.invitedBy ?? null, expiresAt, now,
           ]);
         } else {
-          await db.query(`INSERT INTO ${table} (user_id, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4)`, [userId, hashAccountToken(token), expiresAt, now]);
+          await db.query(`INSERT INTO ${table} (user_id, token_hash, client_id, interaction_uid, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)`, [
+            userId, hashAccountToken(token), extras.clientId ?? null, extras.clientId ? (extras.interactionUid ?? null) : null, expiresAt, now,
+          ]);
         }
       });
       return { token, expiresAt };

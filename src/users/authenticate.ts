@@ -69,6 +69,20 @@ export function createAuthenticator({ repo, clock, log, passwords, settings }: A
     await passwords.verifyDummy(plain);
   }
 
+  /**
+   * A hash made with weaker parameters than configured (PASSWORD_HASH_*, or an earlier default) is replaced
+   * at a successful sign-in, the one moment the password is known; a failure leaves the old hash, which
+   * still verifies.
+   */
+  async function upgradeHash(orgId: string, id: string, verified: string, plain: string): Promise<void> {
+    try {
+      const upgraded = await passwords.hash(plain);
+      if (await repo.upgradePasswordHash(orgId, id, verified, upgraded)) log.info({ userId: id }, 'user.password_rehashed');
+    } catch (err) {
+      log.warn({ err, userId: id }, 'user.password_rehash_failed');
+    }
+  }
+
   /** The status a refused attempt reports once its check could not run (status changed meanwhile). */
   async function statusReason(orgId: string, id: string): Promise<AuthFailureReason> {
     const status = (await repo.findById(orgId, id))?.status;
@@ -98,6 +112,7 @@ export function createAuthenticator({ repo, clock, log, passwords, settings }: A
     }
     const signedIn = await repo.confirmPasswordCheck(orgId, user.id, { at, previousFailedAt: user.lastFailedLoginAt, isLockHolder });
     if (!signedIn) return { ok: false, reason: await statusReason(orgId, user.id), ...base };
+    if (slot.passwordHash !== null && passwords.needsRehash(slot.passwordHash)) await upgradeHash(orgId, user.id, slot.passwordHash, plain);
     return { ok: true, user: signedIn, ...(base.unlockedAfterCooldown ? { unlockedAfterCooldown: true as const } : {}) };
   }
 

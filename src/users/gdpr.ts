@@ -34,6 +34,37 @@ export interface UserGdprServiceDeps {
     }>;
     endAllForUser(organizationId: string, userId: string): Promise<EndedAccess>;
   };
+  /** Second factors (src/two-factor): their metadata in the export, deleted by a purge. */
+  twoFactor?: {
+    exportData(organizationId: string, userId: string): Promise<ExportedTwoFactor>;
+    purgeForUser(organizationId: string, userId: string): Promise<number>;
+  };
+  /** Passkeys (src/passkeys): listed in the export without their keys, deleted by a purge. */
+  passkeys?: {
+    exportData(organizationId: string, userId: string): Promise<ExportedPasskey[]>;
+    purgeForUser(organizationId: string, userId: string): Promise<number>;
+  };
+}
+
+/** Spec 70 §1 / 50 §11: a passkey in the export, never its public key or credential id. */
+export interface ExportedPasskey {
+  id: string;
+  name: string | null;
+  aaguid: string | null;
+  backedUp: boolean;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+/** Spec 50 §11 `twoFactor`, with the enrolment's metadata: never a secret, code or hash. */
+export interface ExportedTwoFactor {
+  enabled: boolean;
+  method: string | null;
+  totpConfigured: boolean;
+  recoveryCodesRemaining: number;
+  totp?: { verified: boolean; createdAt: string; updatedAt: string; lastUsedAt: string | null } | null;
+  recoveryCodes?: { remaining: number; used: number };
+  otpCodes?: Array<{ createdAt: string; expiresAt: string; usedAt: string | null; attempts: number }>;
 }
 
 /** Spec 50 §11 export document (Art. 20). */
@@ -44,7 +75,8 @@ export interface UserDataExport {
   roles: ExportedRole[];
   customClaims: ExportedClaim[];
   auditLog: { id: string; eventType: string; eventCategory: string; description: string | null; ipAddress: string | null; createdAt: string }[];
-  twoFactor: { enabled: boolean; method: string | null; totpConfigured: boolean; recoveryCodesRemaining: number };
+  twoFactor: ExportedTwoFactor;
+  passkeys: ExportedPasskey[];
   sessions: { ipAddress: string | null; userAgent: string | null; createdAt: string; expiresAt: string; revokedAt: string | null }[];
   activeGrants: ExportedGrant[];
 }
@@ -70,7 +102,7 @@ const ownAccount = () => new AppError('forbidden', 'protected_resource', 'You ca
 
 export type UserGdprService = ReturnType<typeof createUserGdprService>;
 
-export function createUserGdprService({ db, clock, log, users, organizations, audit, adminAccess, sessions }: UserGdprServiceDeps) {
+export function createUserGdprService({ db, clock, log, users, organizations, audit, adminAccess, sessions, twoFactor, passkeys }: UserGdprServiceDeps) {
   async function assertPurgeable(actor: Actor, user: { id: string; organizationId: string }): Promise<void> {
     const userId = user.id;
     // Issue 9 item 11: purging oneself would anonymise one's own audit trail.
@@ -107,11 +139,13 @@ export function createUserGdprService({ db, clock, log, users, organizations, au
         await assertPurgeable(actor, user);
         const ended = await sessions.endAllForUser(orgId, userId);
         const { deletedTokens, deletedClaims, deletedRoles } = await gdprRepo.deleteAccountData(db, orgId, userId);
+        // Passkeys are factors too (issue 15 item 4): counted with the others.
+        const deletedTwoFactor = ((await twoFactor?.purgeForUser(orgId, userId)) ?? 0) + ((await passkeys?.purgeForUser(orgId, userId)) ?? 0);
         const anonymizedEmail = await gdprRepo.anonymizeUser(db, orgId, userId);
         if (anonymizedEmail === null) throw userNotFound();
         const anonymizedAuditEntries = await audit.anonymizeForUser(userId);
         const purged: PurgeResult = {
-          userId, anonymizedEmail, deletedRoles, deletedClaims, deletedTwoFactor: 0, deletedTokens: deletedTokens + ended.tokens,
+          userId, anonymizedEmail, deletedRoles, deletedClaims, deletedTwoFactor, deletedTokens: deletedTokens + ended.tokens,
           revokedSessions: ended.sessions, anonymizedAuditEntries,
         };
         const { anonymizedEmail: _email, ...counts } = purged;
@@ -126,12 +160,14 @@ export function createUserGdprService({ db, clock, log, users, organizations, au
   async function buildExport(orgId: string, userId: string): Promise<UserDataExport> {
     const user = await users.getById(orgId, userId);
     const now = new Date(clock.now());
-    const [organization, roles, customClaims, entries, activeGrants] = await Promise.all([
+    const [organization, roles, customClaims, entries, activeGrants, factors, userPasskeys] = await Promise.all([
       organizations.getById(orgId),
       gdprRepo.listRoles(db, userId),
       gdprRepo.listClaims(db, userId),
       audit.listAboutOrBy(userId, AUDIT_EXPORT_LIMIT),
       gdprRepo.listActiveGrants(db, orgId, userId, now),
+      twoFactor?.exportData(orgId, userId),
+      passkeys?.exportData(orgId, userId),
     ]);
     return {
       exportedAt: now.toISOString(),
@@ -143,8 +179,8 @@ export function createUserGdprService({ db, clock, log, users, organizations, au
         id: e.id, eventType: e.eventType, eventCategory: e.eventCategory, description: e.description, ipAddress: e.ipAddress,
         createdAt: e.createdAt.toISOString(),
       })),
-      // TOTP secrets and recovery codes are not stored yet.
-      twoFactor: { enabled: user.twoFactorEnabled, method: user.twoFactorMethod, totpConfigured: false, recoveryCodesRemaining: 0 },
+      twoFactor: factors ?? { enabled: user.twoFactorEnabled, method: user.twoFactorMethod, totpConfigured: false, recoveryCodesRemaining: 0 },
+      passkeys: userPasskeys ?? [],
       sessions: (await sessions.list({ userId, activeOnly: false, pageSize: 100 })).data.map((t) => ({
         ipAddress: t.ipAddress, userAgent: t.userAgent, createdAt: t.createdAt.toISOString(), expiresAt: t.expiresAt.toISOString(),
         revokedAt: t.revokedAt?.toISOString() ?? null,

@@ -20,6 +20,6 @@ export {
   type UserGdprService,
   type UserGdprServiceDeps,
 } from './gdpr.js';
-export { InviteUserInput, type InvitationResult, type AcceptResult } from './invitations.js';
+export { InviteUserInput, PreviewInvitationInput, type InvitationPreview, type InvitationResult, type AcceptResult } from './invitations.js';
 export { passwordProblem, assertPasswordPolicy, PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH, type PasswordProblem } from './password-policy.js';
-export type { FlowOrganization, ResetResult, MagicLinkUse } from './account-flows.js';
+export type { FlowOrganization, ResetOrigin, ResetResult, MagicLinkUse } from './account-flows.js';

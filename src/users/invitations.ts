@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { MailService } from '../mail/index.js';
 import { ADMIN_APPLICATION_SLUG, accountActor, authorize, systemActor, type Actor, type RequestOrigin } from '../actors/index.js';
 import { AppError, isAppError } from '../platform/errors.js';
 import { isUuid } from '../platform/ids.js';
@@ -23,6 +24,23 @@ export const InviteUserInput = z.strictObject({
 });
 export type InviteUserInput = z.input<typeof InviteUserInput>;
 
+/** Spec 20 §5.6 `POST /invite/preview`: what the e-mail shows (pre-assignments are not in it). */
+export const PreviewInvitationInput = InviteUserInput.pick({ email: true, givenName: true, familyName: true, personalMessage: true, locale: true });
+export type PreviewInvitationInput = z.input<typeof PreviewInvitationInput>;
+
+/** The invitation e-mail as it would be sent. */
+export interface InvitationPreview {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/**
+ * Where a preview's button points: the accept page's path with a word where the token goes, so the
+ * link is plainly not a working invitation (following it shows the "invitation no longer valid" page).
+ */
+const PREVIEW_TOKEN = 'preview';
+
 export interface InvitationResult {
   userId: string;
   email: string;
@@ -39,7 +57,8 @@ interface InvitationDetails {
 }
 
 /** What invitations consult in other domains (wired lazily in services.ts: rbac depends on users). */
-export interface InvitationDeps extends Omit<AccountFlowDeps, 'sessions'> {
+export interface InvitationDeps extends Omit<AccountFlowDeps, 'sessions' | 'mail'> {
+  mail: () => Pick<MailService, 'enqueue' | 'render'>;
   organization: (orgId: string) => Promise<FlowOrganization | null>;
   adminAccess: () => { assertMayManageUser(actor: Actor, user: Pick<User, 'id' | 'organizationId'>): Promise<void> };
   access?: () => {
@@ -99,6 +118,25 @@ export function createInvitations(deps: InvitationDeps) {
     return full || null;
   }
 
+  /** The invitation e-mail of `invite` and of its preview: one shape, so the preview shows what is sent. */
+  const invitationMail = (
+    org: FlowOrganization,
+    to: { givenName: string | null; locale: string | null },
+    m: { token: string; inviterName: string | null; personalMessage: string | null; expiresAt: Date },
+  ) => ({
+    organizationId: org.id, template: 'invitation' as const, locale: to.locale,
+    data: {
+      link: `${base}/${org.slug}/auth/accept-invite/${m.token}`, personalMessage: m.personalMessage, message: m.personalMessage, inviterName: m.inviterName,
+      userName: to.givenName, organizationName: org.companyName ?? org.name, expiresAt: m.expiresAt.toISOString(),
+    },
+  });
+
+  /** An existing user of the organization is invited again only if the actor may manage them and they have no password yet. */
+  async function assertInvitable(actor: Actor, user: User): Promise<void> {
+    await deps.adminAccess().assertMayManageUser(actor, user);
+    if (user.status === 'active' && user.hasPassword) throw alreadyActive();
+  }
+
   async function usable(org: FlowOrganization, token: string) {
     const found = isTokenShaped(token) ? await tokens.findUsable('invitation', org.id, token, now()) : null;
     const user = found ? await repo.findById(org.id, found.userId) : null;
@@ -124,25 +162,41 @@ export function createInvitations(deps: InvitationDeps) {
         let user = await repo.findByEmail(org.id, data.email);
         const created = !user;
         if (user) {
-          await deps.adminAccess().assertMayManageUser(actor, user);
-          if (user.status === 'active' && user.hasPassword) throw alreadyActive();
+          await assertInvitable(actor, user);
         } else {
           user = await repo.insert(org.id, { email: data.email, status: 'active', givenName: data.givenName ?? null, familyName: data.familyName ?? null, locale: data.locale ?? null });
         }
         const details: InvitationDetails = { personalMessage: data.personalMessage ?? null, inviterName, roles: data.roles, claims: data.claims };
         const issued = await tokens.issue('invitation', user.id, now(), ttl, { details: { ...details }, invitedBy: actor.kind === 'admin' ? actor.userId : null });
         await deps.mail().enqueue({
-          organizationId: org.id, to: user.email, template: 'invitation', locale: data.locale ?? user.locale,
-          data: {
-            link: `${base}/${org.slug}/auth/accept-invite/${issued.token}`, personalMessage: details.personalMessage, message: details.personalMessage, inviterName,
-            userName: user.givenName, organizationName: org.companyName ?? org.name, expiresAt: issued.expiresAt.toISOString(),
-          },
+          to: user.email,
+          ...invitationMail(org, { givenName: user.givenName, locale: data.locale ?? user.locale }, { token: issued.token, inviterName, personalMessage: details.personalMessage, expiresAt: issued.expiresAt }),
         });
         await record(actor, user, 'user.invited', {
           created, hasPersonalMessage: details.personalMessage !== null, preAssignedRoles: data.roles.length, preAssignedClaims: data.claims.length,
         });
         return { userId: user.id, email: user.email, created, invitationSent: true, expiresAt: issued.expiresAt.toISOString() };
       });
+    },
+
+    /**
+     * user:invite. The invitation e-mail `invite` would send for this input now (the same refusals:
+     * unknown organization, a user the actor may not manage, an active user with a password), with a
+     * placeholder link and the expiry of an invitation sent now. A read: nothing is stored, queued or audited.
+     */
+    async previewInvitation(actor: Actor, orgId: string, input: PreviewInvitationInput): Promise<InvitationPreview> {
+      authorize(actor, 'admin:user:invite');
+      const data = parseInput(PreviewInvitationInput, input);
+      const org = isUuid(orgId) ? await deps.organization(orgId) : null;
+      if (!org) throw organizationNotFound();
+      const existing = await repo.findByEmail(org.id, data.email);
+      if (existing) await assertInvitable(actor, existing);
+      const ttl = await deps.settings.getDuration('invitation_ttl');
+      const to = existing ? { givenName: existing.givenName, locale: data.locale ?? existing.locale } : { givenName: data.givenName ?? null, locale: data.locale ?? null };
+      const mail = invitationMail(org, to, {
+        token: PREVIEW_TOKEN, inviterName: await inviterNameOf(actor), personalMessage: data.personalMessage ?? null, expiresAt: new Date(now().getTime() + ttl * 1000),
+      });
+      return deps.mail().render(mail);
     },
 
     /** The invited user, while the link can still be used (to greet them on the form). */

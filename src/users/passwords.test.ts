@@ -33,6 +33,23 @@ describe('password hasher', () => {
     await expect(hasher.verify(null as unknown as string, 'x')).resolves.toBe(false);
   });
 
+  it('asks for a new hash when the stored one used less memory, fewer passes or lanes, or another variant', async () => {
+    const hasher = createPasswordHasher({ memoryCost: 2048, timeCost: 2, parallelism: 2 });
+    const salt = 'c29tZXNhbHRzb21lc2FsdA';
+    const digest = 'aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g';
+    const phc = (variant: string, version: number, m: number, t: number, p: number) => `$${variant}$v=${version}$m=${m},t=${t},p=${p}$${salt}$${digest}`;
+    expect(hasher.needsRehash(phc('argon2id', 19, 2048, 2, 2))).toBe(false);
+    expect(hasher.needsRehash(phc('argon2id', 19, 4096, 3, 4))).toBe(false);
+    expect(hasher.needsRehash(phc('argon2id', 19, 1024, 2, 2))).toBe(true);
+    expect(hasher.needsRehash(phc('argon2id', 19, 4096, 1, 2))).toBe(true);
+    expect(hasher.needsRehash(phc('argon2id', 19, 4096, 2, 1))).toBe(true);
+    expect(hasher.needsRehash(phc('argon2i', 19, 2048, 2, 2))).toBe(true);
+    expect(hasher.needsRehash(phc('argon2id', 16, 2048, 2, 2))).toBe(true);
+    expect(hasher.needsRehash(await hasher.hash('pw'))).toBe(false);
+    expect(hasher.needsRehash(await createPasswordHasher(cheap).hash('pw'))).toBe(true);
+    for (const unreadable of ['', 'not-a-hash', '$2b$10$abcdefghijklmnopqrstuv']) expect(hasher.needsRehash(unreadable)).toBe(false);
+  });
+
   it('verifyDummy always answers false', async () => {
     const hasher = createPasswordHasher(cheap);
     await expect(hasher.verifyDummy('anything')).resolves.toBe(false);

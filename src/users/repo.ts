@@ -1,6 +1,6 @@
 import { keysetPage, keysetSql, type KeysetPage, type KeysetRow, type KeysetWindow } from '../platform/db/keyset.js';
 import { escapeLike } from '../platform/db/sql.js';
-import type { Db } from '../platform/db/index.js';
+import { prepared, type Db } from '../platform/db/index.js';
 import type { UserSortBy, UserStatus } from './schema.js';
 
 export interface UserAddress {
@@ -168,9 +168,12 @@ function filterSql(orgId: string, f: Omit<UserSearch, 'sortBy'>): { where: strin
 
 export type UserRepo = ReturnType<typeof createUserRepo>;
 
+/** Every token refresh and code exchange reads the account: prepared once per connection. */
+const FIND_BY_ID = prepared('users_find_by_id', 'SELECT * FROM users WHERE organization_id = $1 AND id = $2');
+
 export function createUserRepo(db: Db) {
   async function findById(orgId: string, id: string): Promise<User | null> {
-    const row = await db.maybeOne<Row>('SELECT * FROM users WHERE organization_id = $1 AND id = $2', [orgId, id]);
+    const row = await db.maybeOne<Row>(FIND_BY_ID, [orgId, id]);
     return row ? rowToUser(row) : null;
   }
 
@@ -302,6 +305,12 @@ export function createUserRepo(db: Db) {
         [check.at, check.previousFailedAt, check.isLockHolder],
         "AND (status = 'active' OR ($5 AND status = 'locked' AND locked_reason = 'auto_lockout' AND locked_at = $3))",
       );
+    },
+
+    /** Replaces a verified hash made with weaker parameters; false when the password changed in between (the new one stays). */
+    async upgradePasswordHash(orgId: string, id: string, verified: string, upgraded: string): Promise<boolean> {
+      const r = await db.query('UPDATE users SET password_hash = $4 WHERE organization_id = $1 AND id = $2 AND password_hash = $3', [orgId, id, verified, upgraded]);
+      return r.rowCount === 1;
     },
 
     /** Lifts an automatic lock taken at or before `lockedBefore`; false when another request already did or it is an admin lock. */

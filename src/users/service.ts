@@ -15,7 +15,7 @@ export interface UserServiceDeps extends Omit<UserWriteDeps, 'repo' | 'notifyPas
   log: Log;
   settings: UserSettings & { getDuration?(key: string): Promise<number> };
   /** E-mails of the account flows (spec 60 §8); none sent without it (unit tests). */
-  mail?: () => Pick<MailService, 'enqueue'>;
+  mail?: () => Pick<MailService, 'enqueue' | 'render'>;
   /** ISSUER_BASE_URL, the base of every e-mailed link. */
   issuerBaseUrl?: string;
   /** The organization as invitations name it. */
@@ -55,7 +55,10 @@ export function createUserService(deps: UserServiceDeps) {
   const linkDeps = {
     db, clock, log, repo, passwords, audit: deps.audit,
     tokens: createAccountTokenRepo(db),
-    mail: deps.mail ?? (() => ({ enqueue: async () => log.warn('mail.not_configured') })),
+    mail: deps.mail ?? (() => ({
+      enqueue: async () => log.warn('mail.not_configured'),
+      render: () => Promise.reject(new Error('mail is not configured: there are no templates to render with')),
+    })),
     settings: { getDuration: (key: string) => settings.getDuration?.(key) ?? Promise.resolve(LINK_TTL_DEFAULTS[key] ?? 900) },
     issuerBaseUrl: deps.issuerBaseUrl ?? 'http://localhost',
   };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { afterCommit, createEmbeddedDb, createPostgresDb, isInTransaction, statementKind, timeDb, type Db } from '../../src/platform/db/index.js';
+import { afterCommit, createEmbeddedDb, createPostgresDb, isInTransaction, prepared, statementKind, timeDb, type Db } from '../../src/platform/db/index.js';
 import { createTestDatabase, describeWithPostgres, type TestDatabase } from '../support/services.js';
 
 /** One suite, run against every Db backend: both must behave identically. */
@@ -230,6 +230,25 @@ function dbContract(makeDb: () => Promise<{ db: Db; dispose(): Promise<void> }>)
     );
     await Promise.all(work);
     expect((await db.many('SELECT name FROM items')).length).toBe(10);
+  });
+
+  it('runs statements marked prepared the same, in and out of transactions, and after the table changed under them', async () => {
+    const byName = prepared('contract_items_by_name', 'SELECT name, n FROM items WHERE name = $1');
+    const insert = prepared('contract_items_insert', 'INSERT INTO items (name, n) VALUES ($1, $2)');
+    // One text, one name: redefining a name with another text is a programming error.
+    expect(prepared('contract_items_by_name', 'SELECT name, n FROM items WHERE name = $1')).toBe(byName);
+    expect(() => prepared('contract_items_by_name', 'SELECT 1')).toThrow(/another text/);
+    await db.query(insert, ['a', 1]);
+    await db.transaction(async (tx) => {
+      await tx.query(insert, ['b', 2]);
+      expect(await tx.one(byName, ['b'])).toEqual({ name: 'b', n: '2' });
+    });
+    for (let i = 0; i < 12; i++) expect(await db.one(byName, ['a'])).toEqual({ name: 'a', n: '1' });
+    // A migration while serving: the plan each connection holds no longer fits the result's columns.
+    await db.exec('ALTER TABLE items ALTER COLUMN n TYPE text');
+    for (let i = 0; i < 12; i++) expect(await db.one(byName, ['a'])).toEqual({ name: 'a', n: '1' });
+    await db.exec('ALTER TABLE items ALTER COLUMN n TYPE int8 USING n::int8');
+    expect(await db.one(byName, ['a'])).toEqual({ name: 'a', n: '1' });
   });
 
   it('does not show uncommitted rows outside the transaction', async () => {

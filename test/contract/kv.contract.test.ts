@@ -93,6 +93,25 @@ function kvContract(name: string, makeKv: () => KvHarness) {
         expect(await kv.setMembers('s')).toEqual(['x']);
       });
 
+      it('with ownerPrefix, writes over a missing key or its owner\'s value, and never over another owner\'s', async () => {
+        expect(await kv.set('a', 'org1|one', { ttlSeconds: 100, ownerPrefix: 'org1|' })).toBe(true);
+        expect(await kv.set('a', 'org1|two', { ttlSeconds: 20, ownerPrefix: 'org1|' })).toBe(true);
+        expect(await kv.get('a')).toBe('org1|two');
+        expectTtlNear(await kv.ttl('a'), 20);
+        expect(await kv.set('a', 'org2|mine', { ttlSeconds: 100, ownerPrefix: 'org2|' })).toBe(false);
+        expect(await kv.get('a')).toBe('org1|two');
+        expectTtlNear(await kv.ttl('a'), 20);
+      });
+
+      it('with ownerPrefix, is one atomic step: of concurrent owners of a new key exactly one wins', async () => {
+        const owners = Array.from({ length: 20 }, (_, i) => `o${i}|`);
+        const won = await Promise.all(owners.map((o) => kv.set('k', `${o}value`, { ttlSeconds: 60, ownerPrefix: o })));
+        // Later writers see the first owner's value and leave it alone, so exactly one of them wrote it.
+        const value = await kv.get('k');
+        expect(won.filter(Boolean)).toHaveLength(1);
+        expect(value).toBe(`${owners[won.indexOf(true)]}value`);
+      });
+
       it('replaces a key of another type, like Redis SET', async () => {
         await kv.setAdd('s', ['x'], 60);
         await kv.set('s', 'now a string', { ttlSeconds: 60 });
@@ -293,6 +312,39 @@ function kvContract(name: string, makeKv: () => KvHarness) {
         expect(await kv.get('text')).toBe('abc');
         await kv.setAdd('s', ['x'], 60);
         await expect(kv.increment('s', 60)).rejects.toMatchObject({ name: 'KvTypeError', code: 'kv_wrong_type' });
+      });
+    });
+
+    describe('decrement', () => {
+      it('takes one off an existing counter and keeps its window', async () => {
+        await kv.increment('w', 30);
+        await kv.increment('w', 30);
+        expect(await kv.decrement('w')).toBe(1);
+        expect(await kv.get('w')).toBe('1');
+        expectTtlNear(await kv.ttl('w'), 30);
+        expect((await kv.increment('w', 30)).count).toBe(2);
+      });
+
+      it('leaves a missing key missing and a counter at zero at zero', async () => {
+        expect(await kv.decrement('none')).toBeNull();
+        expect(await kv.get('none')).toBeNull();
+        await kv.increment('z', 30);
+        expect(await kv.decrement('z')).toBe(0);
+        expect(await kv.decrement('z')).toBe(0);
+        expect(await kv.get('z')).toBe('0');
+      });
+
+      it('is atomic under concurrency', async () => {
+        for (let i = 0; i < 50; i++) await kv.increment('c', 60);
+        await Promise.all(Array.from({ length: 80 }, () => kv.decrement('c')));
+        expect(await kv.get('c')).toBe('0');
+      });
+
+      it('refuses a value that is not an integer', async () => {
+        await kv.set('text', 'abc', { ttlSeconds: 60 });
+        await expect(kv.decrement('text')).rejects.toMatchObject({ name: 'KvTypeError', code: 'kv_not_integer' });
+        await kv.setAdd('s', ['x'], 60);
+        await expect(kv.decrement('s')).rejects.toMatchObject({ name: 'KvTypeError', code: 'kv_wrong_type' });
       });
     });
 

@@ -158,6 +158,148 @@ describeWithServices('account flows (e2e)', () => {
     });
   });
 
+  describe("back to the application, in the login's language (spec 60 §5, §11)", () => {
+    const ENGLISH = { 'accept-language': 'en' };
+    const uidOf = (loginPage: string) => /interaction\/([^/]+)\//.exec(formAction(loginPage))![1]!;
+    const forgotHrefOf = (loginPage: string) => /href="([^"]*forgot-password[^"]*)"/.exec(loginPage)![1]!.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=');
+    const returnLinkOf = (body: string) => /<a class="button primary" href="([^"]*)">([^<]*)<\/a>/.exec(body);
+    /** What the user's newest reset link remembers of where it was asked for. */
+    const originOf = (userId: string) =>
+      s.porta.db.one<{ client_id: string | null; interaction_uid: string | null }>(
+        'SELECT client_id, interaction_uid FROM password_reset_tokens WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1', [userId],
+      );
+
+    /** Asks for a reset on the forgot-password page at `path`; returns the answer and the mailed link's path. */
+    async function askReset(browser: HttpBrowser, path: string, email: string, headers: Record<string, string> = {}, extraFields: Record<string, string> = {}) {
+      const form = await browser.request(path, { headers });
+      expect(form.status).toBe(200);
+      const sent = await browser.request(formAction(form.body), { form: { ...extraFields, _csrf: hiddenInput(form.body, '_csrf'), email }, headers });
+      expect(sent.status).toBe(200);
+      return { form, sent, link: pathOf(await linkIn(email, /reset-password/)) };
+    }
+
+    async function completeReset(browser: HttpBrowser, link: string, headers: Record<string, string> = {}) {
+      const form = await browser.request(link, { headers });
+      expect(form.status).toBe(200);
+      const done = await browser.request(formAction(form.body), { form: { _csrf: hiddenInput(form.body, '_csrf'), password: NEW_PASSWORD, confirm: NEW_PASSWORD }, headers });
+      expect(done.status).toBe(200);
+      return { form, done };
+    }
+
+    it('links back to the login the reset was asked from while it lives, and that login then signs in with the new password', async () => {
+      const user = await newUser(a);
+      const config = await rp(a);
+      const browser = new HttpBrowser(s.url);
+      const login = await startLogin(config, browser);
+      const uid = uidOf(login.page.body);
+      const { link } = await askReset(browser, forgotHrefOf(login.page.body), user.email);
+      expect(await originOf(user.id)).toEqual({ client_id: a.confidential.clientId, interaction_uid: uid });
+
+      const { done } = await completeReset(browser, link);
+      expect(done.body).toContain('Password changed');
+      const back = returnLinkOf(done.body);
+      expect(back?.[1]).toBe(`/${a.slug}/interaction/${uid}`);
+      expect(back?.[2]).toBe(`Return to Web ${a.slug}`);
+
+      const page = await browser.request(back![1]!);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('name="password"');
+      const ok = await browser.follow(formAction(page.body), { form: { _csrf: hiddenInput(page.body, '_csrf'), email: user.email, password: NEW_PASSWORD } });
+      expect(ok.location).toMatch(/\/callback\?code=/);
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(ok.location!), { pkceCodeVerifier: login.verifier, expectedState: login.state });
+      expect(tokens.claims()?.sub).toBe(user.id);
+    });
+
+    it('shows no link once that login is over (the client has no other registered address to return to)', async () => {
+      const user = await newUser(a);
+      const config = await rp(a);
+      const browser = new HttpBrowser(s.url);
+      const login = await startLogin(config, browser);
+      const { link } = await askReset(browser, forgotHrefOf(login.page.body), user.email);
+      // The same login finishes with the old password in the meantime: its interaction is gone.
+      const again = await browser.request(`/${a.slug}/interaction/${uidOf(login.page.body)}`);
+      const signedIn = await browser.follow(formAction(again.body), { form: { _csrf: hiddenInput(again.body, '_csrf'), email: user.email, password: PASSWORD } });
+      expect(signedIn.location).toMatch(/\/callback\?code=/);
+      expect(await originOf(user.id)).toEqual({ client_id: a.confidential.clientId, interaction_uid: uidOf(login.page.body) });
+
+      const { done } = await completeReset(browser, link);
+      expect(done.body).toContain('Password changed');
+      expect(returnLinkOf(done.body)).toBeNull();
+      expect(done.body).not.toContain('/interaction/');
+      expect(done.body).not.toContain('Return to Web');
+    });
+
+    it('shows no link when the reset was not asked from a login', async () => {
+      const user = await newUser(a);
+      const browser = new HttpBrowser(s.url);
+      const { link } = await askReset(browser, `/${a.slug}/auth/forgot-password`, user.email);
+      expect(await originOf(user.id)).toEqual({ client_id: null, interaction_uid: null });
+      const { done } = await completeReset(browser, link);
+      expect(done.body).toContain('Password changed');
+      expect(returnLinkOf(done.body)).toBeNull();
+      expect(done.body).not.toContain('/interaction/');
+    });
+
+    it('remembers nothing from a forged uid, another organization\'s login, or fields the form adds', async () => {
+      const foreignBrowser = new HttpBrowser(s.url);
+      const foreignUid = uidOf((await startLogin(await rp(b), foreignBrowser)).page.body);
+      const ownBrowser = new HttpBrowser(s.url);
+      const ownUid = uidOf((await startLogin(await rp(a), ownBrowser)).page.body);
+      const attempts: Array<{ path: string; fields?: Record<string, string> }> = [
+        { path: `/${a.slug}/auth/forgot-password?interaction=${foreignUid}` },
+        { path: `/${a.slug}/auth/forgot-password?interaction=forged-${ownUid}` },
+        { path: `/${a.slug}/auth/forgot-password`, fields: { interaction: ownUid, client_id: a.confidential.clientId } },
+      ];
+      for (const { path, fields } of attempts) {
+        const user = await newUser(a);
+        const { link } = await askReset(foreignBrowser, path, user.email, {}, fields);
+        expect(await originOf(user.id), path).toEqual({ client_id: null, interaction_uid: null });
+        const { done } = await completeReset(foreignBrowser, link);
+        expect(returnLinkOf(done.body), path).toBeNull();
+        expect(done.body).not.toContain('/interaction/');
+      }
+    });
+
+    it('shows the forgot-password pages in the login\'s ui_locales and the reset pages in the recipient\'s language, whatever the browser asks for', async () => {
+      const email = `user${++counter}@example.com`;
+      await s.porta.services.users.create(SYSTEM, a.orgId, { email, password: PASSWORD, givenName: 'Grace', locale: 'nl' });
+      const browser = new HttpBrowser(s.url);
+      const login = await startLogin(await rp(a), browser, { ui_locales: 'de' });
+      expect(login.page.body).toContain('<html lang="de">');
+      const forgotPath = forgotHrefOf(login.page.body);
+
+      const expiredForm = await browser.request(forgotPath, { headers: ENGLISH });
+      const refused = await browser.request(formAction(expiredForm.body), { form: { _csrf: 'forged', email }, headers: ENGLISH });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toContain('<html lang="de">');
+
+      const { form, sent, link } = await askReset(browser, forgotPath, email, ENGLISH);
+      expect(form.body).toContain('<html lang="de">');
+      expect(form.body).toContain('Passwort zurücksetzen');
+      expect(sent.body).toContain('<html lang="de">');
+      expect(sent.body).toContain('Prüfen Sie Ihr E-Mail-Postfach');
+      // The same page reached on its own follows the browser.
+      expect((await new HttpBrowser(s.url).request(`/${a.slug}/auth/forgot-password`, { headers: ENGLISH })).body).toContain('<html lang="en">');
+
+      const { form: resetForm, done } = await completeReset(browser, link, ENGLISH);
+      expect(resetForm.body).toContain('<html lang="nl">');
+      expect(resetForm.body).toContain('Kies een nieuw wachtwoord');
+      expect(done.body).toContain('<html lang="nl">');
+      expect(done.body).toContain('Wachtwoord gewijzigd');
+      expect(returnLinkOf(done.body)?.[2]).toBe(`Terug naar Web ${a.slug}`);
+    });
+
+    it('shows the invitation page in the invited user\'s language', async () => {
+      const email = `invitee${++counter}@example.com`;
+      await s.porta.services.users.invite(SYSTEM, a.orgId, { email, givenName: 'Ada', locale: 'fr' });
+      const link = await linkIn(email, /accept-invite/);
+      const page = await new HttpBrowser(s.url).request(pathOf(link), { headers: ENGLISH });
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('<html lang="fr">');
+      expect(page.body).toContain('Rejoindre');
+    });
+  });
+
   describe('magic link (spec 60 §3)', () => {
     async function requestLink(t: Tenant, email: string) {
       const config = await rp(t);

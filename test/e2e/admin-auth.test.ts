@@ -45,9 +45,10 @@ describe('admin API authentication and authorization (spec 20 §2)', () => {
   it('refuses a revoked token', async () => {
     const admin = await s.clientWithRoles(['porta-super-admin']);
     expect((await admin.get('/audit')).status).toBe(200);
-    const provider = await s.porta.registry.providerFor(await s.porta.services.organizations.getSuperAdmin());
-    const stored = await provider.AccessToken.find(admin.token!);
-    await stored!.destroy();
+    await s.porta.registry.withOrganization(await s.porta.services.organizations.getSuperAdmin(), async (provider) => {
+      const stored = await provider.AccessToken.find(admin.token!);
+      await stored!.destroy();
+    });
     expect((await admin.get('/audit')).status).toBe(401);
   });
 

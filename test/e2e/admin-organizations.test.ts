@@ -210,7 +210,7 @@ describe('admin API: organizations (spec 20 §5.1, §5.2 2FA policy)', () => {
     const org = await create({ name: 'Two Factor', slug: 'two-factor-org' });
     const read = await auditor.get(`/organizations/${org.id}/two-factor/policy`);
     expect(read.status).toBe(200);
-    expect(read.body.data).toEqual({ twoFactorPolicy: 'optional', validPolicies: ['optional', 'required_email', 'required_totp', 'required_any'] });
+    expect(read.body.data).toEqual({ twoFactorPolicy: 'optional', validPolicies: ['optional', 'required_email', 'required_totp', 'required_any', 'required_passkey'] });
     const etag = read.headers.get('etag')!;
 
     const res = await orgAdmin.put(`/organizations/${org.id}/two-factor/policy`, { twoFactorPolicy: 'required_totp' }, { 'If-Match': etag });
@@ -220,6 +220,9 @@ describe('admin API: organizations (spec 20 §5.1, §5.2 2FA policy)', () => {
     expect((await orgAdmin.put(`/organizations/${org.id}/two-factor/policy`, { twoFactorPolicy: 'sometimes' })).status).toBe(400);
     const history = await auditor.get(`/organizations/${org.id}/history?event_type=org.2fa.policy_changed`);
     expect(history.body.data[0].metadata).toMatchObject({ previousPolicy: 'optional', newPolicy: 'required_totp' });
+    const passkey = await orgAdmin.put(`/organizations/${org.id}/two-factor/policy`, { twoFactorPolicy: 'required_passkey' });
+    expect(passkey.status).toBe(200);
+    expect(passkey.body.data.twoFactorPolicy).toBe('required_passkey');
 
     const refused = await orgAdmin.put(`/organizations/${superAdminOrgId}/two-factor/policy`, { twoFactorPolicy: 'required_any' });
     expect(refused.status).toBe(403);

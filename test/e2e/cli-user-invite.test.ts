@@ -45,4 +45,26 @@ describe('porta user invite', { timeout: 120_000 }, () => {
     expect(unknown.status).not.toBe(0);
     expect(unknown.stderr).toContain('no role nope');
   });
+
+  it('--preview prints the e-mail (subject, then the text part; --json the API body) and stores nothing', async () => {
+    const args = ['user', 'invite', '--org', 'invite-co', '--email', 'preview@example.com', '--given-name', 'Pia', '--message', 'Hi <there>', '--preview', '--direct'];
+    const human = await cli(args);
+    expect(human.status, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^Subject: .+ invited you to Invite Co\n\n/);
+    expect(human.stdout).toContain('Hello Pia');
+    expect(human.stdout).toContain('Hi <there>');
+    expect(human.stdout).toMatch(/\/invite-co\/auth\/accept-invite\/preview\n/);
+
+    const json = await cli([...args, '--json']);
+    expect(json.status, json.stderr).toBe(0);
+    const { data } = JSON.parse(json.stdout) as { data: { subject: string; html: string; text: string } };
+    expect(human.stdout).toBe(`Subject: ${data.subject}\n\n${data.text}`);
+    expect(data.html).toContain('Hi &lt;there&gt;');
+    expect(data.html).not.toContain('<there>');
+
+    const users = await cli(['user', 'list', '--org', 'invite-co', '--search', 'preview@', '--json', '--direct']);
+    expect(JSON.parse(users.stdout)).toMatchObject({ total: 0 });
+    const audit = await cli(['audit', 'list', '--json', '--direct', '--event', 'user.invited']);
+    expect((JSON.parse(audit.stdout) as { data: unknown[] }).data).toHaveLength(3);
+  });
 });

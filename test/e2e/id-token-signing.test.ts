@@ -235,8 +235,8 @@ describe('ID token signing and claims (spec 70 §5)', () => {
       const { claims } = await verified(tokens.id_token!, t.confidential.clientId);
       expect(claims.sid).toEqual(expect.any(String));
 
-      const provider = await s.porta.registry.providerFor(await s.porta.services.organizations.getById(t.orgId));
-      const session = await provider.Session.find(browser.cookie('_session', `/${t.slug}`)!);
+      const org = await s.porta.services.organizations.getById(t.orgId);
+      const session = await s.porta.registry.withOrganization(org, (provider) => provider.Session.find(browser.cookie('_session', `/${t.slug}`)!));
       expect(claims.sid).toBe(session!.authorizations![t.confidential.clientId]!.sid);
 
       const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);

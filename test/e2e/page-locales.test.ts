@@ -19,9 +19,9 @@ describe('E2E: page languages and organization overrides', () => {
     fs.cpSync(TEMPLATES_DIR, path.join(root, 'templates'), { recursive: true });
     fs.cpSync(LOCALES_DIR, path.join(root, 'locales'), { recursive: true });
     fs.mkdirSync(path.join(root, 'templates', 'eigen-co', 'pages'), { recursive: true });
-    fs.writeFileSync(path.join(root, 'templates', 'eigen-co', 'pages', 'error.hbs'), '<h1 id="own">{{t "error.title"}}</h1><p>{{message}}</p>');
+    fs.writeFileSync(path.join(root, 'templates', 'eigen-co', 'pages', 'error.hbs'), '<h1 id="own">{{t "errors.title"}}</h1><p>{{errorMessage}}</p>');
     fs.mkdirSync(path.join(root, 'locales', 'eigen-co', 'de'), { recursive: true });
-    fs.writeFileSync(path.join(root, 'locales', 'eigen-co', 'de', 'error.json'), JSON.stringify({ interaction_expired: 'Eigen: Bitte starten Sie neu.' }));
+    fs.writeFileSync(path.join(root, 'locales', 'eigen-co', 'de', 'errors.json'), JSON.stringify({ interaction_expired: 'Eigen: Bitte starten Sie neu.' }));
     s = await startTestServer({ backends: 'embedded', pages: { templates: path.join(root, 'templates'), locales: path.join(root, 'locales') } });
     const actor = systemActor();
     await s.porta.services.organizations.create(actor, { name: 'Eigen', slug: 'eigen-co' });

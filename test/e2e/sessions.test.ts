@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startAdminServer, type AdminServer } from '../support/admin.js';
 import { HttpBrowser, formAction, hiddenInput } from '../support/http-browser.js';
 import { createTenant, PASSWORD, POST_LOGOUT_URI, REDIRECT_URI, type Tenant } from '../support/oidc-fixtures.js';
@@ -33,11 +33,15 @@ describe('session lifecycle and session management', () => {
       ...(scope.includes('offline_access') ? { prompt: 'consent' } : {}),
     });
     let page = await browser.follow(url.toString());
-    if (page.status === 200 && page.body.includes('name="password"')) {
+    const mirrored = (await trackedFor(t.userId, false)).total;
+    const isNewSession = page.status === 200 && page.body.includes('name="password"');
+    if (isNewSession) {
       page = await browser.follow(formAction(page.body), { form: { _csrf: hiddenInput(page.body, '_csrf'), email: t.email, password: PASSWORD } });
     }
     expect(page.location).toMatch(/\/callback\?code=/);
     const tokens = await oidc.authorizationCodeGrant(config, new URL(page.location!), { pkceCodeVerifier: verifier, expectedState: state });
+    // The mirror is written beside the flow, never awaited by it (spec 10 §10): wait for the new session's row.
+    if (isNewSession) await vi.waitFor(async () => expect((await trackedFor(t.userId, false)).total).toBeGreaterThan(mirrored));
     return { config, tokens };
   }
 

@@ -32,12 +32,13 @@ function applicationSuite(open: Open) {
   let kv: Kv;
   let audit: AuditService;
   let apps: ApplicationService;
+  /** Another process on the same stores: it sees a write within a second (the shared counter's check). */
   let other: ApplicationService;
+  const clock = createManualClock();
 
   beforeAll(async () => {
     ({ db, dispose } = await open());
     await createMigrator(db).up();
-    const clock = createManualClock();
     const log = createLog({ env: 'test', level: 'silent' });
     kv = createMemoryKv({ clock });
     audit = createAuditService({ db, clock, log, retentionDays: async () => 90 });
@@ -105,6 +106,8 @@ function applicationSuite(open: Open) {
       const slug = `upd-new-${token()}`;
       const updated = await apps.update(sys, app.id, { name: 'Updated', description: null, slug });
       expect(updated).toMatchObject({ name: 'Updated', description: null, slug });
+      expect(await apps.findById(app.id)).toEqual(updated);
+      clock.advance(1_000);
       expect(await other.findById(app.id)).toEqual(updated);
       const taken = await apps.create(sys, { name: `Taken ${token()}` });
       expect((await errorOf(apps.update(sys, app.id, { slug: taken.slug }))).code).toBe('application_slug_taken');
@@ -125,6 +128,8 @@ function applicationSuite(open: Open) {
       const app = await apps.create(sys, { name: `Status ${token()}` });
       await other.findById(app.id);
       expect(await apps.setStatus(sys, app.id, 'inactive')).toMatchObject({ previousStatus: 'active', application: { status: 'inactive' } });
+      expect((await apps.findById(app.id))?.status).toBe('inactive');
+      clock.advance(1_000);
       expect((await other.findById(app.id))?.status).toBe('inactive');
       const same = await errorOf(apps.setStatus(sys, app.id, 'inactive'));
       expect([same.kind, same.code]).toEqual(['conflict', 'invalid_transition']);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onEachDatabase, type OpenDb } from '../support/databases.js';
 import { testConfig } from '../support/domain.js';
 import { startSmtpHarness, type SmtpHarness } from '../support/smtp.js';
+import { captureLog } from '../support/db-roles.js';
 import { createMigrator, type Db } from '../../src/platform/db/index.js';
 import { createManualClock, type ManualClock } from '../../src/platform/clock.js';
 import { createMemoryKv, type MemoryKv } from '../../src/platform/kv/index.js';
@@ -171,7 +172,91 @@ function outboxSuite(open: OpenDb) {
     expect(failed).toMatchObject({ status: 'failed', attempts: POLICY.maxAttempts, data: {} });
     const audit = await db.many<{ event_type: string; metadata: Record<string, unknown> }>(
       "SELECT event_type, metadata FROM audit_log WHERE target_id = $1 AND event_type LIKE 'email.%'", [failed.id]);
-    expect(audit).toEqual([{ event_type: 'email.send.failed', metadata: { template: 'welcome', attempts: POLICY.maxAttempts } }]);
+    expect(audit).toEqual([{ event_type: 'email.send.failed', metadata: { template: 'welcome', attempts: POLICY.maxAttempts, permanent: false, responseCode: 451 } }]);
+  });
+
+  /** A worker of its own on the same outbox, logging into `lines`. */
+  function workerWith(env: Record<string, string>) {
+    const logs = captureLog();
+    const worker = createMailDelivery({
+      config: testConfig({ ...env, ISSUER_BASE_URL: 'https://id.example.com' }), db, clock, log: logs.log, audit: svc.audit,
+      organizations: svc.organizations, branding: svc.branding, isSchemaCurrent: () => true, policy: POLICY,
+    });
+    return { worker, lines: logs.lines };
+  }
+
+  it.each([550, 553])('a %i answer to the recipient fails the message at once: no retry, audited and logged as permanent, no secret', async (code) => {
+    const to = address();
+    const { worker, lines } = workerWith(smtp.env());
+    smtp.refuse(code);
+    try {
+      await db.transaction(() => svc.mail.enqueue({ organizationId: orgId, to, template: 'password_reset', data: { link: '/x/reset/secret-token-abc', minutes: 60 } }));
+      await worker.runOnce();
+      const failed = (await row(to))!;
+      expect(failed).toMatchObject({ status: 'failed', attempts: 1, data: {} });
+      expect(failed.last_error).toContain(String(code));
+      expect(failed.last_error).not.toContain('s3cret-smtp-pass');
+      const audit = await db.many<{ event_type: string; metadata: Record<string, unknown> }>(
+        "SELECT event_type, metadata FROM audit_log WHERE target_id = $1 AND event_type LIKE 'email.%'", [failed.id]);
+      expect(audit).toEqual([{ event_type: 'email.send.failed', metadata: { template: 'password_reset', attempts: 1, permanent: true, responseCode: code } }]);
+      expect(lines.find((l) => l.msg === 'mail.send_failed')).toMatchObject({ outboxId: failed.id, template: 'password_reset', permanent: true, responseCode: code });
+      expect(lines.some((l) => l.msg === 'mail.send_retry')).toBe(false);
+      const logged = JSON.stringify(lines);
+      for (const secret of ['s3cret-smtp-pass', 'secret-token-abc', to]) expect(logged).not.toContain(secret);
+
+      smtp.refuse(false);
+      clock.advance(POLICY.maxDelayMs);
+      await worker.runOnce();
+      await svc.mailDelivery.runOnce();
+      expect((await row(to))!).toMatchObject({ status: 'failed', attempts: 1 });
+      expect(smtp.messagesTo(to)).toHaveLength(0);
+    } finally {
+      smtp.refuse(false);
+      await worker.stop();
+    }
+  });
+
+  it('a 5xx answer to the login (the relay refusing Porta, not the message) keeps the retries', async () => {
+    const to = address();
+    const { worker, lines } = workerWith({ ...smtp.env(), SMTP_PASS: 'a-wrong-password' });
+    try {
+      await db.transaction(() => svc.mail.enqueue({ organizationId: orgId, to, template: 'welcome', data: {} }));
+      await worker.runOnce();
+      const waiting = (await row(to))!;
+      expect(waiting).toMatchObject({ status: 'pending', attempts: 1 });
+      expect(waiting.last_error).toContain('535');
+      expect(waiting.last_error).not.toContain('a-wrong-password');
+      expect(lines.find((l) => l.msg === 'mail.send_retry')).toMatchObject({ outboxId: waiting.id, attempts: 1, retryInMs: 30_000 });
+    } finally {
+      await worker.stop();
+    }
+    clock.advance(30_000);
+    await svc.mailDelivery.runOnce();
+    expect((await row(to))).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it("speaks the user's locale, else the organization's default_locale, else the configured default_locale, else English", async () => {
+    const subjectOf = async (org: string, locale?: string) => {
+      const user = await svc.users.create(SYSTEM, org, { email: address(), ...(locale ? { locale } : {}) });
+      await svc.users.setPassword(SYSTEM, org, user.id, 'Lantern-meadow-4471');
+      await svc.mailDelivery.runOnce();
+      return (await smtp.waitForMessage(user.email, { timeoutMs: 5000 })).subject;
+    };
+    const french = (await svc.organizations.create(SYSTEM, { name: 'Fr Org', slug: `mail-fr-${Date.now().toString(36)}`, defaultLocale: 'fr', branding: { companyName: 'Mailco' } })).id;
+    // Italian is no language Porta ships: the organization's choice falls through.
+    const italian = (await svc.organizations.create(SYSTEM, { name: 'It Org', slug: `mail-it-${Date.now().toString(36)}`, defaultLocale: 'it', branding: { companyName: 'Mailco' } })).id;
+    expect(await subjectOf(french, 'es')).toBe('Se ha cambiado su contraseña de Mailco');
+    expect(await subjectOf(french)).toBe('Votre mot de passe Mailco a été modifié');
+    expect(await subjectOf(italian)).toBe('Your Mailco password was changed');
+    await svc.systemConfig.set(SYSTEM, 'default_locale', 'de');
+    try {
+      expect(await subjectOf(italian)).toBe('Ihr Passwort für Mailco wurde geändert');
+      expect(await subjectOf(french)).toBe('Votre mot de passe Mailco a été modifié');
+      await svc.systemConfig.set(SYSTEM, 'default_locale', 'ja');
+      expect(await subjectOf(italian)).toBe('Your Mailco password was changed');
+    } finally {
+      await svc.systemConfig.set(SYSTEM, 'default_locale', 'en');
+    }
   });
 
   it('a row claimed by a process that died mid-send is sent by another one once its lease ends', async () => {

@@ -1,12 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type AdapterPayload, type Configuration } from 'oidc-provider';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAuditService } from '../../src/audit/index.js';
 import { createSigningKeyService } from '../../src/keys/index.js';
 import { createAdapterFactory, type PortaAdapterFactory } from '../../src/oidc/adapter.js';
 import { createManualClock, systemClock, type Clock, type ManualClock } from '../../src/platform/clock.js';
 import { createEmbeddedDb, createMigrator, createPostgresDb, type Db } from '../../src/platform/db/index.js';
+import { queryable } from '../../src/platform/db/queryable.js';
 import { newId } from '../../src/platform/ids.js';
 import { createMemoryKv, createRedisKv, type Kv, type RedisKv } from '../../src/platform/kv/index.js';
 import { createLog } from '../../src/platform/log.js';
@@ -216,6 +217,134 @@ function adapterSuite(open: () => Promise<Stores>) {
       await a('AuthorizationCode').consume('code-g1');
       await expect(a('AuthorizationCode').consume('code-g1')).rejects.toMatchObject(invalidGrant);
       await expectRevoked('g1');
+    });
+  });
+
+  describe('within one engine request', () => {
+    let statements: string[];
+    let request: object | undefined;
+    let inRequest: PortaAdapterFactory;
+
+    beforeEach(() => {
+      statements = [];
+      request = {};
+      // Every statement this factory sends, by its first words.
+      const counted: Db = {
+        ...stores.db,
+        ...queryable(<T,>(sql: string, params: readonly unknown[]) => {
+          statements.push(sql.trim().slice(0, 30));
+          return stores.db.query<T>(sql, params);
+        }, (script) => stores.db.exec(script)),
+      };
+      inRequest = createAdapterFactory({ db: counted, kv: stores.kv, log, clock: stores.clock, organizationId: orgA, requestKey: () => request });
+    });
+
+    async function issued(g: string) {
+      await a('Grant').upsert(g, { jti: g, kind: 'Grant', clientId: 'web' }, 3600);
+      await a('AccessToken').upsert(`at-${g}`, { jti: `at-${g}`, kind: 'AccessToken', grantId: g }, 3600);
+      await a('RefreshToken').upsert(`rt-${g}`, { jti: `rt-${g}`, kind: 'RefreshToken', grantId: g }, 3600);
+    }
+
+    it('reads a presented token and its grant in one statement, shared by every model the engine asks', async () => {
+      await issued('g1');
+      await stores.kv.set('oidc:ClientCredentials:at-g1', JSON.stringify({ org: orgA, payload: { jti: 'at-g1', kind: 'ClientCredentials' } }), { ttlSeconds: 60 });
+      // Introspection asks all three models at once, then the grant.
+      const [asAccess, asCredentials, asRefresh] = await Promise.all([
+        inRequest('AccessToken').find('at-g1'), inRequest('ClientCredentials').find('at-g1'), inRequest('RefreshToken').find('at-g1'),
+      ]);
+      expect(asAccess).toMatchObject({ jti: 'at-g1', grantId: 'g1' });
+      // Ids are unique across models: a value found in PostgreSQL is not looked up in the Kv store.
+      expect(asCredentials).toBeUndefined();
+      expect(asRefresh).toBeUndefined();
+      expect(await inRequest('Grant').find('g1')).toMatchObject({ jti: 'g1', clientId: 'web' });
+      expect(statements).toHaveLength(1);
+      // What was read along is handed out once; a second read asks again.
+      expect(await inRequest('Grant').find('g1')).toMatchObject({ jti: 'g1' });
+      expect(statements).toHaveLength(2);
+      // Another request, or none, shares nothing.
+      request = {};
+      expect(await inRequest('AccessToken').find('at-g1')).toBeDefined();
+      request = undefined;
+      expect(await inRequest('AccessToken').find('at-g1')).toBeDefined();
+      expect(statements).toHaveLength(4);
+      // A value that is no durable token is still looked up in the Kv store.
+      request = {};
+      expect(await inRequest('ClientCredentials').find('at-g1')).toMatchObject({ jti: 'at-g1' });
+    });
+
+    it('knows a grant is missing without asking twice, and reads nothing stale after a write', async () => {
+      await a('AccessToken').upsert('orphan', { jti: 'orphan', kind: 'AccessToken', grantId: 'gone' }, 3600);
+      expect(await inRequest('AccessToken').find('orphan')).toBeDefined();
+      expect(await inRequest('Grant').find('gone')).toBeUndefined();
+      expect(statements).toHaveLength(1);
+      await issued('g1');
+      expect(await inRequest('RefreshToken').find('rt-g1')).toBeDefined();
+      await inRequest('Grant').upsert('g1', { jti: 'g1', kind: 'Grant', clientId: 'changed' }, 3600);
+      expect(await inRequest('Grant').find('g1')).toMatchObject({ clientId: 'changed' });
+    });
+
+    it('rotates a refresh token in one statement: the consume goes with the successor’s write', async () => {
+      await issued('g1');
+      const old = await inRequest('RefreshToken').find('rt-g1');
+      expect(old).toBeDefined();
+      await inRequest('RefreshToken').consume('rt-g1');
+      await inRequest('RefreshToken').upsert('rt-next', { jti: 'rt-next', kind: 'RefreshToken', grantId: 'g1' }, 3600);
+      expect(statements).toHaveLength(2);
+      expect((await row('rt-g1', 'RefreshToken'))?.consumed_at).toEqual(new Date(stores.clock.now()));
+      expect(await row('rt-next', 'RefreshToken')).toMatchObject({ grant_id: 'g1', organization_id: orgA });
+    });
+
+    it('runs a held consume by itself when no write follows it in the request', async () => {
+      await issued('g1');
+      await inRequest('RefreshToken').consume('rt-g1');
+      await new Promise((resolve) => setImmediate(resolve));
+      await vi.waitFor(async () => expect((await row('rt-g1', 'RefreshToken'))?.consumed_at).not.toBeNull());
+      // The request's next write waited for it and goes on as usual.
+      await inRequest('AccessToken').upsert('at-next', { jti: 'at-next', kind: 'AccessToken', grantId: 'g1' }, 3600);
+      expect(await row('at-next', 'AccessToken')).toBeDefined();
+    });
+
+    it('a rotation that lost to another stores no successor, revokes the grant and answers as a reused token', async () => {
+      await issued('g1');
+      await issued('g2');
+      expect(await inRequest('RefreshToken').find('rt-g1')).toBeDefined();
+      // Another request rotated the same token after this one read it unconsumed.
+      await a('RefreshToken').consume('rt-g1');
+      await inRequest('RefreshToken').consume('rt-g1');
+      await expect(inRequest('RefreshToken').upsert('rt-next', { jti: 'rt-next', kind: 'RefreshToken', grantId: 'g1' }, 3600))
+        .rejects.toMatchObject({ ...invalidGrant, error_detail: 'refresh token already used' });
+      expect(await row('rt-next', 'RefreshToken')).toBeNull();
+      expect(await a('Grant').find('g1')).toBeUndefined();
+      expect(await a('AccessToken').find('at-g1')).toBeUndefined();
+      expect(await a('Grant').find('g2')).toBeDefined();
+    });
+
+    it('a held consume that lost by itself fails the request’s next write, which stores nothing', async () => {
+      await issued('g1');
+      await a('RefreshToken').consume('rt-g1');
+      await inRequest('RefreshToken').consume('rt-g1');
+      await new Promise((resolve) => setImmediate(resolve));
+      await expect(inRequest('AccessToken').upsert('at-next', { jti: 'at-next', kind: 'AccessToken', grantId: 'g1' }, 3600))
+        .rejects.toMatchObject({ ...invalidGrant, error_detail: 'refresh token already used' });
+      expect(await row('at-next', 'AccessToken')).toBeNull();
+      expect(await a('Grant').find('g1')).toBeUndefined();
+    });
+
+    it('lets one of N concurrent rotations in N requests store a successor', async () => {
+      await issued('g1');
+      const factories = Array.from({ length: 12 }, () => {
+        const key = {};
+        return createAdapterFactory({ db: stores.db, kv: stores.kv, log, clock: stores.clock, organizationId: orgA, requestKey: () => key });
+      });
+      const results = await Promise.allSettled(factories.map(async (f, i) => {
+        await f('RefreshToken').consume('rt-g1');
+        await f('RefreshToken').upsert(`rt-next-${i}`, { jti: `rt-next-${i}`, kind: 'RefreshToken', grantId: 'g1' }, 3600);
+      }));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const stored = await stores.db.many<{ id: string }>("SELECT id FROM oidc_payloads WHERE id LIKE 'rt-next-%'");
+      // The winner's successor was stored, then the losers' reuse revoked the grant with it.
+      expect(stored).toEqual([]);
+      expect(await a('Grant').find('g1')).toBeUndefined();
     });
   });
 

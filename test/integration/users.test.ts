@@ -31,6 +31,7 @@ function countingHasher(inner: PasswordHasher) {
       return inner.verify(h, p);
     },
     verifyDummy: (p) => ((counter.dummy += 1), inner.verifyDummy(p)),
+    needsRehash: (h) => inner.needsRehash(h),
   };
   return { hasher, counter, state, reset: () => Object.assign(counter, { verify: 0, dummy: 0 }) };
 }
@@ -262,6 +263,28 @@ function userSuite(open: OpenDb) {
       const after = await users.recordLogin(orgA, user.id);
       expect(after).toMatchObject({ loginCount: 1, lastLoginAt: new Date(clock.now()).toISOString() });
       await expectAppError(users.recordLogin(orgB, user.id), 'not_found', 'user_not_found');
+    });
+
+    it('re-hashes a password made with weaker parameters at the next successful sign-in, never downgrading', async () => {
+      const stronger = createUserService({
+        db, clock, log: createLog({ env: 'test', level: 'silent' }), passwords: createPasswordHasher({ memoryCost: 2048, timeCost: 2, parallelism: 1 }),
+        settings: { getNumber: async (key) => (key === 'account_lockout_threshold' ? 5 : 15) },
+        audit: svc.audit, adminAccess: () => svc.adminAccess, sessions: () => svc.sessions,
+      });
+      const user = await users.create(SYSTEM, orgA, { email: email('rehash'), password: PASSWORD });
+      const stored = async () => (await db.one<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [user.id])).password_hash;
+      const original = await stored();
+      expect(original).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
+      expect(await stronger.authenticate(orgA, user.email, 'not the password')).toMatchObject({ ok: false, reason: 'bad_password' });
+      expect(await stored()).toBe(original);
+      expect(await stronger.authenticate(orgA, user.email, PASSWORD)).toMatchObject({ ok: true });
+      const upgraded = await stored();
+      expect(upgraded).toMatch(/^\$argon2id\$v=19\$m=2048,t=2,p=1\$/);
+      expect(await stronger.authenticate(orgA, user.email, PASSWORD)).toMatchObject({ ok: true });
+      expect(await stored()).toBe(upgraded);
+      // Lower parameters than the stored ones leave the hash as it is.
+      expect(await users.authenticate(orgA, user.email, PASSWORD)).toMatchObject({ ok: true });
+      expect(await stored()).toBe(upgraded);
     });
 
     it('gives each failure its reason and spends one Argon2 verification on every path', async () => {

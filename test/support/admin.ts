@@ -133,13 +133,14 @@ export async function mintAdminToken(porta: Porta, userId: string, options: { ex
 
 export async function mintAccessToken(porta: Porta, orgId: string, clientId: string, userId: string, options: { expiresIn?: number } = {}): Promise<string> {
   const org = await porta.services.organizations.getById(orgId);
-  const provider = await porta.registry.providerFor(org);
-  const client = await provider.Client.find(clientId);
-  if (!client) throw new Error(`client ${clientId} not found in ${org.slug}`);
-  const grant = new provider.Grant({ accountId: userId, clientId });
-  grant.addOIDCScope('openid profile email');
-  const grantId = await grant.save();
-  const token = new provider.AccessToken({ accountId: userId, client, grantId, scope: 'openid profile email', gty: 'authorization_code' });
-  if (options.expiresIn !== undefined) (token as unknown as { expiresIn: number }).expiresIn = options.expiresIn;
-  return token.save();
+  return porta.registry.withOrganization(org, async (provider) => {
+    const client = await provider.Client.find(clientId);
+    if (!client) throw new Error(`client ${clientId} not found in ${org.slug}`);
+    const grant = new provider.Grant({ accountId: userId, clientId });
+    grant.addOIDCScope('openid profile email');
+    const grantId = await grant.save();
+    const token = new provider.AccessToken({ accountId: userId, client, grantId, scope: 'openid profile email', gty: 'authorization_code' });
+    if (options.expiresIn !== undefined) (token as unknown as { expiresIn: number }).expiresIn = options.expiresIn;
+    return token.save();
+  });
 }

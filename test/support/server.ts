@@ -6,8 +6,8 @@ import type Koa from 'koa';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createPorta, type Porta } from '../../src/app.js';
 import { listen, type RunningServer } from '../../src/server.js';
-import { createEmbeddedDb, createPostgresDb } from '../../src/platform/db/index.js';
-import { createMemoryKv, createRedisKv } from '../../src/platform/kv/index.js';
+import { createEmbeddedDb, createPostgresDb, type Db } from '../../src/platform/db/index.js';
+import { createMemoryKv, createRedisKv, type Kv } from '../../src/platform/kv/index.js';
 import type { Clock } from '../../src/platform/clock.js';
 import type { Log } from '../../src/platform/log.js';
 import type { LogoutDeliveryPolicy } from '../../src/oidc/backchannel-logout.js';
@@ -29,6 +29,13 @@ export interface TestServerOptions {
   backchannelLogout?: Partial<LogoutDeliveryPolicy>;
   /** Page templates and messages instead of the shipped ones (organization overrides). */
   pages?: { templates?: string; locales?: string };
+  /** Wraps the test's own stores before Porta gets them (to see every statement and command). */
+  wrapStores?: { db?: (db: Db) => Db; kv?: (kv: Kv) => Kv };
+  /**
+   * The host of ISSUER_BASE_URL (default 127.0.0.1; the server listens there either way). WebAuthn needs a
+   * domain as its RP ID, never an IP address: passkey tests use `localhost`.
+   */
+  issuerHost?: string;
 }
 
 export interface TestServer {
@@ -53,6 +60,8 @@ async function freePort(): Promise<number> {
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const wrapDb = options.wrapStores?.db ?? ((db: Db) => db);
+  const wrapKv = options.wrapStores?.kv ?? ((kv: Kv) => kv);
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'porta-test-'));
   const cleanups: Array<() => Promise<void>> = [async () => fs.rmSync(dataDir, { recursive: true, force: true })];
@@ -62,7 +71,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       PORTA_DATA_DIR: dataDir,
       COOKIE_KEYS: 'test-cookie-key-0123456789abcdef',
       TWO_FACTOR_ENCRYPTION_KEY: 'ab'.repeat(32),
-      ISSUER_BASE_URL: `http://127.0.0.1:${port}`,
+      ISSUER_BASE_URL: `http://${options.issuerHost ?? '127.0.0.1'}:${port}`,
       ...options.env,
     }),
   };
@@ -78,14 +87,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       config = { ...config, autoMigrate: true, database: { kind: 'postgres', url: database.url }, kv: { kind: 'redis', url: ns.url, keyPrefix: ns.keyPrefix } };
       porta = await createPorta({
         config, clock: options.clock, log: options.log, extend: options.extend, schemaCheckIntervalMs: options.schemaCheckIntervalMs, backchannelLogout: options.backchannelLogout, pages: options.pages,
-        db: createPostgresDb({ url: database.url }),
-        kv: createRedisKv({ url: ns.url, keyPrefix: ns.keyPrefix }),
+        db: wrapDb(createPostgresDb({ url: database.url })),
+        kv: wrapKv(createRedisKv({ url: ns.url, keyPrefix: ns.keyPrefix })),
       });
     } else {
       porta = await createPorta({
         config, clock: options.clock, log: options.log, extend: options.extend, schemaCheckIntervalMs: options.schemaCheckIntervalMs, backchannelLogout: options.backchannelLogout, pages: options.pages,
-        db: await createEmbeddedDb({ dataDir: 'memory://' }),
-        kv: createMemoryKv({ clock: options.clock }),
+        db: wrapDb(await createEmbeddedDb({ dataDir: 'memory://' })),
+        kv: wrapKv(createMemoryKv({ clock: options.clock })),
       });
     }
     const running = await listen(porta, { port, host: '127.0.0.1' });

@@ -1,7 +1,7 @@
 /**
  * An SMTP server in the test process (smtp-server) on 127.0.0.1, collecting every message parsed with
- * mailparser. It can refuse mail (a temporary 451 on RCPT TO), stop and start again on the same port
- * (an outage), and require a login.
+ * mailparser. It can refuse mail on RCPT TO (a temporary 451, or any reply code: 550 for a mailbox that
+ * does not exist), stop and start again on the same port (an outage), and require a login.
  */
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
@@ -22,8 +22,11 @@ export interface SmtpHarness {
   host: string;
   port: number;
   messages: ReceivedMail[];
-  /** RCPT TO answers 451 while true: the sender must retry later. */
-  refuse(isRefusing: boolean): void;
+  /**
+   * RCPT TO answers 451 while `true` (the sender must retry later), or the given reply code (550
+   * mailbox unavailable, 553 mailbox name not allowed: permanent); `false` accepts mail again.
+   */
+  refuse(refusal: boolean | number): void;
   /** Waits for a message to `address` (case-insensitive) that `match` accepts. */
   waitForMessage(address: string, options?: { timeoutMs?: number; match?: (m: ReceivedMail) => boolean }): Promise<ReceivedMail>;
   messagesTo(address: string): ReceivedMail[];
@@ -36,10 +39,16 @@ export interface SmtpHarness {
   env(): Record<string, string>;
 }
 
+const REFUSALS: Readonly<Record<number, string>> = {
+  451: 'Try again later',
+  550: 'Mailbox unavailable',
+  553: 'Mailbox name not allowed',
+};
+
 export async function startSmtpHarness(options: { auth?: { user: string; pass: string } } = {}): Promise<SmtpHarness> {
   const messages: ReceivedMail[] = [];
   const waiters = new Set<() => void>();
-  let isRefusing = false;
+  let refusal: number | null = null;
   let port = 0;
   let server: SMTPServer | undefined;
 
@@ -54,7 +63,7 @@ export async function startSmtpHarness(options: { auth?: { user: string; pass: s
       return cb(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
     },
     onRcptTo(_address, _session, cb) {
-      if (isRefusing) return cb(Object.assign(new Error('Try again later'), { responseCode: 451 }));
+      if (refusal !== null) return cb(Object.assign(new Error(REFUSALS[refusal] ?? 'Refused'), { responseCode: refusal }));
       return cb();
     },
     onData(stream, session, cb) {
@@ -98,7 +107,7 @@ export async function startSmtpHarness(options: { auth?: { user: string; pass: s
     },
     messages,
     refuse(value) {
-      isRefusing = value;
+      refusal = value === true ? 451 : value === false ? null : value;
     },
     messagesTo,
     waitForMessage(address, opts = {}) {

@@ -1,6 +1,12 @@
+import http from 'node:http';
+import https from 'node:https';
 import { CliError, EXIT } from '../context.js';
 
 const TIMEOUT_MS = 15_000;
+/** An import is one transaction, however large: ten thousand organizations take minutes. */
+export const IMPORT_TIMEOUT_MS = 60 * 60 * 1000;
+/** fetch gives up when the answer's headers take longer than this (undici's `headersTimeout`). */
+const FETCH_HEADERS_TIMEOUT_MS = 300_000;
 
 /** fetch with a timeout; an unreachable server is a runtime failure (exit 1) naming the URL. */
 export async function send(url: string, init: RequestInit = {}): Promise<Response> {
@@ -9,6 +15,40 @@ export async function send(url: string, init: RequestInit = {}): Promise<Respons
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     throw new CliError(`Cannot reach ${new URL(url).origin}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, EXIT.runtime);
+  }
+}
+
+/**
+ * As `send`, for an answer that may take longer than fetch waits for headers (a large import): node's own
+ * HTTP client, bounded by `timeoutMs` alone. The answer comes back as a fetch `Response`.
+ */
+async function sendPatiently(url: string, init: { method: string; headers: Record<string, string>; body?: Uint8Array | string }, timeoutMs: number): Promise<Response> {
+  const target = new URL(url);
+  const request = target.protocol === 'https:' ? https.request : http.request;
+  // Declared, not chunked: the server reads a large import body only when its length is declared.
+  const headers = init.body === undefined ? init.headers : { ...init.headers, 'Content-Length': String(Buffer.byteLength(init.body)) };
+  try {
+    return await new Promise<Response>((resolve, reject) => {
+      const req = request(target, { method: init.method, headers, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const answer = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) {
+            for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) answer.append(name, v);
+          }
+          const status = res.statusCode ?? 502;
+          const body = [204, 205, 304].includes(status) ? null : Buffer.concat(chunks);
+          resolve(new Response(body, { status, headers: answer }));
+        });
+      });
+      req.on('error', reject);
+      req.end(init.body);
+    });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new CliError(`Cannot reach ${target.origin}: ${code ?? (err as Error).message}`, EXIT.runtime);
   }
 }
 
@@ -21,6 +61,8 @@ export interface RequestOptions {
   /** A binary body with its content type (branding assets). */
   raw?: { data: Uint8Array; contentType: string };
   headers?: Record<string, string>;
+  /** How long to wait for the answer; 120 s unless the command knows it may take longer (an import). */
+  timeoutMs?: number;
 }
 
 export interface ApiResponse<T = unknown> {
@@ -126,7 +168,10 @@ export class AdminApi {
         headers['Content-Type'] = 'application/json';
         payload = JSON.stringify(options.body);
       }
-      return send(`${this.baseUrl}/api/admin${withQuery(path, options.query)}`, { method, headers, body: payload, signal: AbortSignal.timeout(120_000) });
+      const url = `${this.baseUrl}/api/admin${withQuery(path, options.query)}`;
+      const timeoutMs = options.timeoutMs ?? 120_000;
+      if (timeoutMs > FETCH_HEADERS_TIMEOUT_MS) return sendPatiently(url, { method, headers, body: payload }, timeoutMs);
+      return send(url, { method, headers, body: payload, signal: AbortSignal.timeout(timeoutMs) });
     };
     const res = await call(await this.tokens.token());
     if (res.status !== 401) return res;

@@ -91,7 +91,7 @@ function withClientOptions(cmd: Command, isCreate: boolean): Command {
     .option('--auth-method <method>', 'client_secret_basic, client_secret_post, private_key_jwt or none')
     .option('--jwks-file <file>', 'private_key_jwt: the client\'s public JWK Set as a JSON file (- for stdin; "" clears)')
     .option('--jwks-uri <url>', 'private_key_jwt: where the client publishes its JWK Set ("" clears)')
-    .option('--login-methods <list>', 'comma list of password, magic_link (default: the organization\'s)')
+    .option('--login-methods <list>', 'comma list of password, magic_link, passkey (default: the organization\'s)')
     .option('--require-consent [bool]', 'show the consent page (true or false)', bool)
     .option('--require-pkce [bool]', 'confidential clients: require PKCE (default true; public clients always do)', bool)
     .option('--id-token-alg <alg>', 'ID token signature: RS256 (default), ES256 or PS256')
@@ -229,7 +229,7 @@ function registerLoginMethods(client: Command): void {
   methods
     .command('set <client>')
     .description('set the client\'s own methods')
-    .requiredOption('--methods <list>', 'comma list of password, magic_link')
+    .requiredOption('--methods <list>', 'comma list of password, magic_link, passkey')
     .action(
       apiAction<{ methods: string }>(async (api, g, [ref], o) => {
         const body = await api.put(clientPath(ref!), { loginMethods: list(o.methods) });

@@ -3,6 +3,7 @@ import { CliError, EXIT } from '../context.js';
 import { readTextFile } from '../args.js';
 import { SHOWN_ONCE, dataOf, emit, printRows, printLine } from '../output.js';
 import { apiAction } from '../api/session.js';
+import { IMPORT_TIMEOUT_MS } from '../api/client.js';
 
 interface Entry {
   type: string;
@@ -68,7 +69,7 @@ export function registerImport(program: Command): void {
       apiAction<{ file: string; mode: string; dryRun?: boolean }>(async (api, g, _args, o) => {
         if (o.mode !== 'merge' && o.mode !== 'overwrite') throw new CliError('--mode is merge or overwrite.', EXIT.usage);
         const manifest = parseManifest(readTextFile(o.file), o.file);
-        const body = await api.post('/import', { mode: o.mode, dryRun: o.dryRun === true, manifest });
+        const body = await api.post('/import', { mode: o.mode, dryRun: o.dryRun === true, manifest }, { timeoutMs: IMPORT_TIMEOUT_MS });
         emit(g, body, () => printResult(dataOf<ImportResult>(body)));
       }),
     );

@@ -70,7 +70,7 @@ export function registerOrgExtras(org: Command): void {
   org
     .command('two-factor <org>')
     .description('show the two-factor policy and enrolment summary, or set it with --policy')
-    .option('--policy <policy>', 'optional, required_email, required_totp or required_any')
+    .option('--policy <policy>', 'optional, required_email, required_totp, required_any or required_passkey')
     .action(
       apiAction<{ policy?: string }>(async (api, g, [ref], o) => {
         if (o.policy !== undefined) {

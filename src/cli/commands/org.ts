@@ -16,6 +16,7 @@ export interface Organization {
   defaultLoginMethods: string[];
   twoFactorPolicy: string;
   dynamicRegistration?: boolean;
+  passkeyEnrolmentPrompt?: boolean;
   branding: Record<string, unknown>;
   createdAt: string;
 }
@@ -40,6 +41,7 @@ interface CreateOptions {
   locale?: string;
   loginMethods?: string;
   twoFactorPolicy?: string;
+  passkeyEnrolmentPrompt?: boolean;
 }
 
 /** `porta org …` (spec 30 §4). */
@@ -52,8 +54,9 @@ export function registerOrg(program: Command): void {
     .requiredOption('--name <name>', 'display name')
     .option('--slug <slug>', 'URL slug (default: derived from the name)')
     .option('--locale <locale>', 'default locale, e.g. en')
-    .option('--login-methods <list>', 'comma list of password, magic_link')
-    .option('--two-factor-policy <policy>', 'optional, required_email, required_totp or required_any')
+    .option('--login-methods <list>', 'comma list of password, magic_link, passkey')
+    .option('--two-factor-policy <policy>', 'optional, required_email, required_totp, required_any or required_passkey')
+    .option('--passkey-enrolment-prompt <bool>', 'true or false: offer to add a passkey after a password sign-in', bool)
     .action(
       apiAction<CreateOptions>(async (api, g, _args, o) => {
         const body = await api.post('/organizations', defined({
@@ -62,6 +65,7 @@ export function registerOrg(program: Command): void {
           defaultLocale: o.locale,
           defaultLoginMethods: o.loginMethods === undefined ? undefined : list(o.loginMethods),
           twoFactorPolicy: o.twoFactorPolicy,
+          passkeyEnrolmentPrompt: o.passkeyEnrolmentPrompt,
         }));
         emit(g, body, () => {
           printLine('Created organization:');
@@ -96,20 +100,22 @@ export function registerOrg(program: Command): void {
 
   org
     .command('update <org>')
-    .description('change name, default locale, login methods or dynamic client registration')
+    .description('change name, default locale, login methods, dynamic client registration or the passkey enrolment prompt')
     .option('--name <name>', 'display name')
     .option('--locale <locale>', 'default locale')
-    .option('--login-methods <list>', 'comma list of password, magic_link')
+    .option('--login-methods <list>', 'comma list of password, magic_link, passkey')
     .option('--dynamic-registration <bool>', 'true or false: accept RFC 7591 registrations with an initial access token', bool)
+    .option('--passkey-enrolment-prompt <bool>', 'true or false: offer to add a passkey after a password sign-in', bool)
     .action(
-      apiAction<{ name?: string; locale?: string; loginMethods?: string; dynamicRegistration?: boolean }>(async (api, g, [ref], o) => {
+      apiAction<{ name?: string; locale?: string; loginMethods?: string; dynamicRegistration?: boolean; passkeyEnrolmentPrompt?: boolean }>(async (api, g, [ref], o) => {
         const input = defined({
           name: o.name,
           defaultLocale: o.locale,
           defaultLoginMethods: o.loginMethods === undefined ? undefined : list(o.loginMethods),
           dynamicRegistration: o.dynamicRegistration,
+          passkeyEnrolmentPrompt: o.passkeyEnrolmentPrompt,
         });
-        requireSome(input, '--name, --locale, --login-methods, --dynamic-registration');
+        requireSome(input, '--name, --locale, --login-methods, --dynamic-registration, --passkey-enrolment-prompt');
         const body = await api.put(orgPath(ref!), input);
         emit(g, body, () => printRecord(dataOf(body)));
       }),

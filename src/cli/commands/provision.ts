@@ -11,6 +11,7 @@ import {
   type ProvisioningFormat,
   type ProvisioningProblem,
 } from '../../provisioning/index.js';
+import { IMPORT_TIMEOUT_MS } from '../api/client.js';
 import { withApi } from '../api/session.js';
 import { CliError, EXIT, type GlobalOptions } from '../context.js';
 import { dataOf, printError, printJson } from '../output.js';
@@ -41,7 +42,8 @@ export function registerProvision(program: Command): void {
         const file = validateProvisioningFile(parseProvisioningText(text, formatOf(opts.file)), { now: new Date() });
         return manifestOfFile(file, Date.now());
       });
-      const body = await withApi(g, (api) => api.post('/import', { mode: opts.mode, dryRun: opts.dryRun === true, manifest: converted.manifest })).catch((err: unknown) => {
+      const manifest = { mode: opts.mode, dryRun: opts.dryRun === true, manifest: converted.manifest };
+      const body = await withApi(g, (api) => api.post('/import', manifest, { timeoutMs: IMPORT_TIMEOUT_MS })).catch((err: unknown) => {
         throw inFileTerms(g, err, converted);
       });
       const reply = dataOf<ImportReply>(body);

@@ -2,12 +2,14 @@ import type { Command } from 'commander';
 import { CliError, EXIT, type GlobalOptions } from '../context.js';
 import { confirm, ask } from '../prompt.js';
 import { collect, defined, positiveInt, readStdin, requireSome } from '../args.js';
-import { dataOf, emit, printHistory, printPage, printRecord, say, type HistoryPage, type Page, printLine } from '../output.js';
+import { dataOf, emit, printHistory, printPage, printRecord, printText, say, type HistoryPage, type Page, printLine } from '../output.js';
 import { orgId, userPath, userTarget, type UserTarget } from '../api/resolve.js';
 import { apiAction } from '../api/session.js';
 import type { AdminApi } from '../api/client.js';
 import { historyQuery, withHistoryOptions } from './org.js';
 import { registerUserAccess } from './user-access.js';
+import { registerUserTwoFactor } from './user-two-factor.js';
+import { registerUserPasskeys } from './user-passkeys.js';
 import { registerUserSessions } from './sessions.js';
 
 export interface TargetOptions {
@@ -107,12 +109,21 @@ export function registerUser(program: Command): void {
     .option('--message <text>', 'personal message in the e-mail (up to 500 characters)')
     .option('--role <app:role>', 'role to hold once accepted: application id or slug, role id or slug (repeatable)', collect)
     .option('--locale <locale>', 'language of the e-mail, e.g. de')
+    .option('--preview', 'print the e-mail (subject, then the text part) instead of sending it; nothing is stored')
     .action(
-      apiAction<{ orgId: string; email: string; givenName?: string; familyName?: string; message?: string; role?: string[]; locale?: string }>(async (api, g, _args, o) => {
+      apiAction<{ orgId: string; email: string; givenName?: string; familyName?: string; message?: string; role?: string[]; locale?: string; preview?: boolean }>(async (api, g, _args, o) => {
+        const email = { email: o.email, givenName: o.givenName, familyName: o.familyName, personalMessage: o.message, locale: o.locale };
+        if (o.preview) {
+          if (o.role) throw new CliError('--preview shows the e-mail only, which names no roles: leave out --role.', EXIT.usage);
+          const body = await api.post(`/organizations/${await orgId(api, o.orgId)}/users/invite/preview`, defined(email));
+          emit(g, body, () => {
+            const mail = dataOf<{ subject: string; text: string }>(body);
+            printText(`Subject: ${mail.subject}\n\n${mail.text}`);
+          });
+          return;
+        }
         const roles = await Promise.all((o.role ?? []).map((spec) => roleReference(api, spec)));
-        const body = await api.post(`/organizations/${await orgId(api, o.orgId)}/users/invite`, defined({
-          email: o.email, givenName: o.givenName, familyName: o.familyName, personalMessage: o.message, locale: o.locale, roles: roles.length > 0 ? roles : undefined,
-        }));
+        const body = await api.post(`/organizations/${await orgId(api, o.orgId)}/users/invite`, defined({ ...email, roles: roles.length > 0 ? roles : undefined }));
         emit(g, body, () => {
           printLine('Invitation sent:');
           printRecord(dataOf(body));
@@ -181,6 +192,8 @@ export function registerUser(program: Command): void {
   );
 
   registerUserAccess(user);
+  registerUserTwoFactor(user);
+  registerUserPasskeys(user);
   registerUserSessions(user);
 }
 

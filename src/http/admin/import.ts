@@ -1,4 +1,5 @@
 import type Router from '@koa/router';
+import type { Context } from 'koa';
 import { z } from 'zod';
 import { AppError, isAppError } from '../../platform/errors.js';
 import type { ImportManifest, ProvisioningFailure, ProvisioningProblem, ProvisionResult } from '../../provisioning/index.js';
@@ -14,6 +15,21 @@ export const ImportBody = z.strictObject({
   dryRun: z.boolean().optional(),
   manifest: z.record(z.string(), z.unknown()),
 });
+
+/** The one Admin API body allowed past 100 KB: a manifest of ten thousand organizations is a few megabytes. */
+export const IMPORT_BODY_LIMIT = 32 * 1024 * 1024;
+
+const IMPORT_PATH = /^\/api\/admin\/import\/?$/;
+
+/**
+ * `readBodies` limit of `POST /import`. Only with a declared Content-Length: such a body is read by the
+ * route, after authentication, so nobody unauthenticated makes Porta hold more than 100 KB (a chunked
+ * body is read before routing and keeps the default).
+ */
+export function importBodyLimit(ctx: Context): number | undefined {
+  const isImport = ctx.method === 'POST' && IMPORT_PATH.test(ctx.path) && ctx.request.length !== undefined;
+  return isImport ? IMPORT_BODY_LIMIT : undefined;
+}
 
 /** `POST /import` (spec 20 §5.9): one transaction; any refused entry → 422 `import_failed` with every error entry. */
 export function importRoutes(router: Router, deps: AdminDeps): void {

@@ -40,7 +40,9 @@ export const ListOrganizationsParams = listQuery(LIST_SORTS, LIST_FILTERS);
 export const OrganizationCursorParams = cursorQuery(LIST_SORTS, LIST_FILTERS);
 export const ValidateSlugParams = z.strictObject({ slug: z.string().max(255) });
 /** Slug and 2FA policy have routes of their own (spec 20 §5.1–§5.2). */
-export const UpdateOrganizationBody = UpdateOrganizationInput.pick({ name: true, defaultLocale: true, defaultLoginMethods: true, dynamicRegistration: true, branding: true });
+export const UpdateOrganizationBody = UpdateOrganizationInput.pick({
+  name: true, defaultLocale: true, defaultLoginMethods: true, dynamicRegistration: true, passkeyEnrolmentPrompt: true, branding: true,
+});
 export const SuspendBody = SuspendOrganizationInput;
 export const TwoFactorPolicyBody = TwoFactorPolicyInput;
 

@@ -14,6 +14,8 @@ import { rbacClaimRoutes } from './rbac-claims.js';
 import { userRoleRoutes } from './user-roles.js';
 import { userRoutes } from './users.js';
 import { userGdprRoutes } from './users-gdpr.js';
+import { userTwoFactorRoutes } from './users-two-factor.js';
+import { userPasskeyRoutes } from './users-passkeys.js';
 import { configRoutes } from './config.js';
 import { keyRoutes } from './keys.js';
 import { auditRoutes } from './audit.js';
@@ -42,6 +44,8 @@ export const ADMIN_ROUTERS: readonly RegisterAdminRoutes[] = [
   userRoleRoutes,
   userRoutes,
   userGdprRoutes,
+  userTwoFactorRoutes,
+  userPasskeyRoutes,
   configRoutes,
   keyRoutes,
   auditRoutes,

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { HistoryQuery } from '../../audit/index.js';
-import { CreateUserInput, InviteUserInput, UserPassword, UserSortBy, UserStatus, type UserStatusAction } from '../../users/index.js';
+import { CreateUserInput, InviteUserInput, PreviewInvitationInput, UserPassword, UserSortBy, UserStatus, type UserStatusAction } from '../../users/index.js';
 import { cursorQuery, cursorWindow, isCursorQuery, sendCursorPage } from './cursor.js';
 import type { AdminDeps } from './deps.js';
 import { actorOf, body, checkIfMatch, listQuery, query, requirePermission, sendData, sendEntity, sendNoContent, sendPage, uuidParam } from './kit.js';
@@ -45,6 +45,12 @@ export function userRoutes(router: Router, deps: AdminDeps): void {
     const input = await body(ctx, InviteUserInput);
     const result = await users.invite(actorOf(ctx), uuidParam(ctx, 'orgId'), input);
     sendData(ctx, result, { status: result.created ? 201 : 200 });
+  });
+
+  // A read (nothing stored, sent or audited), authorized by the use case like the invitation itself.
+  router.post('/organizations/:orgId/users/invite/preview', async (ctx) => {
+    const input = await body(ctx, PreviewInvitationInput);
+    sendData(ctx, await users.previewInvitation(actorOf(ctx), uuidParam(ctx, 'orgId'), input));
   });
 
   router.get('/organizations/:orgId/users', requirePermission('admin:user:read'), async (ctx) => {

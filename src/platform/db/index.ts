@@ -9,6 +9,7 @@ export { afterCommit, isInTransaction } from './scope.js';
 export { createPostgresDb } from './postgres.js';
 export { createEmbeddedDb } from './embedded.js';
 export { timeDb, statementKind } from './timed.js';
+export { prepared } from './prepared.js';
 export { acquireDataDirLock, DataDirLockedError, type LockPurpose } from './lock.js';
 export {
   createMigrator, readMigrations, parseMigration, DEFAULT_MIGRATIONS_DIR,

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Db, Queryable, QueryResult } from './types.js';
 import { queryable, withTimeout } from './queryable.js';
 import { activeTransaction, runTransaction } from './scope.js';
+import { preparedName } from './prepared.js';
 
 export interface PostgresDbOptions {
   url: string;
@@ -17,6 +18,29 @@ const types = {
     oid === DATE_OID ? (v: string) => v : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
+/** PostgreSQL refuses a prepared plan whose result columns changed under it (a migration while serving). */
+const isStalePlan = (err: unknown) => (err as { code?: unknown } | null)?.code === '0A000';
+
+/**
+ * Runs a statement marked `prepared` by its name on a pooled connection. A connection holding a stale plan
+ * is closed rather than returned (its replacement prepares afresh) and the statement runs once more as text.
+ */
+async function runOnPool(pool: pg.Pool, sql: string, params: readonly unknown[]): Promise<pg.QueryResult> {
+  const name = preparedName(sql);
+  if (name === undefined) return pool.query(sql, params as unknown[]);
+  const client = await pool.connect();
+  let isStale = false;
+  try {
+    return await client.query({ name, text: sql, values: params as unknown[] });
+  } catch (err) {
+    if (!isStalePlan(err)) throw err;
+    isStale = true;
+  } finally {
+    client.release(isStale);
+  }
+  return pool.query(sql, params as unknown[]);
+}
+
 export function createPostgresDb(options: PostgresDbOptions): Db {
   const pool = new pg.Pool({
     connectionString: options.url,
@@ -29,7 +53,7 @@ export function createPostgresDb(options: PostgresDbOptions): Db {
   pool.on('error', (err) => options.log?.warn({ err }, 'db.idle_client_error'));
 
   const run = async <T>(sql: string, params: readonly unknown[]): Promise<QueryResult<T>> => {
-    const r = await pool.query(sql, params as unknown[]);
+    const r = await runOnPool(pool, sql, params);
     return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
   };
   const base = queryable(run, async (script) => {
@@ -42,11 +66,18 @@ export function createPostgresDb(options: PostgresDbOptions): Db {
   /** One transaction on one pooled connection; commits on return, rolls back on throw. */
   async function begin<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await pool.connect();
-    const runTx = async <R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> => {
-      const r = await client.query(sql, params as unknown[]);
-      return { rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length };
-    };
     let isBroken = false;
+    const runTx = async <R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> => {
+      const name = preparedName(sql);
+      try {
+        const r = name === undefined ? await client.query(sql, params as unknown[]) : await client.query({ name, text: sql, values: params as unknown[] });
+        return { rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length };
+      } catch (err) {
+        // The transaction fails either way; the connection must not go back to the pool with the stale plan.
+        if (isStalePlan(err)) isBroken = true;
+        throw err;
+      }
+    };
     try {
       await client.query('BEGIN');
       const result = await fn(queryable(runTx, async (script) => void (await client.query(script))));

@@ -86,10 +86,14 @@ export function createMemoryKv(options: MemoryKvOptions = {}): MemoryKv {
       return readString(key)?.value ?? null;
     },
 
-    async set(key, value, { ttlSeconds, onlyIfAbsent }: KvSetOptions) {
+    async set(key, value, { ttlSeconds, onlyIfAbsent, ownerPrefix }: KvSetOptions) {
       open();
       const ms = ttlToMs(ttlSeconds);
       if (onlyIfAbsent && read(key)) return false;
+      if (ownerPrefix !== undefined) {
+        const current = readString(key);
+        if (current && !current.value.startsWith(ownerPrefix)) return false;
+      }
       data.set(prefix + key, { type: 'string', value, expiresAt: clock.now() + ms });
       return true;
     },
@@ -136,6 +140,17 @@ export function createMemoryKv(options: MemoryKvOptions = {}): MemoryKv {
       if (ms !== null && next.expiresAt === null) next.expiresAt = clock.now() + ms;
       data.set(prefix + key, next);
       return { count: current + 1, ttlSeconds: remaining(next) };
+    },
+
+    async decrement(key) {
+      open();
+      const entry = readString(key);
+      if (!entry) return null;
+      const current = parseCounter(entry.value);
+      if (current === null) throw new KvTypeError('kv_not_integer', `key "${key}" does not hold an integer counter`);
+      if (current <= 0) return current;
+      entry.value = String(current - 1);
+      return current - 1;
     },
 
     async ttl(key) {

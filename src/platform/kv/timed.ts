@@ -11,6 +11,7 @@ export function timeKv(kv: Kv, record: OperationTiming): Kv {
     compareAndSet: (key, expected, next) => timed(record, 'compare_and_set', () => kv.compareAndSet(key, expected, next)),
     delete: (...keys) => timed(record, 'delete', () => kv.delete(...keys)),
     increment: (key, ttlSeconds) => timed(record, 'increment', () => kv.increment(key, ttlSeconds)),
+    decrement: (key) => timed(record, 'decrement', () => kv.decrement(key)),
     ttl: (key) => timed(record, 'ttl', () => kv.ttl(key)),
     expire: (key, ttlSeconds) => timed(record, 'expire', () => kv.expire(key, ttlSeconds)),
     setAdd: (key, members, ttlSeconds) => timed(record, 'set_add', () => kv.setAdd(key, members, ttlSeconds)),

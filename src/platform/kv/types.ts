@@ -6,7 +6,10 @@
 export interface Kv {
   readonly kind: 'redis' | 'memory';
   get(key: string): Promise<string | null>;
-  /** Stores `value` for `ttlSeconds`. With `onlyIfAbsent`, returns false and changes nothing when the key exists. */
+  /**
+   * Stores `value` for `ttlSeconds`. With `onlyIfAbsent`, returns false and changes nothing when the key exists;
+   * with `ownerPrefix`, when the key holds a string that does not start with it (a value someone else owns).
+   */
   set(key: string, value: string, options: KvSetOptions): Promise<boolean>;
   /** Atomically reads and removes a key: a single-use value that leaves nothing behind. */
   getDel(key: string): Promise<string | null>;
@@ -23,6 +26,11 @@ export interface Kv {
    * (fixed window); later increments keep that expiry. Without `ttlSeconds` the key never expires.
    */
   increment(key: string, ttlSeconds?: number): Promise<KvCounter>;
+  /**
+   * Atomically takes 1 off an existing counter above zero, keeping its expiry; returns the new count,
+   * or null (and nothing changed) when the key is missing. A counter at zero stays at zero.
+   */
+  decrement(key: string): Promise<number | null>;
   /** Remaining lifetime in seconds; null when the key is missing or has no expiry. */
   ttl(key: string): Promise<number | null>;
   /** Sets a new expiry on an existing key; false when the key is missing. */
@@ -39,6 +47,8 @@ export interface Kv {
 export interface KvSetOptions {
   ttlSeconds: number;
   onlyIfAbsent?: boolean;
+  /** Writes only over a missing key or a string starting with this (one atomic step, for values tagged with their owner). */
+  ownerPrefix?: string;
 }
 
 export interface KvCounter {
