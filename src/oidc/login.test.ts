@@ -85,7 +85,7 @@ function setup(options: Setup = {}) {
     users: {
       authenticate,
       findById: async (_orgId: string, id: string) => (id === USER.id ? { ...USER, status: 'active' } : null),
-      recordLogin: async (_orgId: string, id: string) => void seen.logins.push(id),
+      recordLogin: async (_actor: unknown, _orgId: string, id: string) => void seen.logins.push(id),
     },
     audit: { recordSafely: async (...args: unknown[]) => void seen.audit.push((args.at(-1) as { eventType: string }).eventType) },
     metrics: { login: (method: string, outcome: string) => void seen.counted.push(`${method} ${outcome}`), lockout: () => void seen.counted.push('lockout') },

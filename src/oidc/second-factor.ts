@@ -182,13 +182,9 @@ export async function finishSignIn(
   if (await offerPasskeyEnrolment(ctx, deps, it, signIn, second)) return;
   const amr = [...new Set([...signIn.sessionAmr, ...amrFor(signIn.first, second)])];
   const acr = acrFor(signIn.first, second);
-  await deps.users.recordLogin(it.org.id, user.id);
-  if (signIn.loginEvent) {
-    await deps.audit.recordSafely(accountActor(user, requestOrigin(ctx), 'login'), {
-      eventType: signIn.loginEvent, eventCategory: 'authentication', organizationId: it.org.id, userId: user.id, targetType: 'user', targetId: user.id,
-      metadata: { clientId: String(it.details.params.client_id ?? '') },
-    });
-  }
+  await deps.users.recordLogin(accountActor(user, requestOrigin(ctx), 'login'), it.org.id, user.id, {
+    eventType: signIn.loginEvent, clientId: String(it.details.params.client_id ?? ''),
+  });
   await finishInteraction(ctx, it, { login: { accountId: user.id, amr, acr, remember: true } });
   deps.metrics.login(signIn.method, 'success');
 }

@@ -1,6 +1,7 @@
 import { emptyKeysetPage, type KeysetPage, type KeysetWindow } from '../platform/db/keyset.js';
 import { isUuid } from '../platform/ids.js';
 import type { Log } from '../platform/log.js';
+import type { Actor } from '../actors/index.js';
 import type { MailService } from '../mail/index.js';
 import { createAccountFlows, type FlowOrganization } from './account-flows.js';
 import { createInvitations, type InvitationDeps } from './invitations.js';
@@ -118,11 +119,23 @@ export function createUserService(deps: UserServiceDeps) {
       return repo.listKeyset(orgId, { ...f, search: f.search || undefined }, window);
     },
 
-    /** Step 9 of spec 60 §2 (also magic-link and 2FA completion): `last_login_at` = now, `login_count` + 1. */
-    async recordLogin(orgId: string, id: string): Promise<User> {
-      const user = isUuid(orgId) && isUuid(id) ? await repo.recordLogin(orgId, id, now()) : null;
-      if (!user) throw userNotFound();
-      return user;
+    /**
+     * Step 9 of spec 60 §2 (also magic-link, passkey and 2FA completion): `last_login_at` = now,
+     * `login_count` + 1, and the sign-in event (`user.login.magic_link`, …) audited with the signing-in
+     * account as actor, in one transaction.
+     */
+    async recordLogin(actor: Actor, orgId: string, id: string, signIn: { eventType?: string; clientId?: string } = {}): Promise<User> {
+      return db.transaction(async () => {
+        const user = isUuid(orgId) && isUuid(id) ? await repo.recordLogin(orgId, id, now()) : null;
+        if (!user) throw userNotFound();
+        if (signIn.eventType) {
+          await deps.audit.record(actor, {
+            eventType: signIn.eventType, eventCategory: 'authentication', organizationId: orgId, userId: id, targetType: 'user', targetId: id,
+            metadata: { clientId: signIn.clientId ?? '' },
+          });
+        }
+        return user;
+      });
     },
 
     /** Spec 20 §5.2 enrolment summary; complianceRate = enabled / total to 4 decimals (0 without users). */

@@ -260,9 +260,9 @@ function userSuite(open: OpenDb) {
       expect(result).toMatchObject({ ok: true, user: { id: user.id } });
       expect(result).not.toHaveProperty('unlockedAfterCooldown');
       clock.advance(MINUTE);
-      const after = await users.recordLogin(orgA, user.id);
+      const after = await users.recordLogin(SYSTEM, orgA, user.id);
       expect(after).toMatchObject({ loginCount: 1, lastLoginAt: new Date(clock.now()).toISOString() });
-      await expectAppError(users.recordLogin(orgB, user.id), 'not_found', 'user_not_found');
+      await expectAppError(users.recordLogin(SYSTEM, orgB, user.id), 'not_found', 'user_not_found');
     });
 
     it('re-hashes a password made with weaker parameters at the next successful sign-in, never downgrading', async () => {
