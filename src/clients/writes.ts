@@ -18,6 +18,7 @@ import {
 } from './errors.js';
 import type { Client, ClientRepo, ClientSecret, NewSecret } from './repo.js';
 import { resolveClientSettings, usesSecret, type ClientDraft } from './rules.js';
+import { ACCOUNT_PORTAL_CLIENT_ID } from './account-portal.js';
 import { ClientSecretInput, ClientStatus, CreateClientInput, UpdateClientInput, type LoginMethod } from './schema.js';
 import { generateClientId } from './secrets.js';
 
@@ -61,6 +62,13 @@ const STATUS_CHANGES: Record<ClientStatus, { permission: AdminPermission; eventT
   inactive: { permission: 'admin:client:update', eventType: 'client.deactivated' },
   revoked: { permission: 'admin:client:revoke', eventType: 'client.revoked' },
 };
+
+/**
+ * The built-in clients' ids are Porta's: `porta-account` exists (derived) in every organization, and the admin
+ * clients are created by bootstrap and migrations only (system actor).
+ */
+const isReservedClientId = (actor: Actor, clientId: string | undefined) =>
+  clientId !== undefined && actor.kind !== 'system' && (clientId === ACCOUNT_PORTAL_CLIENT_ID || BUILT_IN_ADMIN_CLIENT_IDS.has(clientId));
 
 export const isBuiltInAdminClient = (client: Pick<Client, 'clientId'>) => BUILT_IN_ADMIN_CLIENT_IDS.has(client.clientId);
 
@@ -133,6 +141,7 @@ export function createClientWrites(ctx: ClientWriteContext) {
       if (org.isSuperAdmin && actor.kind !== 'system') {
         throw protectedResource('Clients of the admin organization are created only as service accounts (POST /api/admin/service-accounts).');
       }
+      if (isReservedClientId(actor, data.clientId)) throw clientIdTaken();
       await ctx.checkApplication(data.applicationId);
       const settings = resolveClientSettings(data);
       if (data.secret !== undefined && settings.clientType === 'public') throw publicClientSecret();
@@ -168,6 +177,7 @@ export function createClientWrites(ctx: ClientWriteContext) {
         throw new AppError('forbidden', 'registration_disabled', 'This organization does not accept dynamic client registration.');
       }
       if (data.applicationType === 'spa') throw invalidClient('invalid_application_type', 'Registered clients are web or native clients.', { path: 'applicationType' });
+      if (isReservedClientId(actor, data.clientId)) throw clientIdTaken();
       await ctx.checkApplication(data.applicationId);
       const settings = resolveClientSettings(data);
       if (data.secret !== undefined && !usesSecret(settings)) throw invalidClient('secret_unused', 'This client authenticates without a secret.', { path: 'secret' });

@@ -112,6 +112,12 @@ function clientSuite(open: OpenDb) {
       await expectAppError(clients.create(SYSTEM, orgB, web({ clientId: 'portal.web~1' })), 'conflict', 'client_id_taken');
     });
 
+    it('keeps the built-in client ids for Porta: porta-account and the admin clients are refused to provisioning', async () => {
+      for (const clientId of ['porta-account', 'porta-admin-console', 'porta-admin-cli']) {
+        await expectAppError(clients.create(cliDirectActor('ops'), orgA, web({ clientId })), 'conflict', 'client_id_taken');
+      }
+    });
+
     it('names every rejected input', async () => {
       const invalid: [CreateClientInput, string][] = [
         [web({ applicationId: '00000000-0000-4000-8000-000000000000' }), 'application_not_found'],
