@@ -4,7 +4,7 @@
  */
 
 /** Every top-level folder of src/ that is not an edge or infrastructure is a domain. */
-const DOMAIN = '^src/(?!(?:http|oidc|cli|pages|platform|config)/)[^/]+/';
+const DOMAIN = '^src/(?!(?:http|oidc|cli|account-portal|pages|platform|config)/)[^/]+/';
 /** npm packages, wherever node resolves them from (a fixture tree resolves the project's node_modules). */
 const pkg = (names) => `(^|/)node_modules/(@types/)?(${names})/`;
 
@@ -13,10 +13,17 @@ export default {
   forbidden: [
     {
       name: 'domain-imports-edge',
-      comment: 'Domains hold the product; http/, oidc/ and cli/ call them, never the other way round.',
+      comment: 'Domains hold the product; http/, oidc/, cli/ and account-portal/ call them, never the other way round.',
       severity: 'error',
       from: { path: DOMAIN },
-      to: { path: '^src/(http|oidc|cli)/' },
+      to: { path: '^src/(http|oidc|cli|account-portal)/' },
+    },
+    {
+      name: 'account-portal-imports-edge-or-repo',
+      comment: 'The account portal is an edge of its own: domain services through their index.ts, the code exchange handed in by app.ts; never another edge or a repo.',
+      severity: 'error',
+      from: { path: '^src/account-portal/' },
+      to: { path: '^src/(http|oidc|cli)/|^src/[^/]+/(repo|[^/]+-repo)\\.ts$' },
     },
     {
       name: 'pg-outside-platform-db',

@@ -6,18 +6,21 @@
 #   docker build -t blendsdk/porta:latest -t blendsdk/porta:<semver> \
 #     --build-arg VERSION=<semver> --build-arg REVISION=$(git rev-parse HEAD) .
 #
-# Stages: build (compile TypeScript) · deps (production node_modules) ·
+# Stages: build (compile TypeScript, build the admin console) · deps (production node_modules) ·
 # base (node:24-alpine without npm/yarn/corepack, plus tini and curl) · runtime.
 ARG NODE_IMAGE=node:24-alpine
 
-# --- build: full install, tsc -> dist/ ------------------------------------------
+# --- build: full install, tsc -> dist/, Vite -> dist/console ---------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY console ./console
+COPY scripts/build-console.mjs ./scripts/
 # bin/porta.mjs runs dist/ when src/ is absent, as in this image (tsx is a dev dependency).
+# `npm run build` also builds the admin console (Vite) into dist/console, which the runtime serves at /admin.
 RUN npm run build
 
 # --- deps: production dependencies only -----------------------------------------

@@ -38,6 +38,17 @@ export default tseslint.config(
     languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', URLSearchParams: 'readonly' } },
   },
   {
+    // The admin console (console/): React in the browser, built by Vite.
+    files: ['console/src/**/*.{ts,tsx}'],
+    languageOptions: {
+      globals: {
+        window: 'readonly', document: 'readonly', navigator: 'readonly', localStorage: 'readonly', sessionStorage: 'readonly', crypto: 'readonly',
+        btoa: 'readonly', TextEncoder: 'readonly', URLSearchParams: 'readonly', Blob: 'readonly', Response: 'readonly', HTMLElement: 'readonly',
+        HTMLAnchorElement: 'readonly', Intl: 'readonly',
+      },
+    },
+  },
+  {
     files: ['playground/public/**/*.js'],
     languageOptions: { globals: { document: 'readonly', location: 'readonly', history: 'readonly', sessionStorage: 'readonly' } },
   },

@@ -31,6 +31,7 @@ import type { LogoutDeliveryPolicy } from './oidc/backchannel-logout.js';
 import { createAdminTokenLookup } from './oidc/admin-tokens.js';
 import { adminRoutes } from './http/admin/index.js';
 import { devMailRoutes } from './http/dev-mail.js';
+import { adminConsole } from './http/admin-console.js';
 
 export interface PortaOptions {
   config: Readonly<Config>;
@@ -178,10 +179,18 @@ async function reportMailTransport(services: Services, log: Log): Promise<void> 
 
 /** The OIDC engines and tenant routes, imported only to be served: they are most of a short CLI command's start-up. */
 async function oidcSurface(deps: OidcDeps) {
-  const [{ createProviderRegistry }, { tenantRoutes, tenantErrorPresenter }, { createPublicDocuments }] = await Promise.all([
-    import('./oidc/registry.js'), import('./oidc/tenant.js'), import('./oidc/metadata-cache.js'),
+  const [{ createProviderRegistry }, { tenantRoutes, tenantErrorPresenter }, { createPublicDocuments }, portal] = await Promise.all([
+    import('./oidc/registry.js'), import('./oidc/tenant.js'), import('./oidc/metadata-cache.js'), accountPortalModules(),
   ]);
-  return { deps, registry: createProviderRegistry(deps), tenantRoutes, tenantErrorPresenter, publicDocuments: createPublicDocuments(deps) };
+  return { deps, registry: createProviderRegistry(deps), tenantRoutes, tenantErrorPresenter, publicDocuments: createPublicDocuments(deps), portal };
+}
+
+/** The account portal (spec 70 §2) and its code exchange with the organization's issuer. */
+async function accountPortalModules() {
+  const [{ accountPortalRoutes }, { createPortalSessions }, { createPortalCodeRedeemer }] = await Promise.all([
+    import('./account-portal/routes.js'), import('./account-portal/session.js'), import('./oidc/account-portal-sign-in.js'),
+  ]);
+  return { accountPortalRoutes, createPortalSessions, createPortalCodeRedeemer };
 }
 
 type OidcSurface = Awaited<ReturnType<typeof oidcSurface>>;
@@ -246,7 +255,18 @@ function buildHttpApp(deps: HttpAppDeps): Koa {
   app.use(brandingAssetRoutes({ organizations: services.organizations, branding: services.branding, log }));
   // The pages' own scripts; `static` is a reserved slug (spec 10 §1), so no organization is shadowed.
   if (deps.oidc) app.use(staticAssetRoutes().routes());
-  if (deps.oidc) app.use(deps.oidc.tenantRoutes(deps.oidc.deps, registry, { pageOrganization: pageOrganizationOf }));
+  // The admin console (spec 70 §3): `admin` is a reserved slug, so no organization is shadowed.
+  if (deps.oidc) app.use(adminConsole());
+  if (deps.oidc) {
+    const { portal, deps: oidcDeps } = deps.oidc;
+    const accountPortal = portal.accountPortalRoutes({
+      config, log, clock: services.clock, kv: deps.kv, renderer: oidcDeps.renderer, i18n: oidcDeps.i18n,
+      organizations: services.organizations, users: services.users, sessions: services.sessions, twoFactor: services.twoFactor,
+      passkeys: services.passkeys, audit: services.audit, clients: services.clients, rateLimits: services.rateLimits,
+      redeemCode: portal.createPortalCodeRedeemer(registry), portalSessions: portal.createPortalSessions(deps.kv, () => services.clock.now()),
+    });
+    app.use(deps.oidc.tenantRoutes(oidcDeps, registry, { pageOrganization: pageOrganizationOf, accountPortal }));
+  }
   app.use(() => {
     throw new AppError('not_found', 'not_found', 'Not found.');
   });

@@ -32,12 +32,11 @@ export async function firstRun(porta: Porta, write: (text: string) => void = (t)
   const password = config.bootstrapAdmin.password ?? generatePassword();
   try {
     const result = await services.bootstrap.initialize({ email: config.bootstrapAdmin.email, password, givenName: 'Porta', familyName: 'Admin' });
-    const issuer = `${config.issuerBaseUrl}/${result.organization.slug}`;
     write(
       [
         '',
         'Porta bootstrapped a first admin (shown once; change the password after signing in):',
-        `  admin login:    ${issuer}  (sign in with: porta login --server ${config.issuerBaseUrl})`,
+        `  admin login:    ${config.issuerBaseUrl}/admin  (CLI: porta login --server ${config.issuerBaseUrl})`,
         `  e-mail:         ${result.user.email}`,
         `  password:       ${config.bootstrapAdmin.password ? '(PORTA_BOOTSTRAP_ADMIN_PASSWORD)' : password}`,
         `  CLI client id:  ${result.clientId}`,

@@ -72,7 +72,7 @@ export function createBootstrapService({ db, log, organizations, applications, c
     /**
      * Spec 30 §3, in one transaction, through the same use cases as every other edge (actor: the
      * system, source `bootstrap`): the admin application with its permissions and built-in roles, the
-     * CLI's public PKCE client, the first admin (active, e-mail verified, `porta-super-admin`),
+     * CLI's and the console's public PKCE clients, the first admin (active, e-mail verified, `porta-super-admin`),
      * `super_admin_user_id` and a signing key. A second run fails with `already_initialized`.
      */
     async initialize(input: InitInput): Promise<InitResult> {
@@ -99,6 +99,7 @@ export function createBootstrapService({ db, log, organizations, applications, c
             scope: 'openid profile email offline_access',
             tokenEndpointAuthMethod: 'none',
           })).client;
+        await repo.ensureConsoleClient(org.id, app.id);
 
         const user = await users.create(actor, org.id, {
           email: data.email,
@@ -123,7 +124,7 @@ export function createBootstrapService({ db, log, organizations, applications, c
           userId: user.id,
           targetType: 'user',
           targetId: user.id,
-          description: 'Super-admin organization, admin application, CLI client and first admin created.',
+          description: 'Super-admin organization, admin application, CLI and console clients and first admin created.',
         });
         return {
           organization: { id: org.id, slug: org.slug, name: org.name },

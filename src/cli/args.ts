@@ -18,10 +18,10 @@ export function positiveInt(value: string): number {
   return n;
 }
 
-/** `true`/`false`/`yes`/`no` for options that take an explicit boolean. */
+/** `true`/`false`/`yes`/`no`/`on`/`off` for options that take an explicit boolean. */
 export function bool(value: string): boolean {
-  if (/^(true|yes|1)$/i.test(value)) return true;
-  if (/^(false|no|0)$/i.test(value)) return false;
+  if (/^(true|yes|on|1)$/i.test(value)) return true;
+  if (/^(false|no|off|0)$/i.test(value)) return false;
   throw new InvalidArgumentError('must be true or false');
 }
 

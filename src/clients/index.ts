@@ -14,6 +14,7 @@ export {
   type ServiceAccount,
   type ServiceAccounts,
 } from './service-accounts.js';
+export { ACCOUNT_PORTAL_CLIENT_ID, accountPortalClient, accountPortalUrl } from './account-portal.js';
 export { toEngineMetadata, ENGINE_SECRET_PLACEHOLDER, type EngineClientMetadata, type PortaClientExtras } from './engine.js';
 export { redirectUriProblem, originProblem, resolveClientSettings, usesSecret, webUriProblem, DEFAULT_SCOPE, type ClientSettings } from './rules.js';
 export {

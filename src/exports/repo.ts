@@ -16,7 +16,7 @@ const SOURCES: Record<ExportEntityType, Source> = {
     columns: [
       'id', 'name', 'slug', 'status', 'is_super_admin', 'default_locale', 'default_login_methods', 'two_factor_policy',
       'branding_logo_url', 'branding_favicon_url', 'branding_primary_color', 'branding_company_name', 'branding_custom_css',
-      'dynamic_registration', 'passkey_enrolment_prompt', 'created_at', 'updated_at',
+      'dynamic_registration', 'passkey_enrolment_prompt', 'account_portal_enabled', 'created_at', 'updated_at',
     ],
     order: 'asc',
   },

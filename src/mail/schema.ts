@@ -2,7 +2,7 @@
  * Spec 60 §8: the e-mails Porta sends, as the outbox names them; each is `templates/default/emails/{name}.hbs`
  * and `{name}.txt.hbs` with dashes (`magic_link` → `magic-link.hbs`) and has the subject `emails.{template}.subject`.
  */
-export const MAIL_TEMPLATES = ['magic_link', 'password_reset', 'password_changed', 'invitation', 'welcome', 'email_verification', 'otp_code', 'two_factor_changed'] as const;
+export const MAIL_TEMPLATES = ['magic_link', 'password_reset', 'password_changed', 'invitation', 'welcome', 'email_verification', 'otp_code', 'two_factor_changed', 'email_change', 'email_change_notice'] as const;
 export type MailTemplate = (typeof MAIL_TEMPLATES)[number];
 
 /** What a use case asks to send; `data` is what the template shows (links, names, a personal message…). */

@@ -155,6 +155,16 @@ export async function deleteAccountPayloads(db: Db, organizationId: string, acco
   return { deleted: rows.length, grantIds };
 }
 
+/** The grants the account holds in this organization (the account portal's connected apps), unexpired. */
+export async function findAccountGrants(db: Db, organizationId: string, accountId: string, clock: Clock): Promise<Array<{ grantId: string; payload: Record<string, unknown> }>> {
+  const rows = await db.many<{ id: string; payload: Record<string, unknown> }>(
+    `SELECT id, payload FROM oidc_payloads
+      WHERE organization_id = $1 AND account_id = $2 AND type = 'Grant' AND (expires_at IS NULL OR expires_at > $3::timestamptz)`,
+    [organizationId, accountId, new Date(clock.now()).toISOString()],
+  );
+  return rows.map((r) => ({ grantId: r.id, payload: r.payload }));
+}
+
 /** Spec 10 §9 point 3: rows past their expiry, of every organization. */
 export async function deleteExpired(db: Db, clock: Clock): Promise<number> {
   const { rowCount } = await db.query('DELETE FROM oidc_payloads WHERE expires_at IS NOT NULL AND expires_at < $1::timestamptz', [

@@ -6,7 +6,7 @@ import type { Kv } from '../platform/kv/index.js';
 import type { Log } from '../platform/log.js';
 import { createKvAdapter, kvKeys } from './adapter-kv.js';
 import { afterCommit } from '../platform/db/index.js';
-import { createPgAdapter, deleteAccountPayloads, deleteClientPayloads, deleteExpired, deleteGrants } from './adapter-pg.js';
+import { createPgAdapter, deleteAccountPayloads, deleteClientPayloads, deleteExpired, deleteGrants, findAccountGrants } from './adapter-pg.js';
 import { createRequestLookups } from './adapter-request.js';
 
 /** Spec 10 §8: long-lived models in PostgreSQL; every other model (sessions, codes, …) in the Kv store. */
@@ -68,6 +68,8 @@ export type PortaAdapterFactory = AdapterFactory & {
   revokeClient(clientId: string): Promise<number>;
   /** As revokeClient, for every grant and token issued to one account. */
   revokeAccount(accountId: string): Promise<number>;
+  /** The account's unexpired grants in this organization (their ids and engine payloads). */
+  accountGrants(accountId: string): Promise<Array<{ grantId: string; payload: Record<string, unknown> }>>;
   /** Deletes expired `oidc_payloads` rows of every organization; returns how many. */
   purgeExpired(): Promise<number>;
   /**
@@ -235,6 +237,7 @@ export function createAdapterFactory(deps: AdapterFactoryDeps): PortaAdapterFact
       await afterCommit(() => revokeKvArtifacts(grantIds));
       return deleted;
     },
+    accountGrants: (accountId: string) => findAccountGrants(db, organizationId, accountId, clock),
     purgeExpired: () => deleteExpired(db, clock),
   });
 }

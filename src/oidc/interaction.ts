@@ -1,5 +1,6 @@
 import type { Context, Middleware, Next } from 'koa';
 import type Provider from 'oidc-provider';
+import { ACCOUNT_PORTAL_CLIENT_ID } from '../clients/index.js';
 import { htmlCsp, issueCsrfToken, originsOf } from '../pages/index.js';
 import { brandingOf, localeOf, renderErrorPage } from './pages.js';
 import { signInMethods } from '../organizations/index.js';
@@ -115,6 +116,8 @@ export function renderLoginPage(ctx: Context, deps: OidcDeps, it: Interaction, e
     showDivider: showPassword && showMagicLink,
     showForgotPassword: showPassword,
     showEmailForm: showPassword || showMagicLink,
+    // Spec 70 §2: the organization's account portal, unless this sign-in is the portal's own.
+    accountPortalUrl: it.org.accountPortalEnabled && it.details.params.client_id !== ACCOUNT_PORTAL_CLIENT_ID ? `/${it.org.slug}/account` : undefined,
     passkey,
     email: extra.email ?? hint,
     flash: { error: extra.error },

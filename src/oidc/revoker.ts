@@ -1,4 +1,4 @@
-import type { SessionRevoker } from '../sessions/index.js';
+import type { AccountGrant, SessionRevoker } from '../sessions/index.js';
 import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db/index.js';
 import type { Kv } from '../platform/kv/index.js';
@@ -25,5 +25,19 @@ export function createSessionRevoker(deps: {
     },
     revokeAccountTokens: async (organizationId, accountId) => (await forOrg(organizationId)).revokeAccount(accountId),
     revokeClientTokens: async (organizationId, clientId) => (await forOrg(organizationId)).revokeClient(clientId),
+    async accountGrants(organizationId, accountId) {
+      const rows = await (await forOrg(organizationId)).accountGrants(accountId);
+      return rows.map(({ grantId, payload }) => toAccountGrant(grantId, payload)).filter((g): g is AccountGrant => g !== null);
+    },
+    revokeGrants: async (organizationId, grantIds) => (await forOrg(organizationId)).revokeGrantsByIds(grantIds),
   };
+}
+
+/** The engine's Grant payload: `clientId`, `openid.scope` and the seconds `iat` / `exp`. */
+function toAccountGrant(grantId: string, payload: Record<string, unknown>): AccountGrant | null {
+  if (typeof payload.clientId !== 'string') return null;
+  const openid = payload.openid as { scope?: unknown } | undefined;
+  const scopes = typeof openid?.scope === 'string' ? openid.scope.split(' ').filter(Boolean) : [];
+  const at = (v: unknown) => (typeof v === 'number' ? new Date(v * 1000) : null);
+  return { grantId, clientId: payload.clientId, scopes, grantedAt: at(payload.iat), expiresAt: at(payload.exp) };
 }

@@ -1,7 +1,8 @@
 import type { Adapter, AdapterFactory } from 'oidc-provider';
-import { toEngineMetadata } from '../clients/index.js';
+import { ACCOUNT_PORTAL_CLIENT_ID, accountPortalClient, toEngineMetadata } from '../clients/index.js';
 import { createAdapterFactory, type PortaAdapterFactory } from './adapter.js';
 import { registrationStore } from './registration.js';
+import { withConsoleUris } from './console-client.js';
 import { currentTenant, memoized, type TenantScope } from './tenant-scope.js';
 import type { OidcDeps } from './types.js';
 
@@ -19,11 +20,13 @@ function adaptersOf(deps: OidcDeps, scope: TenantScope): PortaAdapterFactory {
       organizationId: org.id,
       mirror: deps.sessions,
       findClient: async (clientId: string) => {
+        // Spec 70 §2: the account portal's built-in client, derived per organization (clients/account-portal.ts).
+        if (clientId === ACCOUNT_PORTAL_CLIENT_ID) return org.accountPortalEnabled ? accountPortalClient(org, deps.config.issuerBaseUrl) : undefined;
         const client = await deps.clients.findByClientId(org.id, clientId);
         if (!client || client.status !== 'active') return undefined;
         // Spec 20 §5.3: clients of an inactive or archived application fail with invalid_client.
         const application = await deps.applications.findByIdOrSlug(client.applicationId);
-        return application?.status === 'active' ? toEngineMetadata(client) : undefined;
+        return application?.status === 'active' ? withConsoleUris(toEngineMetadata(client), org, deps.config.issuerBaseUrl) : undefined;
       },
       // Dynamic registration (spec 70 §5): initial access tokens from Porta's store, client writes through the clients domain.
       ...registrationStore(deps, org),

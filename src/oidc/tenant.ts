@@ -17,9 +17,11 @@ import type { OidcDeps, Organization } from './types.js';
 
 const ORG_PATH = /^\/([a-z0-9](?:[a-z0-9-]{1,98}[a-z0-9]))(\/.*)?$/;
 /** Routes a person opens in a browser get branded pages; the rest are protocol endpoints (JSON). */
-const BROWSER_PATH = /^\/(interaction\/|auth\/(?:forgot-password|reset-password|magic-link|accept-invite)(?:\/|$)|auth\/authorize|auth\/session\/end|auth\/device(?:\/?$|\/(?!auth\/?$)))/;
+const BROWSER_PATH = /^\/(account(?:\/|$)|interaction\/|auth\/(?:forgot-password|reset-password|magic-link|accept-invite)(?:\/|$)|auth\/authorize|auth\/session\/end|auth\/device(?:\/?$|\/(?!auth\/?$)))/;
 /** Porta's own account pages under `/{org}/auth/…` (spec 60 §3, §5, §6), answered before the engine. */
 const ACCOUNT_PATH = /^\/auth\/(?:forgot-password|reset-password|magic-link|accept-invite)(?:\/|$)/;
+/** The account portal (spec 70 §2). */
+const PORTAL_PATH = /^\/account(?:\/|$)/;
 /** RFC 8414 §3.1: the metadata of issuer `{base}/{org}` also lives at the path-inserted location. */
 const PATH_INSERTED_METADATA = /^\/\.well-known\/oauth-authorization-server(\/[a-z0-9](?:[a-z0-9-]{1,98}[a-z0-9]))$/;
 const METADATA_PATH = '/.well-known/oauth-authorization-server';
@@ -27,6 +29,8 @@ const METADATA_PATH = '/.well-known/oauth-authorization-server';
 export interface TenantRouteOptions {
   /** The organization as its pages show it (uploaded branding assets); browser routes only. */
   pageOrganization?: (org: Organization) => Promise<Organization>;
+  /** The account portal `/{org}/account/…` (spec 70 §2: src/account-portal), answered before the engine. */
+  accountPortal?: Middleware;
 }
 
 /**
@@ -76,7 +80,9 @@ export function tenantRoutes(deps: OidcDeps, registry: ProviderRegistry, options
   }
 
   async function served(ctx: Context, next: Next, org: Organization, rest: string) {
-    const pageRoutes = rest.startsWith('/interaction/') ? interactionMiddleware : ACCOUNT_PATH.test(rest) ? accountMiddleware : undefined;
+    const pageRoutes = rest.startsWith('/interaction/')
+      ? interactionMiddleware
+      : ACCOUNT_PATH.test(rest) ? accountMiddleware : PORTAL_PATH.test(rest) ? options.accountPortal : undefined;
     if (pageRoutes) {
       const originalPath = ctx.path;
       ctx.path = rest;

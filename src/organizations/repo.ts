@@ -20,13 +20,14 @@ interface OrganizationRow {
   two_factor_policy: TwoFactorPolicy;
   dynamic_registration: boolean;
   passkey_enrolment_prompt: boolean;
+  account_portal_enabled: boolean;
   created_at: Date;
   updated_at: Date;
 }
 
 const COLUMNS = `id, name, slug, status, is_super_admin, branding_logo_url, branding_favicon_url,
   branding_primary_color, branding_company_name, branding_custom_css, default_locale,
-  default_login_methods, two_factor_policy, dynamic_registration, passkey_enrolment_prompt, created_at, updated_at`;
+  default_login_methods, two_factor_policy, dynamic_registration, passkey_enrolment_prompt, account_portal_enabled, created_at, updated_at`;
 
 /** Writable fields and their columns; the only names that reach SQL text. */
 const FIELD_COLUMNS = {
@@ -37,6 +38,7 @@ const FIELD_COLUMNS = {
   twoFactorPolicy: 'two_factor_policy',
   dynamicRegistration: 'dynamic_registration',
   passkeyEnrolmentPrompt: 'passkey_enrolment_prompt',
+  accountPortalEnabled: 'account_portal_enabled',
   logoUrl: 'branding_logo_url',
   faviconUrl: 'branding_favicon_url',
   primaryColor: 'branding_primary_color',
@@ -52,6 +54,7 @@ export type OrganizationFields = {
   twoFactorPolicy: TwoFactorPolicy;
   dynamicRegistration: boolean;
   passkeyEnrolmentPrompt: boolean;
+  accountPortalEnabled: boolean;
 } & Branding;
 
 const SORT_COLUMNS = { name: 'name', slug: 'slug', created_at: 'created_at', updated_at: 'updated_at' } as const;
@@ -258,6 +261,7 @@ function toOrganization(row: OrganizationRow): Organization {
     twoFactorPolicy: row.two_factor_policy,
     dynamicRegistration: row.dynamic_registration === true,
     passkeyEnrolmentPrompt: row.passkey_enrolment_prompt === true,
+    accountPortalEnabled: row.account_portal_enabled !== false,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

@@ -35,6 +35,8 @@ export interface Organization {
   dynamicRegistration: boolean;
   /** Spec 70 §1: offer to add a passkey right after a password sign-in (skippable); off by default. */
   passkeyEnrolmentPrompt: boolean;
+  /** Spec 70 §2: the account portal `/{org}/account`; on by default. */
+  accountPortalEnabled: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -96,6 +98,7 @@ export const CreateOrganizationInput = z.strictObject({
   twoFactorPolicy: z.enum(TWO_FACTOR_POLICIES).default('optional'),
   dynamicRegistration: z.boolean().default(false),
   passkeyEnrolmentPrompt: z.boolean().default(false),
+  accountPortalEnabled: z.boolean().default(true),
   branding: BrandingInput.default({}),
 });
 export type CreateOrganizationInput = z.input<typeof CreateOrganizationInput>;
@@ -108,6 +111,7 @@ export const UpdateOrganizationInput = z.strictObject({
   twoFactorPolicy: z.enum(TWO_FACTOR_POLICIES).optional(),
   dynamicRegistration: z.boolean().optional(),
   passkeyEnrolmentPrompt: z.boolean().optional(),
+  accountPortalEnabled: z.boolean().optional(),
   branding: BrandingInput.optional(),
 });
 export type UpdateOrganizationInput = z.input<typeof UpdateOrganizationInput>;

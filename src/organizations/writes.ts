@@ -126,6 +126,7 @@ export function createOrganizationWrites(deps: OrganizationWriteDeps) {
         twoFactorPolicy: parsed.twoFactorPolicy,
         dynamicRegistration: parsed.dynamicRegistration,
         passkeyEnrolmentPrompt: parsed.passkeyEnrolmentPrompt,
+        accountPortalEnabled: parsed.accountPortalEnabled,
         ...fullBranding(parsed.branding),
       };
       const organization = await db.transaction(async () => {
@@ -156,6 +157,7 @@ export function createOrganizationWrites(deps: OrganizationWriteDeps) {
         const switched = {
           ...(parsed.dynamicRegistration === undefined ? {} : { dynamicRegistration: parsed.dynamicRegistration }),
           ...(parsed.passkeyEnrolmentPrompt === undefined ? {} : { passkeyEnrolmentPrompt: parsed.passkeyEnrolmentPrompt }),
+          ...(parsed.accountPortalEnabled === undefined ? {} : { accountPortalEnabled: parsed.accountPortalEnabled }),
         };
         await record(actor, updated, 'organization.updated', { fields: Object.keys(parsed), ...switched });
         return updated;

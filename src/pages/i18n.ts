@@ -13,7 +13,7 @@ export const SUPPORTED_LOCALES = ['en', 'de', 'fr', 'es', 'nl', 'pt'] as const;
  */
 export const NAMESPACES = [
   'common', 'login', 'consent', 'errors', 'forgot-password', 'reset-password', 'magic-link', 'two-factor', 'invitation', 'logout', 'emails', 'device',
-  'passkeys',
+  'passkeys', 'account',
 ] as const;
 
 /** What an organization's folder under `locales/` or `templates/` may be called (its slug, 10-oidc §1). */

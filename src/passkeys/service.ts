@@ -1,5 +1,7 @@
 import { authorize, type Actor } from '../actors/index.js';
+import { isUuid } from '../platform/ids.js';
 import { parseInput } from '../platform/validation.js';
+import { isMethodAllowed, twoFactorRequired } from '../two-factor/index.js';
 import { createAuthentication } from './authentication.js';
 import { createCore, type PasskeyServiceDeps, type Subject } from './core.js';
 import { passkeyNotFound } from './errors.js';
@@ -37,6 +39,19 @@ export function createPasskeyService(deps: PasskeyServiceDeps) {
     return s;
   }
 
+  /**
+   * The owner may not remove the last passkey while a required policy accepts no other factor they hold:
+   * the next sign-in with the password alone would let whoever knows it enrol one (spec 60 §4). Admins may
+   * (their removal is the answer to a lost device).
+   */
+  function assertLeavesAcceptedFactor(s: Subject, remaining: number): void {
+    const policy = s.org.twoFactorPolicy;
+    if (remaining > 0 || policy === 'optional' || !isMethodAllowed(policy, 'passkey')) return;
+    const method = s.user.twoFactorEnabled ? s.user.twoFactorMethod : null;
+    if (method !== null && isMethodAllowed(policy, method)) return;
+    throw twoFactorRequired(policy);
+  }
+
   return {
     ...createRegistration(core),
     ...createAuthentication(core),
@@ -56,20 +71,25 @@ export function createPasskeyService(deps: PasskeyServiceDeps) {
       const { name } = parseInput(RenamePasskeyInput, input);
       return deps.db.transaction(async () => {
         const s = await changeable(actor, orgId, userId);
-        const renamed = await repo.rename(orgId, s.user.id, passkeyId, name);
+        const renamed = isUuid(passkeyId) ? await repo.rename(orgId, s.user.id, passkeyId, name) : null;
         if (!renamed) throw passkeyNotFound();
         await record(actor, orgId, s.user.id, 'user.passkey.renamed', { passkeyId }, isSelf(actor, s) ? 'authentication' : 'admin');
         return renamed;
       });
     },
 
-    /** Removes one passkey; the user is notified. It can no longer sign in or serve as a second factor. */
+    /**
+     * Removes one passkey; the user is notified. It can no longer sign in or serve as a second factor. The
+     * owner's own removal throws `two_factor_required` where it would leave a required policy unmet.
+     */
     async remove(actor: Actor, orgId: string, userId: string, passkeyId: string): Promise<Passkey> {
       return deps.db.transaction(async () => {
         const s = await changeable(actor, orgId, userId);
-        const removed = await repo.remove(orgId, s.user.id, passkeyId);
+        const removed = isUuid(passkeyId) ? await repo.remove(orgId, s.user.id, passkeyId) : null;
         if (!removed) throw passkeyNotFound();
-        await record(actor, orgId, s.user.id, 'user.passkey.removed', { passkeyId, aaguid: removed.aaguid, remaining: await repo.countForUser(orgId, s.user.id) },
+        const remaining = await repo.countForUser(orgId, s.user.id);
+        if (isSelf(actor, s)) assertLeavesAcceptedFactor(s, remaining);
+        await record(actor, orgId, s.user.id, 'user.passkey.removed', { passkeyId, aaguid: removed.aaguid, remaining },
           isSelf(actor, s) ? 'authentication' : 'admin');
         await deps.twoFactor().notifyFactorChange(orgId, s.user.id, 'passkey_removed', { passkeyName: removed.name });
         return removed;

@@ -60,6 +60,7 @@ export function organizationPatch(o: ManifestOrganization, current: Organization
     ['two_factor_policy', 'twoFactorPolicy', o.two_factor_policy, current.twoFactorPolicy],
     ['dynamic_registration', 'dynamicRegistration', o.dynamic_registration, current.dynamicRegistration],
     ['passkey_enrolment_prompt', 'passkeyEnrolmentPrompt', o.passkey_enrolment_prompt, current.passkeyEnrolmentPrompt],
+    ['account_portal_enabled', 'accountPortalEnabled', o.account_portal_enabled, current.accountPortalEnabled],
   ]);
   const branding = differ<Branding>(BRANDING_FIELDS.map(([from, to]) => [from, to, o[from], current.branding[to]]));
   if (branding.changes.length === 0) return main;

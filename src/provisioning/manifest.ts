@@ -31,6 +31,7 @@ export const ManifestOrganization = z.strictObject({
   two_factor_policy: z.enum(TWO_FACTOR_POLICIES).optional(),
   dynamic_registration: z.boolean().optional(),
   passkey_enrolment_prompt: z.boolean().optional(),
+  account_portal_enabled: z.boolean().optional(),
   branding_primary_color: ProvisionBranding.shape.primary_color,
   branding_company_name: ProvisionBranding.shape.company_name,
   branding_custom_css: ProvisionBranding.shape.custom_css,

@@ -35,7 +35,7 @@ export function manifestOfFile(file: ProvisioningFile, now: number): ConvertedFi
     const b = o.branding;
     add('organizations', defined({
       name: o.name, slug: orgSlug, default_locale: o.default_locale, default_login_methods: o.default_login_methods, two_factor_policy: o.two_factor_policy,
-      dynamic_registration: o.dynamic_registration, passkey_enrolment_prompt: o.passkey_enrolment_prompt,
+      dynamic_registration: o.dynamic_registration, passkey_enrolment_prompt: o.passkey_enrolment_prompt, account_portal_enabled: o.account_portal_enabled,
       branding_logo_url: b?.logo_url, branding_favicon_url: b?.favicon_url, branding_primary_color: b?.primary_color,
       branding_company_name: b?.company_name, branding_custom_css: b?.custom_css,
     }), `organizations[${i}]`);

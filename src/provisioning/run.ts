@@ -49,6 +49,7 @@ async function organizations({ s, mode, ...run }: RunContext, m: ImportManifest)
         const made = await s.organizations.create(run.actor, {
           name: o.name, slug: o.slug, defaultLocale: o.default_locale, defaultLoginMethods: o.default_login_methods,
           twoFactorPolicy: o.two_factor_policy, dynamicRegistration: o.dynamic_registration, passkeyEnrolmentPrompt: o.passkey_enrolment_prompt,
+          accountPortalEnabled: o.account_portal_enabled,
           branding: brandingInput(o),
         });
         run.created(t, made.id);

@@ -167,6 +167,7 @@ export const ProvisionOrganization = z.strictObject({
   two_factor_policy: z.enum(TWO_FACTOR_POLICIES).optional(),
   dynamic_registration: z.boolean().optional(),
   passkey_enrolment_prompt: z.boolean().optional(),
+  account_portal_enabled: z.boolean().optional(),
   branding: ProvisionBranding.optional(),
   applications: z.array(ProvisionApplication).optional(),
   users: z.array(ProvisionUser).optional(),

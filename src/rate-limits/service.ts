@@ -17,7 +17,8 @@ export type RateLimitScope =
   | 'device_user_code'
   | 'admin_write'
   | 'admin_unauthenticated'
-  | 'registration';
+  | 'registration'
+  | 'account_change';
 
 export interface RateLimitDecision {
   isAllowed: boolean;

@@ -26,6 +26,8 @@ export interface SessionFilter {
   activeAt?: Date;
 }
 
+export type SessionRepo = ReturnType<typeof createSessionRepo>;
+
 export function createSessionRepo(db: Queryable) {
   function where(filter: SessionFilter): { sql: string; params: unknown[] } {
     const clauses: string[] = [];
@@ -63,6 +65,17 @@ export function createSessionRepo(db: Queryable) {
     async markRevoked(sessionId: string, now: Date): Promise<boolean> {
       const result = await db.query('UPDATE admin_sessions SET revoked_at = $2 WHERE session_id = $1 AND revoked_at IS NULL', [sessionId, now]);
       return result.rowCount > 0;
+    },
+
+    /** As markAllRevokedForUser, keeping one session (the account portal's current one). */
+    async markOthersRevokedForUser(userId: string, keepSessionId: string | null, now: Date): Promise<Array<{ sessionId: string; organizationId: string }>> {
+      const rows = await db.many<{ session_id: string; organization_id: string }>(
+        `UPDATE admin_sessions SET revoked_at = $2
+          WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND session_id IS DISTINCT FROM $3
+          RETURNING session_id, organization_id`,
+        [userId, now, keepSessionId],
+      );
+      return rows.map((r) => ({ sessionId: r.session_id, organizationId: r.organization_id }));
     },
 
     /** Marks every active session of the user revoked; returns their ids and organizations. */

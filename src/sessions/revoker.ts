@@ -10,4 +10,18 @@ export interface SessionRevoker {
   revokeAccountTokens(organizationId: string, accountId: string): Promise<number>;
   /** Every grant and token of the client (by OIDC client_id) in the organization; returns the durable rows deleted. */
   revokeClientTokens(organizationId: string, clientId: string): Promise<number>;
+  /** The unexpired grants the account holds in the organization, with what each grants. */
+  accountGrants(organizationId: string, accountId: string): Promise<AccountGrant[]>;
+  /** These grants with every token and code of them; durable deletions in the caller's transaction. */
+  revokeGrants(organizationId: string, grantIds: string[]): Promise<number>;
+}
+
+/** A grant an account gave a client (the account portal's connected apps). */
+export interface AccountGrant {
+  grantId: string;
+  clientId: string;
+  scopes: string[];
+  /** When the grant was given, and when it lapses (null: with its tokens). */
+  grantedAt: Date | null;
+  expiresAt: Date | null;
 }

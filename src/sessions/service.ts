@@ -5,6 +5,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Log } from '../platform/log.js';
 import { AppError } from '../platform/errors.js';
 import { parseInput } from '../platform/validation.js';
+import { createAccountSessions } from './account.js';
 import { createSessionRepo } from './repo.js';
 import type { SessionRevoker } from './revoker.js';
 import { ListSessionsQuery, type SessionPage, type SessionSnapshot, type TrackedSession } from './schema.js';
@@ -55,6 +56,8 @@ export function createSessionService({ db, clock, log, revoker, audit, adminAcce
   }
 
   const service = {
+    ...createAccountSessions({ db, repo, now, revoker, audit, destroyLiveAfterCommit }),
+
     /** Mirror write for `session.saved`: never throws, never blocks the caller's flow. */
     mirrorSaved(snapshot: SessionSnapshot): void {
       repo.upsert(snapshot, now()).catch((err: unknown) => log.warn({ err }, 'session.mirror_write_failed'));

@@ -9,6 +9,10 @@ export const twoFactorNotEnabled = () => new AppError('conflict', 'two_factor_no
 export const twoFactorAlreadyEnabled = (method: string) =>
   new AppError('conflict', 'two_factor_already_enabled', `Two-factor authentication is already enabled with ${method}; disable it first.`, { method });
 
+/** Turning the factor off would leave the user without one the organization's policy requires. */
+export const twoFactorRequired = (policy: string) =>
+  new AppError('forbidden', 'two_factor_required', `The organization's two-factor policy (${policy}) requires a second factor; add another one first.`, { policy });
+
 /** The policy does not accept this method (spec 60 §4: no dodging a required method). */
 export const methodNotAllowed = (method: string, policy: string) =>
   new AppError('forbidden', 'two_factor_method_not_allowed', `The organization's two-factor policy (${policy}) does not allow ${method}.`, { method, policy });

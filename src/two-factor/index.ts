@@ -14,6 +14,9 @@
  * - `sendEmailOtp(actor, orgId, userId, { locale?, isResend? })`;
  * - `verify(actor, orgId, userId, { code, codeType })` → `{ ok: true, method, … } | { ok: false, reason }`;
  * - `enableEmail(actor, orgId, userId)` → `{ recoveryCodes }`;
+ * - the owner (account portal): `disableOwn(actor, orgId, userId, { code, codeType })` after a fresh code of the
+ *   factor (or a recovery code), refused while a required policy would be left without an accepted factor;
+ *   `regenerateRecoveryCodes` with the account actor;
  * - admin: `disable`, `reset`, `regenerateRecoveryCodes(actor, orgId, userId)`;
  * - `notifyFactorChange(orgId, userId, change, details?)`: the notice for changes made elsewhere (passkeys);
  * - GDPR: `exportData(orgId, userId)`, `purgeForUser(orgId, userId)`.
@@ -23,6 +26,7 @@ export type { TwoFactorServiceDeps } from './core.js';
 export type { TotpEnrolmentStart, RecoveryCodesIssued } from './enrolment.js';
 export type { CodeType, VerifyFailure, VerifyResult } from './verify.js';
 export type { RegeneratedRecoveryCodes } from './admin.js';
+export type { FactorProof } from './self-service.js';
 export { FACTOR_CHANGES, type FactorChange, type FactorChangeDetails } from './notify.js';
 export {
   ACR_1FA,
@@ -46,4 +50,4 @@ export { TWO_FACTOR_POLICIES } from '../organizations/index.js';
 export { MAX_LIVE_OTP_CODES, MAX_OTP_ATTEMPTS } from './otp.js';
 export { RECOVERY_ALPHABET, RECOVERY_CODE_COUNT, normalizeRecoveryCode } from './recovery.js';
 export { TOTP_DIGITS, TOTP_PERIOD_SECONDS, totpCodeAt } from './totp.js';
-export { twoFactorNotEnabled } from './errors.js';
+export { twoFactorNotEnabled, twoFactorRequired } from './errors.js';

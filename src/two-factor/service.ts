@@ -3,6 +3,7 @@ import { createCore, type TwoFactorServiceDeps } from './core.js';
 import { createEnrolment } from './enrolment.js';
 import { sendFactorChangeNotice, type FactorChange, type FactorChangeDetails } from './notify.js';
 import type { EnrolledMethod, TwoFactorPolicy } from './policy.js';
+import { createSelfService } from './self-service.js';
 import { TOTP_PERIOD_SECONDS } from './totp.js';
 import { createVerification } from './verify.js';
 
@@ -42,10 +43,12 @@ export function createTwoFactorService(deps: TwoFactorServiceDeps) {
   const { repo } = core;
   const enrolment = createEnrolment(core);
   const { hasPasskey: _hasPasskey, ...enrolmentUseCases } = enrolment;
+  const verification = createVerification(core, enrolment);
 
   return {
     ...enrolmentUseCases,
-    ...createVerification(core, enrolment),
+    ...verification,
+    ...createSelfService(core, enrolment, verification),
     ...createTwoFactorAdmin(core),
 
     /** Whether TWO_FACTOR_ENCRYPTION_KEY is set (authenticator apps need it; e-mail codes do not). */

@@ -4,6 +4,7 @@ export { LOCKOUT_DEFAULTS, hasUsableSessions, type AuthenticateResult, type Auth
 export { createPasswordHasher, OWASP_ARGON2ID_PARAMS, type PasswordHasher, type PasswordHashParams } from './passwords.js';
 export { standardClaims, type ClaimsUser } from './claims.js';
 export type { User, UserAddress } from './repo.js';
+export { OwnProfileInput, type OwnPasswordResult } from './self-service.js';
 export {
   CreateUserInput,
   UpdateUserInput,

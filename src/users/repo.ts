@@ -271,6 +271,12 @@ export function createUserRepo(db: Db) {
      * threshold (it was lowered) locks it without a check. Returns the count including this attempt and
      * the hash to check, or null when the user is not active. The row lock serialises concurrent reservations.
      */
+    /** The stored hash, for a check that counts no failure (the account portal's current password). */
+    async findPasswordHash(orgId: string, id: string): Promise<string | null> {
+      const row = await db.maybeOne<{ password_hash: string | null }>('SELECT password_hash FROM users WHERE organization_id = $1 AND id = $2', [orgId, id]);
+      return row ? str(row.password_hash) : null;
+    },
+
     async reservePasswordCheck(orgId: string, id: string, at: Date, threshold: number): Promise<{ attempt: number; passwordHash: string | null } | null> {
       // The count need not survive a crash, and waiting for the WAL flush would make a known account's
       // failed sign-in measurably slower than an unknown one's (which matches no row and writes nothing).

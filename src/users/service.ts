@@ -11,8 +11,11 @@ import { parseInput, userNotFound } from './errors.js';
 import { createUserRepo, type User } from './repo.js';
 import { ListUsersInput } from './schema.js';
 import { createUserWrites, type UserWriteDeps } from './writes.js';
+import { createSelfService, type SelfServiceDeps } from './self-service.js';
+import { createEmailChange } from './email-change.js';
 
-export interface UserServiceDeps extends Omit<UserWriteDeps, 'repo' | 'notifyPasswordChanged'> {
+export interface UserServiceDeps extends Omit<UserWriteDeps, 'repo' | 'notifyPasswordChanged' | 'sessions'> {
+  sessions: () => ReturnType<UserWriteDeps['sessions']> & ReturnType<SelfServiceDeps['sessions']>;
   log: Log;
   settings: UserSettings & { getDuration?(key: string): Promise<number> };
   /** E-mails of the account flows (spec 60 §8); none sent without it (unit tests). */
@@ -83,6 +86,8 @@ export function createUserService(deps: UserServiceDeps) {
     ...createUserWrites({ ...deps, repo, notifyPasswordChanged: flows.notifyPasswordChanged }),
     ...flows,
     ...invitations,
+    ...createSelfService({ ...deps, repo, notifyPasswordChanged: flows.notifyPasswordChanged }),
+    ...createEmailChange({ ...linkDeps }),
     authenticate: createAuthenticator({ repo, clock, log, passwords, settings }),
 
     findById,

@@ -99,6 +99,9 @@ describe('first run on the embedded defaults (npm start)', { timeout: 120_000 },
     await waitFor(() => /CLI client id: +porta-admin-cli/.test(first.output()), 30_000);
     const banner = first.output();
     expect(banner).toContain('Porta bootstrapped a first admin');
+    // Spec 70 §3: the admin login line names the console.
+    expect(banner).toMatch(/admin login: +http:\/\/\S+:\d+\/admin +\(CLI: porta login --server http:\/\/\S+\)\n/);
+    expect((await fetch(`${url}/admin`)).status).not.toBe(404);
     expect(banner).toMatch(/e-mail: +admin@porta\.local/);
     expect(banner).toMatch(/password: +[A-Za-z0-9]{20}\n/);
     const metadata = await fetch(`${url}/api/admin/metadata`);

@@ -65,6 +65,8 @@ function organizationWriteSuite(open: OpenDb) {
     },
     revokeAccountTokens: async () => 0,
     revokeClientTokens: async () => 0,
+    accountGrants: async () => [],
+    revokeGrants: async () => 0,
   };
 
   const services = (auditFor: Pick<AuditService, 'record'>, options: { isMailConfigured?: boolean } = {}) => {

@@ -26,6 +26,8 @@ const brief = (v: Violation) => `${v.rule.name}: ${v.from} -> ${v.to.replace(/^.
 describe('import boundaries (.dependency-cruiser.mjs)', () => {
   it('reports each deliberate violation of the fixture tree by rule name, and nothing it allows', () => {
     expect(cruise(FIXTURE).map(brief).sort()).toEqual([
+      'account-portal-imports-edge-or-repo: src/account-portal/pages.ts -> src/oidc/engine.ts',
+      'account-portal-imports-edge-or-repo: src/account-portal/pages.ts -> src/users/repo.ts',
       'admin-route-imports-repo: src/http/admin/users.ts -> src/rbac/role-repo.ts',
       'admin-route-imports-repo: src/http/admin/users.ts -> src/users/repo.ts',
       'domain-imports-edge: src/users/service.ts -> src/cli/name.ts',

@@ -18,7 +18,7 @@ interface InitOptions {
 export function registerInit(program: Command): void {
   program
     .command('init')
-    .description('bootstrap the super-admin organization, admin application, CLI client and first admin (direct mode)')
+    .description('bootstrap the super-admin organization, admin application, CLI and console clients and first admin (direct mode)')
     .option('--email <email>', 'the first admin\'s e-mail (default: prompt, or PORTA_BOOTSTRAP_ADMIN_EMAIL)')
     .option('--given-name <name>', 'given name')
     .option('--family-name <name>', 'family name')
@@ -36,7 +36,7 @@ export function registerInit(program: Command): void {
         }
       });
       if (g.json) return printJson(result);
-      printResult(result);
+      printResult(result, config.issuerBaseUrl);
     });
 }
 
@@ -57,7 +57,7 @@ async function collectInput(opts: InitOptions, env: { email: string; password?: 
   return { email, password, givenName: opts.givenName, familyName: opts.familyName };
 }
 
-function printResult(result: InitResult): void {
+function printResult(result: InitResult, issuerBaseUrl: string): void {
   printLine('Porta is initialised.\n');
   printTable(
     [
@@ -69,5 +69,5 @@ function printResult(result: InitResult): void {
     ],
     ['item', 'value'],
   );
-  printLine('\nNext: start the server and run `porta login`.');
+  printLine(`\nNext: start the server, then sign in to the admin console at ${issuerBaseUrl}/admin or run \`porta login\`.`);
 }

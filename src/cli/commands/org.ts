@@ -17,6 +17,7 @@ export interface Organization {
   twoFactorPolicy: string;
   dynamicRegistration?: boolean;
   passkeyEnrolmentPrompt?: boolean;
+  accountPortalEnabled?: boolean;
   branding: Record<string, unknown>;
   createdAt: string;
 }
@@ -42,6 +43,7 @@ interface CreateOptions {
   loginMethods?: string;
   twoFactorPolicy?: string;
   passkeyEnrolmentPrompt?: boolean;
+  accountPortal?: boolean;
 }
 
 /** `porta org …` (spec 30 §4). */
@@ -57,6 +59,7 @@ export function registerOrg(program: Command): void {
     .option('--login-methods <list>', 'comma list of password, magic_link, passkey')
     .option('--two-factor-policy <policy>', 'optional, required_email, required_totp, required_any or required_passkey')
     .option('--passkey-enrolment-prompt <bool>', 'true or false: offer to add a passkey after a password sign-in', bool)
+    .option('--account-portal <on|off>', 'on (default) or off: the account portal /{org}/account', bool)
     .action(
       apiAction<CreateOptions>(async (api, g, _args, o) => {
         const body = await api.post('/organizations', defined({
@@ -66,6 +69,7 @@ export function registerOrg(program: Command): void {
           defaultLoginMethods: o.loginMethods === undefined ? undefined : list(o.loginMethods),
           twoFactorPolicy: o.twoFactorPolicy,
           passkeyEnrolmentPrompt: o.passkeyEnrolmentPrompt,
+          accountPortalEnabled: o.accountPortal,
         }));
         emit(g, body, () => {
           printLine('Created organization:');
@@ -100,22 +104,24 @@ export function registerOrg(program: Command): void {
 
   org
     .command('update <org>')
-    .description('change name, default locale, login methods, dynamic client registration or the passkey enrolment prompt')
+    .description('change name, default locale, login methods, dynamic client registration, the passkey enrolment prompt or the account portal')
     .option('--name <name>', 'display name')
     .option('--locale <locale>', 'default locale')
     .option('--login-methods <list>', 'comma list of password, magic_link, passkey')
     .option('--dynamic-registration <bool>', 'true or false: accept RFC 7591 registrations with an initial access token', bool)
     .option('--passkey-enrolment-prompt <bool>', 'true or false: offer to add a passkey after a password sign-in', bool)
+    .option('--account-portal <on|off>', 'on or off: the account portal /{org}/account', bool)
     .action(
-      apiAction<{ name?: string; locale?: string; loginMethods?: string; dynamicRegistration?: boolean; passkeyEnrolmentPrompt?: boolean }>(async (api, g, [ref], o) => {
+      apiAction<{ name?: string; locale?: string; loginMethods?: string; dynamicRegistration?: boolean; passkeyEnrolmentPrompt?: boolean; accountPortal?: boolean }>(async (api, g, [ref], o) => {
         const input = defined({
           name: o.name,
           defaultLocale: o.locale,
           defaultLoginMethods: o.loginMethods === undefined ? undefined : list(o.loginMethods),
           dynamicRegistration: o.dynamicRegistration,
           passkeyEnrolmentPrompt: o.passkeyEnrolmentPrompt,
+          accountPortalEnabled: o.accountPortal,
         });
-        requireSome(input, '--name, --locale, --login-methods, --dynamic-registration, --passkey-enrolment-prompt');
+        requireSome(input, '--name, --locale, --login-methods, --dynamic-registration, --passkey-enrolment-prompt, --account-portal');
         const body = await api.put(orgPath(ref!), input);
         emit(g, body, () => printRecord(dataOf(body)));
       }),

@@ -41,7 +41,7 @@ export const OrganizationCursorParams = cursorQuery(LIST_SORTS, LIST_FILTERS);
 export const ValidateSlugParams = z.strictObject({ slug: z.string().max(255) });
 /** Slug and 2FA policy have routes of their own (spec 20 §5.1–§5.2). */
 export const UpdateOrganizationBody = UpdateOrganizationInput.pick({
-  name: true, defaultLocale: true, defaultLoginMethods: true, dynamicRegistration: true, passkeyEnrolmentPrompt: true, branding: true,
+  name: true, defaultLocale: true, defaultLoginMethods: true, dynamicRegistration: true, passkeyEnrolmentPrompt: true, accountPortalEnabled: true, branding: true,
 });
 export const SuspendBody = SuspendOrganizationInput;
 export const TwoFactorPolicyBody = TwoFactorPolicyInput;

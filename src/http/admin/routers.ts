@@ -25,11 +25,13 @@ import { exportRoutes } from './export.js';
 import { importRoutes } from './import.js';
 import { sessionRoutes } from './sessions.js';
 import { serviceAccountRoutes } from './service-accounts.js';
+import { meRoutes } from './me.js';
 
 /** Each resource's routes register themselves on the authenticated admin router (prefix `/api/admin`). */
 export type RegisterAdminRoutes = (router: Router, deps: AdminDeps) => void;
 
 export const ADMIN_ROUTERS: readonly RegisterAdminRoutes[] = [
+  meRoutes,
   organizationRoutes,
   organizationDestroyRoutes,
   organizationExtraRoutes,
