@@ -12,3 +12,4 @@ export { PageHeader } from './page-header';
 export { SecretReveal } from './secret-reveal';
 export { Tabs, type TabDef } from './tabs';
 export { useApiMutation } from './use-api-mutation';
+export { useSaveForm } from './save-form';

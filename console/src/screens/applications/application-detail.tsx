@@ -1,9 +1,9 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import { useAuth } from '../../auth/session';
 import { useParams } from '../../router';
-import { Button, ConfirmDialog, DetailList, ErrorMessage, PageHeader, Tabs, TextAreaField, TextField, useApiMutation } from '../../components';
+import { Button, ConfirmDialog, DetailList, ErrorMessage, PageHeader, Tabs, TextAreaField, TextField, useApiMutation, useSaveForm } from '../../components';
 import { StatusBadge, formatDate } from './applications-list';
 import { ClaimsTab } from './claims-tab';
 import { ModulesTab } from './modules-tab';
@@ -69,7 +69,6 @@ function OverviewTab({ application }: { application: Application }) {
 function EditApplicationForm({ application }: { application: Application }) {
   const [name, setName] = useState(application.name);
   const [description, setDescription] = useState(application.description ?? '');
-  const [isSaved, setIsSaved] = useState(false);
   useEffect(() => {
     setName(application.name);
     setDescription(application.description ?? '');
@@ -78,19 +77,13 @@ function EditApplicationForm({ application }: { application: Application }) {
     () => api<Data<Application>>(`/applications/${application.id}`, { method: 'PUT', body: { name, description: description.trim() ? description : null } }),
     { invalidate: [['applications']] },
   );
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setIsSaved(false);
-    await save.mutateAsync(undefined);
-    setIsSaved(true);
-  };
+  const form = useSaveForm(save);
   return (
-    <form className="form section-form" aria-label="Edit application" onSubmit={(e) => void submit(e).catch(() => undefined)}>
+    <form className="form section-form" aria-label="Edit application" onSubmit={form.onSubmit}>
       <h2>Settings</h2>
       <TextField label="Name" name="name" value={name} onChange={setName} isRequired />
       <TextAreaField label="Description" name="description" value={description} onChange={setDescription} />
-      {save.error ? <ErrorMessage error={save.error} /> : null}
-      {isSaved ? <p role="status">Saved.</p> : null}
+      {form.feedback()}
       <div className="button-row">
         <Button variant="primary" type="submit" isDisabled={save.isPending || !name.trim()}>Save changes</Button>
       </div>

@@ -1,9 +1,9 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import { useAuth } from '../../auth/session';
 import { Link, useNavigate, useParams } from '../../router';
-import { Button, CheckboxField, ConfirmDialog, ErrorMessage, PageHeader, TextAreaField, TextField, useApiMutation } from '../../components';
+import { Button, CheckboxField, ConfirmDialog, ErrorMessage, PageHeader, TextAreaField, TextField, useApiMutation, useSaveForm } from '../../components';
 import { useApplication } from './application-detail';
 import { usePermissions } from './permissions-tab';
 import { rolesKey } from './roles-tab';
@@ -68,7 +68,6 @@ function EditRoleForm({ application, role }: { application: Application; role: R
   const [name, setName] = useState(role.name);
   const [slug, setSlug] = useState(role.slug);
   const [description, setDescription] = useState(role.description ?? '');
-  const [isSaved, setIsSaved] = useState(false);
   useEffect(() => {
     setName(role.name);
     setSlug(role.slug);
@@ -78,20 +77,14 @@ function EditRoleForm({ application, role }: { application: Application; role: R
     () => api<Data<Role>>(`/applications/${application.id}/roles/${role.id}`, { method: 'PUT', body: { name, slug, description: description.trim() ? description : null } }),
     { invalidate: [rolesKey(application.id)] },
   );
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setIsSaved(false);
-    await save.mutateAsync(undefined);
-    setIsSaved(true);
-  };
+  const form = useSaveForm(save);
   return (
-    <form className="form section-form" aria-label="Edit role" onSubmit={(e) => void submit(e).catch(() => undefined)}>
+    <form className="form section-form" aria-label="Edit role" onSubmit={form.onSubmit}>
       <h2>Settings</h2>
       <TextField label="Role name" name="roleName" value={name} onChange={setName} isRequired />
       <TextField label="Role slug" name="roleSlug" value={slug} onChange={setSlug} isRequired />
       <TextAreaField label="Role description" name="roleDescription" value={description} onChange={setDescription} />
-      {save.error ? <ErrorMessage error={save.error} /> : null}
-      {isSaved ? <p role="status">Saved.</p> : null}
+      {form.feedback()}
       <div className="button-row">
         <Button variant="primary" type="submit" isDisabled={save.isPending || !name.trim() || !slug.trim()}>Save role</Button>
       </div>
@@ -106,7 +99,6 @@ function RolePermissions({ application, role, isEditable }: { application: Appli
   const granted = useQuery({ queryKey: key, queryFn: () => api<Data<Permission[]>>(`/applications/${application.id}/roles/${role.id}/permissions`).then((r) => r.data) });
   const all = usePermissions(application.id);
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [isSaved, setIsSaved] = useState(false);
   useEffect(() => {
     if (granted.data) setSelected(new Set(granted.data.map((p) => p.id)));
   }, [granted.data]);
@@ -121,14 +113,9 @@ function RolePermissions({ application, role, isEditable }: { application: Appli
     },
     { invalidate: [key] },
   );
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setIsSaved(false);
-    await save.mutateAsync(undefined);
-    setIsSaved(true);
-  };
+  const form = useSaveForm(save);
   const toggle = (id: string, isOn: boolean) => {
-    setIsSaved(false);
+    form.markChanged();
     setSelected((prev) => {
       const next = new Set(prev);
       if (isOn) next.add(id);
@@ -140,7 +127,7 @@ function RolePermissions({ application, role, isEditable }: { application: Appli
   // Without permission:read the full list is unavailable: show what the role grants, read-only.
   const options = can('admin:permission:read') ? (all.data ?? []) : (granted.data ?? []);
   return (
-    <form className="form section-form" aria-label="Role permissions" onSubmit={(e) => void submit(e).catch(() => undefined)}>
+    <form className="form section-form" aria-label="Role permissions" onSubmit={form.onSubmit}>
       <h2>Permissions</h2>
       {error ? <ErrorMessage error={error} /> : null}
       {options.length === 0 && granted.data ? <p className="empty">The application has no permissions yet.</p> : null}
@@ -150,8 +137,7 @@ function RolePermissions({ application, role, isEditable }: { application: Appli
           <CheckboxField key={p.id} label={`${p.slug} — ${p.name}`} isSelected={selected.has(p.id)} isDisabled={!isEditable} onChange={(isOn: boolean) => toggle(p.id, isOn)} />
         ))}
       </fieldset>
-      {save.error ? <ErrorMessage error={save.error} /> : null}
-      {isSaved ? <p role="status">Permissions saved.</p> : null}
+      {form.feedback('Permissions saved.')}
       {isEditable ? (
         <div className="button-row">
           <Button variant="primary" type="submit" isDisabled={save.isPending}>Save permissions</Button>

@@ -1,9 +1,9 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import { useAuth } from '../../auth/session';
 import { Link, useParams } from '../../router';
-import { Button, ConfirmDialog, DetailList, ErrorMessage, PageHeader, Tabs, useApiMutation } from '../../components';
+import { Button, ConfirmDialog, DetailList, ErrorMessage, PageHeader, Tabs, useApiMutation, useSaveForm } from '../../components';
 import { formatDate } from '../applications/applications-list';
 import type { Application } from '../applications/types';
 import { ClientSettingsFields, settingsBody, settingsOf, type ClientSettings } from './client-form';
@@ -79,20 +79,13 @@ function Overview({ client }: { client: Client }) {
 
 function SettingsForm({ client }: { client: Client }) {
   const [settings, setSettings] = useState<ClientSettings>(settingsOf(client));
-  const [isSaved, setIsSaved] = useState(false);
   useEffect(() => setSettings(settingsOf(client)), [client]);
   const save = useApiMutation(() => api<Data<Client>>(`/clients/${client.id}`, { method: 'PUT', body: settingsBody(settings) }), { invalidate: [['clients']] });
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setIsSaved(false);
-    await save.mutateAsync(undefined);
-    setIsSaved(true);
-  };
+  const form = useSaveForm(save);
   return (
-    <form className="form" aria-label="Client settings" onSubmit={(e) => void submit(e).catch(() => undefined)}>
-      <ClientSettingsFields clientType={client.clientType} value={settings} onChange={(next) => { setIsSaved(false); setSettings(next); }} />
-      {save.error ? <ErrorMessage error={save.error} /> : null}
-      {isSaved ? <p role="status">Saved.</p> : null}
+    <form className="form" aria-label="Client settings" onSubmit={form.onSubmit}>
+      <ClientSettingsFields clientType={client.clientType} value={settings} onChange={(next) => { form.markChanged(); setSettings(next); }} />
+      {form.feedback()}
       <div className="button-row">
         <Button variant="primary" type="submit" isDisabled={save.isPending || !settings.clientName.trim()}>Save settings</Button>
       </div>

@@ -3,7 +3,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import { useAuth } from '../../auth/session';
 import { Link, useNavigate, useParams } from '../../router';
-import { Button, CheckboxField, ConfirmDialog, DetailList, ErrorMessage, PageHeader, SecretReveal, TextAreaField, TextField, useApiMutation } from '../../components';
+import { Button, CheckboxField, ConfirmDialog, DetailList, ErrorMessage, PageHeader, SecretReveal, TextAreaField, TextField, useApiMutation, useSaveForm } from '../../components';
 import { formatDate } from '../applications/applications-list';
 import { ListTable } from '../applications/list-table';
 import { SecretsPanel } from './client-secrets';
@@ -168,21 +168,14 @@ export function ServiceAccountDetailScreen() {
 
 function RolesForm({ account }: { account: ServiceAccount }) {
   const [roles, setRoles] = useState<string[]>(account.roles);
-  const [isSaved, setIsSaved] = useState(false);
   useEffect(() => setRoles(account.roles), [account]);
   const save = useApiMutation(() => api<Data<ServiceAccount>>(`/service-accounts/${account.id}/roles`, { method: 'PUT', body: { roles } }), { invalidate: [accountsKey] });
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setIsSaved(false);
-    await save.mutateAsync(undefined);
-    setIsSaved(true);
-  };
+  const form = useSaveForm(save);
   return (
-    <form className="form section-form" aria-label="Service account roles" onSubmit={(e) => void submit(e).catch(() => undefined)}>
+    <form className="form section-form" aria-label="Service account roles" onSubmit={form.onSubmit}>
       <h2>Roles</h2>
-      <RoleCheckboxes value={roles} onChange={(next) => { setIsSaved(false); setRoles(next); }} />
-      {save.error ? <ErrorMessage error={save.error} /> : null}
-      {isSaved ? <p role="status">Roles saved; they apply to the account's next request.</p> : null}
+      <RoleCheckboxes value={roles} onChange={(next) => { form.markChanged(); setRoles(next); }} />
+      {form.feedback("Roles saved; they apply to the account's next request.")}
       <div className="button-row">
         <Button variant="primary" type="submit" isDisabled={save.isPending || roles.length === 0}>Save roles</Button>
       </div>
