@@ -1,13 +1,12 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import AxeBuilder from '@axe-core/playwright';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import * as oidc from 'openid-client';
 import type { Locator, Page, Response } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/actors/index.js';
 import { describeWithChromium, launchChromium, saveScreenshot, type ChromiumSession } from '../support/chromium.js';
 import { createTenant, type Tenant } from '../support/oidc-fixtures.js';
+import { startRelyingParty, type RelyingParty } from '../support/relying-party.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { startSmtpHarness, type SmtpHarness } from '../support/smtp.js';
 
@@ -134,70 +133,6 @@ async function seriousViolations(page: Page): Promise<string[]> {
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/**
- * A server-side relying party on 127.0.0.1:0: `/callback` redeems the code (PKCE) with openid-client and
- * verifies the ID token's signature against the issuer's JWKS with jose, keeping the verified claims by state.
- */
-interface RelyingParty {
-  callbackUri: string;
-  /** The verified ID token claims of each completed sign-in, by state. */
-  signedIn: Map<string, JWTPayload>;
-  authorizationUrl(config: oidc.Configuration): Promise<{ url: string; state: string }>;
-  close(): Promise<void>;
-}
-
-async function startRelyingParty(): Promise<RelyingParty> {
-  const pending = new Map<string, { config: oidc.Configuration; verifier: string }>();
-  const signedIn = new Map<string, JWTPayload>();
-  const send = (res: http.ServerResponse, status: number, title: string, body: string) => {
-    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body>${body}</body></html>`);
-  };
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const url = new URL(req.url ?? '/', origin);
-    if (url.pathname !== '/callback') return send(res, 404, 'Not found', '<p>Not found</p>');
-    const state = url.searchParams.get('state') ?? '';
-    const flow = pending.get(state);
-    if (!flow) return send(res, 400, 'Unknown state', '<p id="rp-error">unknown state</p>');
-    pending.delete(state);
-    const tokens = await oidc.authorizationCodeGrant(flow.config, url, { pkceCodeVerifier: flow.verifier, expectedState: state });
-    const metadata = flow.config.serverMetadata();
-    const { payload } = await jwtVerify(tokens.id_token ?? '', createRemoteJWKSet(new URL(metadata.jwks_uri!)), {
-      issuer: metadata.issuer, audience: flow.config.clientMetadata().client_id,
-    });
-    signedIn.set(state, payload);
-    send(res, 200, 'Signed in', `<h1>Signed in</h1><p id="sub">${escapeHtml(String(payload.sub))}</p>`);
-  };
-  const server = http.createServer((req, res) => {
-    void handle(req, res).catch((err: unknown) => send(res, 500, 'RP error', `<p id="rp-error">${escapeHtml(String(err))}</p>`));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    callbackUri: `${origin}/callback`,
-    signedIn,
-    async authorizationUrl(config) {
-      const verifier = oidc.randomPKCECodeVerifier();
-      const state = oidc.randomState();
-      pending.set(state, { config, verifier });
-      const url = oidc.buildAuthorizationUrl(config, {
-        redirect_uri: `${origin}/callback`, scope: 'openid email', state,
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
-      });
-      return { url: url.toString(), state };
-    },
-    close() {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
 }
 
 /** Spec 60 §1, §3, §5, §6, §11: every page of the account flows in Chromium, in English and in German. */
