@@ -160,7 +160,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     db, organizations, applications, systemConfig, clients,
     users: { findById: (orgId, id) => users.findById(orgId, id) },
   });
-  const branding = createBrandingService({ db, kv, log, audit, organizations });
+  const branding = createBrandingService({ db, kv, clock, log, audit, organizations });
   const mailComposer = createMailComposer({
     config: deps.config, log, organizations, branding, configuredLocale: () => systemConfig.findString('default_locale'),
   });

@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import { authorize, type Actor } from '../actors/index.js';
 import type { AuditService } from '../audit/index.js';
 import { assertMayChangeOrganization, type Organization, type OrganizationService } from '../organizations/index.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db/index.js';
 import type { Kv } from '../platform/kv/index.js';
 import type { Log } from '../platform/log.js';
 import { createJsonCache } from '../platform/cache.js';
+import { createLocalCache } from '../platform/local-cache.js';
 import { createBrandingRepo } from './repo.js';
 import { brandingAssetNotFound } from './errors.js';
 import { checkAsset } from './validate.js';
@@ -14,6 +16,8 @@ import type { AssetVersions, BrandingAsset, BrandingAssetContent, BrandingAssetT
 export interface BrandingServiceDeps {
   db: Db;
   kv: Kv;
+  /** Ages the per-process copies of the asset versions; the system clock when not given. */
+  clock?: Clock;
   log: Log;
   audit: Pick<AuditService, 'record'>;
   /** Resolves the addressed organization (id or slug, spec 20 §1). */
@@ -23,14 +27,19 @@ export interface BrandingServiceDeps {
 /** Pages ask on every render; a write drops the entry (spec 40 §6 cache rules). */
 const VERSIONS_TTL_SECONDS = 300;
 const versionsKey = (orgId: string) => `cache:branding:${orgId}`;
+/** Bumped after every branding write: every process drops its copies of the versions within about a second. */
+export const BRANDING_VERSION_KEY = 'cache:branding:version';
 const PROTECTED_MESSAGE = "Only a super admin may change the super-admin organization's branding.";
 
 export type BrandingService = ReturnType<typeof createBrandingService>;
 
 /** Uploaded logo and favicon per organization (spec 20 §5.2, spec 40 §4). */
-export function createBrandingService({ db, kv, log, audit, organizations }: BrandingServiceDeps) {
+export function createBrandingService({ db, kv, clock = systemClock, log, audit, organizations }: BrandingServiceDeps) {
   const repo = createBrandingRepo(db);
   const cache = createJsonCache(kv, log);
+  // Every page of an organization asks: a per-process copy in front of the shared cache, so a render
+  // costs no round trip; a write anywhere moves the shared counter (one read a second per process).
+  const local = createLocalCache<AssetVersions>({ kv, clock, log, counterKey: BRANDING_VERSION_KEY, name: 'branding' });
 
   /** Authorizes the actor on the addressed organization (issue 9 item 8 for the admin organization). */
   async function writableOrganization(actor: Actor, orgIdOrSlug: string): Promise<Organization> {
@@ -54,7 +63,9 @@ export function createBrandingService({ db, kv, log, audit, organizations }: Bra
 
     /** SHA-256 of each uploaded asset, cached: enough for page links and `If-None-Match` without reading bytes. */
     async versions(orgId: string): Promise<AssetVersions> {
-      return (await cache.getOrLoad(versionsKey(orgId), VERSIONS_TTL_SECONDS, () => repo.versions(orgId))) ?? {};
+      const load = () => cache.getOrLoad(versionsKey(orgId), VERSIONS_TTL_SECONDS, () => repo.versions(orgId));
+      // A copy per caller: the kept object is shared by every request of this process.
+      return { ...(await local.get(orgId, load)) };
     },
 
     /** Validates (type, size, signature, SVG safety) and creates or replaces the asset. */
@@ -81,8 +92,14 @@ export function createBrandingService({ db, kv, log, audit, organizations }: Bra
       });
     },
 
-    /** Drops the cached versions (after a write, or when the organization is destroyed). */
-    forget: (orgId: string): Promise<void> => cache.delete(versionsKey(orgId)),
+    /**
+     * Drops the cached versions (after a write, or when the organization is destroyed): the shared entry,
+     * and every process's copies (this one's at once, the others' within about a second).
+     */
+    async forget(orgId: string): Promise<void> {
+      await cache.delete(versionsKey(orgId));
+      await local.invalidate();
+    },
   };
   return service;
 }

@@ -2,6 +2,7 @@ import type { Context, Next } from 'koa';
 import { randomUUID } from 'node:crypto';
 import type { Log, RequestLine } from '../platform/log.js';
 import { isUuid } from '../platform/ids.js';
+import { runInRequestScope } from '../platform/request-scope.js';
 
 const PROBES = new Set(['/health', '/ready', '/metrics']);
 
@@ -9,7 +10,8 @@ const PROBES = new Set(['/health', '/ready', '/metrics']);
  * Assigns the request id (incoming UUID reused) and writes one line per request. Below the configured
  * level nothing of the line is built, not even its clock reading. Lines written later name the request
  * with `requestId` (ctx.state.requestId); there is no per-request child logger, whose bindings pino
- * would serialize on every request.
+ * would serialize on every request. The rest of the request runs in a request scope
+ * (platform/request-scope.ts) that remembers the request's own repeated reads.
  */
 export function requestContext(log: Log) {
   const isLogged = (path: string) => log.isLevelEnabled(PROBES.has(path) ? 'debug' : 'info');
@@ -20,7 +22,7 @@ export function requestContext(log: Log) {
     ctx.state.requestId = requestId;
     ctx.set('X-Request-Id', requestId);
     try {
-      await next();
+      await runInRequestScope(next);
     } finally {
       if (started !== undefined) {
         const line: RequestLine = {

@@ -1,6 +1,6 @@
 import type { FindAccount } from 'oidc-provider';
 import { hasUsableSessions, standardClaims } from '../users/index.js';
-import { applicationIdOf, rbacClaims } from './rbac-claims.js';
+import { applicationIdOf, findAccountUser, rbacClaims } from './rbac-claims.js';
 import { portaOf } from './client-extras.js';
 import { currentTenant } from './tenant-scope.js';
 import type { OidcDeps } from './types.js';
@@ -13,7 +13,7 @@ import type { OidcDeps } from './types.js';
 export function findAccountFor(deps: OidcDeps): FindAccount {
   return async (ctx, sub) => {
     const { org } = currentTenant();
-    const user = await deps.users.findById(org.id, sub);
+    const user = await findAccountUser(deps.access, (orgId, id) => deps.users.findById(orgId, id), ctx, org.id, sub);
     if (!user || !hasUsableSessions(user)) return undefined;
     return {
       accountId: user.id,

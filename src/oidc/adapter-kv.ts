@@ -2,9 +2,16 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../platform/clock.js';
 import type { Kv } from '../platform/kv/index.js';
 import type { Log } from '../platform/log.js';
+import { currentRequestScope, forgetInRequest, requestMemo } from '../platform/request-scope.js';
 
 /** What the engine stores without an expiry still leaves the ephemeral store eventually. */
 const FALLBACK_TTL_SECONDS = 14 * 86_400;
+
+/**
+ * Models nobody revokes by grant: the engine's revocation (helpers/revoke.js) and Porta's
+ * (`KV_GRANTABLE_MODELS` in adapter.ts) never ask for them, so their grant sets would only be written.
+ */
+const UNREVOKED_BY_GRANT = new Set(['Interaction']);
 
 interface Stored {
   org: string;
@@ -27,9 +34,27 @@ export const kvKeys = {
   grant: (model: string, grantId: string) => `oidc:grant:${model}:${grantId}`,
 };
 
+/** Under this name a request remembers what a Kv key held (platform/request-scope.ts). */
+const memoKey = (key: string) => `kv:${key}`;
+
+/**
+ * The value at `key` as this request last read it: one store read per key and request (the engine reads
+ * an interaction or session several times while it serves one request). Outside a request, a plain read.
+ * The raw string is shared, never a parsed object: every caller parses its own copy, which the engine
+ * may then change.
+ */
+const readInRequest = (kv: Kv, key: string): Promise<string | null> => requestMemo(memoKey(key), () => kv.get(key));
+
+/** After a write of `keys` (or an attempt at one): this request's next read goes to the store. */
+function forgetInRequestKeys(...keys: string[]): void {
+  for (const key of keys) forgetInRequest(memoKey(key));
+}
+
 /**
  * Short-lived models in the Kv store. Keys carry no organization (engine ids are random);
  * each value records its organization and every read, destroy and revoke checks it.
+ * Reads of an artifact or an index are remembered for the rest of the HTTP request; every write of
+ * this adapter forgets what it changes, so a read after a write goes to the store again.
  */
 export function createKvAdapter(model: string, deps: KvAdapterDeps): Adapter {
   const { kv, clock, log, organizationId } = deps;
@@ -46,22 +71,48 @@ export function createKvAdapter(model: string, deps: KvAdapterDeps): Adapter {
     }
   }
 
-  async function read(id: string): Promise<Stored | undefined> {
-    const stored = parse(await kv.get(kvKeys.artifact(model, id)));
-    return stored?.org === organizationId ? stored : undefined;
+  const own = (stored: Stored | undefined): Stored | undefined => (stored?.org === organizationId ? stored : undefined);
+
+  const read = async (id: string): Promise<Stored | undefined> => own(parse(await readInRequest(kv, kvKeys.artifact(model, id))));
+
+  /** Runs a write of `keys`, forgetting them in this request before and after (also when it fails). */
+  async function writing<T>(keys: string[], write: () => Promise<T>): Promise<T> {
+    forgetInRequestKeys(...keys);
+    try {
+      return await write();
+    } finally {
+      forgetInRequestKeys(...keys);
+    }
   }
 
-  async function removeIndexes(id: string, payload: AdapterPayload): Promise<void> {
-    const stale: string[] = [];
-    if (payload.uid && (await kv.get(kvKeys.uid(model, payload.uid))) === id) stale.push(kvKeys.uid(model, payload.uid));
-    if (payload.userCode && (await kv.get(kvKeys.userCode(model, payload.userCode))) === id) {
-      stale.push(kvKeys.userCode(model, payload.userCode));
+  /**
+   * Marks the artifact consumed if it still holds exactly `raw` (unconsumed, this organization's): of
+   * every caller holding the same value, one compare-and-set wins. Returns the payload otherwise.
+   */
+  async function tryConsume(key: string, raw: string | null): Promise<{ isConsumed: true } | { isConsumed: false; payload: AdapterPayload | undefined }> {
+    const payload = own(parse(raw))?.payload;
+    if (raw !== null && payload && !payload.consumed) {
+      const consumed: Stored = { org: organizationId, payload: { ...payload, consumed: Math.floor(clock.now() / 1000) } };
+      if (await writing([key], () => kv.compareAndSet(key, raw, JSON.stringify(consumed)))) return { isConsumed: true };
     }
-    if (stale.length > 0) await kv.delete(...stale);
+    return { isConsumed: false, payload };
+  }
+
+  /**
+   * Deletes the artifact with its indexes, in one store operation. An index is read afresh and deleted
+   * only while it still names this id.
+   */
+  async function remove(id: string, payload: AdapterPayload): Promise<void> {
+    const keys = [kvKeys.artifact(model, id)];
+    if (payload.uid && (await kv.get(kvKeys.uid(model, payload.uid))) === id) keys.push(kvKeys.uid(model, payload.uid));
+    if (payload.userCode && (await kv.get(kvKeys.userCode(model, payload.userCode))) === id) {
+      keys.push(kvKeys.userCode(model, payload.userCode));
+    }
+    await writing(keys, () => kv.delete(...keys));
   }
 
   async function findBy(indexKey: string, matches: (p: AdapterPayload) => boolean): Promise<AdapterPayload | undefined> {
-    const id = await kv.get(indexKey);
+    const id = await readInRequest(kv, indexKey);
     if (id === null) return undefined;
     const stored = await read(id);
     return stored && matches(stored.payload) ? stored.payload : undefined;
@@ -72,16 +123,19 @@ export function createKvAdapter(model: string, deps: KvAdapterDeps): Adapter {
       const ttlSeconds = typeof expiresIn === 'number' && expiresIn > 0 ? expiresIn : FALLBACK_TTL_SECONDS;
       // The owner check and the write are one store operation: a new artifact costs one round trip.
       const value = JSON.stringify({ org: organizationId, payload } satisfies Stored);
-      if (!(await kv.set(kvKeys.artifact(model, id), value, { ttlSeconds, ownerPrefix }))) {
+      const key = kvKeys.artifact(model, id);
+      if (!(await writing([key], () => kv.set(key, value, { ttlSeconds, ownerPrefix })))) {
         // Engine ids are random: this is an attempt to overwrite another organization's artifact.
         log.warn({ model }, 'oidc.adapter.foreign_artifact_overwrite');
         throw new Error(`${model} ${id} belongs to another organization`);
       }
+      const indexes: string[] = [];
       const writes: Array<Promise<unknown>> = [];
-      if (model === 'Session' && payload.uid) writes.push(kv.set(kvKeys.uid(model, payload.uid), id, { ttlSeconds }));
-      if (payload.userCode) writes.push(kv.set(kvKeys.userCode(model, payload.userCode), id, { ttlSeconds }));
-      if (payload.grantId) writes.push(kv.setAdd(kvKeys.grant(model, payload.grantId), [id], ttlSeconds));
-      await Promise.all(writes);
+      if (model === 'Session' && payload.uid) indexes.push(kvKeys.uid(model, payload.uid));
+      if (payload.userCode) indexes.push(kvKeys.userCode(model, payload.userCode));
+      for (const index of indexes) writes.push(kv.set(index, id, { ttlSeconds }));
+      if (payload.grantId && !UNREVOKED_BY_GRANT.has(model)) writes.push(kv.setAdd(kvKeys.grant(model, payload.grantId), [id], ttlSeconds));
+      await writing(indexes, () => Promise.all(writes));
     },
 
     async find(id) {
@@ -93,25 +147,27 @@ export function createKvAdapter(model: string, deps: KvAdapterDeps): Adapter {
     findByUserCode: (userCode) => findBy(kvKeys.userCode(model, userCode), (p) => p.userCode === userCode),
 
     // The engine checks `consumed` before calling this, so concurrent redemptions all get here:
-    // the compare-and-set lets exactly one of them record the consumption.
+    // the compare-and-set lets exactly one of them record the consumption. The value this request
+    // found (the engine finds, then consumes) is tried first; when that attempt fails, the store's
+    // current value decides, as if nothing had been remembered: a second reader loses there.
     async consume(id) {
       const key = kvKeys.artifact(model, id);
-      const raw = await kv.get(key);
-      const stored = parse(raw);
-      const own = stored?.org === organizationId ? stored.payload : undefined;
-      if (raw !== null && own && !own.consumed) {
-        const consumed: Stored = { org: organizationId, payload: { ...own, consumed: Math.floor(clock.now() / 1000) } };
-        if (await kv.compareAndSet(key, raw, JSON.stringify(consumed))) return;
+      const remembered = currentRequestScope()?.memo?.get(memoKey(key)) as Promise<string | null> | undefined;
+      if (remembered !== undefined) {
+        const raw = await remembered.catch(() => null);
+        if ((await tryConsume(key, raw)).isConsumed) return;
+        forgetInRequestKeys(key);
       }
-      await deps.onConsumeLost(own);
+      const attempt = await tryConsume(key, await kv.get(key));
+      if (attempt.isConsumed) return;
+      await deps.onConsumeLost(attempt.payload);
     },
 
     async destroy(id) {
       const stored = await read(id);
       if (!stored) return;
-      await kv.delete(kvKeys.artifact(model, id));
-      await removeIndexes(id, stored.payload);
-      if (stored.payload.grantId) await kv.setRemove(kvKeys.grant(model, stored.payload.grantId), [id]);
+      await remove(id, stored.payload);
+      if (stored.payload.grantId && !UNREVOKED_BY_GRANT.has(model)) await kv.setRemove(kvKeys.grant(model, stored.payload.grantId), [id]);
     },
 
     async revokeByGrantId(grantId) {
@@ -125,10 +181,7 @@ export function createKvAdapter(model: string, deps: KvAdapterDeps): Adapter {
           foreign++;
           continue;
         }
-        if (stored?.payload.grantId === grantId) {
-          await kv.delete(kvKeys.artifact(model, id));
-          await removeIndexes(id, stored.payload);
-        }
+        if (stored?.payload.grantId === grantId) await remove(id, stored.payload);
         dropped.push(id);
       }
       if (foreign === 0) await kv.delete(setKey);

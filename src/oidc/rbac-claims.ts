@@ -1,5 +1,7 @@
 import Provider from 'oidc-provider';
+import { isUuid } from '../platform/ids.js';
 import type { AccessService } from '../rbac/index.js';
+import type { User } from '../users/index.js';
 import { portaOf } from './client-extras.js';
 
 /** Where a custom claim is emitted (spec 10 §4): ID token, userinfo, or introspection of access tokens. */
@@ -19,11 +21,16 @@ type Snapshot = Awaited<ReturnType<AccessService['snapshotOf']>>;
  */
 const perRequest = new WeakMap<object, Map<string, Promise<Snapshot>>>();
 
+function memoOf(ctx: object): Map<string, Promise<Snapshot>> {
+  let memo = perRequest.get(ctx);
+  if (!memo) perRequest.set(ctx, (memo = new Map()));
+  return memo;
+}
+
 function snapshot(access: AccessService, userId: string, applicationId: string): Promise<Snapshot> {
   const ctx = (Provider as unknown as { ctx?: object }).ctx;
   if (!ctx) return access.snapshotOf(userId, applicationId);
-  let memo = perRequest.get(ctx);
-  if (!memo) perRequest.set(ctx, (memo = new Map()));
+  const memo = memoOf(ctx);
   const key = `${userId}|${applicationId}`;
   let pending = memo.get(key);
   if (!pending) {
@@ -32,6 +39,32 @@ function snapshot(access: AccessService, userId: string, applicationId: string):
     pending.catch(() => memo.delete(key));
   }
   return pending;
+}
+
+/** Engine routes whose account read is followed by its claims (ID token, access token, userinfo). */
+const CLAIMING_ROUTES: ReadonlySet<string> = new Set(['token', 'userinfo']);
+
+/**
+ * The account for the engine's `findAccount`. On the token and userinfo endpoints, its roles, permissions
+ * and custom claims in the client's application come in the same round trip and serve this request's
+ * `rbacClaims` and `accessTokenClaims`; elsewhere (the authorization endpoint checking its session, which
+ * issues no claims in the code flow) the row alone, and the claims, if asked for, as before.
+ */
+export async function findAccountUser(
+  access: AccessService,
+  findUser: (orgId: string, userId: string) => Promise<User | null>,
+  ctx: { oidc: { route?: string; client?: object } },
+  orgId: string,
+  userId: string,
+): Promise<User | null> {
+  const applicationId = CLAIMING_ROUTES.has(ctx.oidc.route ?? '') ? applicationIdOf(ctx.oidc.client) : null;
+  // The claims find the snapshot under the engine's request context, which findAccount runs in.
+  const isEngineRequest = (Provider as unknown as { ctx?: object }).ctx === ctx;
+  if (applicationId === null || !isUuid(applicationId) || !isEngineRequest) return findUser(orgId, userId);
+  const found = await access.accountOf(orgId, userId, applicationId);
+  if (!found) return null;
+  memoOf(ctx).set(`${found.user.id}|${applicationId}`, Promise.resolve(found.access));
+  return found.user;
 }
 
 function flagged(claims: Snapshot['claims'], use: ClaimUse): Record<string, unknown> {

@@ -3,16 +3,27 @@ import { ACCOUNT_PORTAL_CLIENT_ID, accountPortalClient, toEngineMetadata } from 
 import { createAdapterFactory, type PortaAdapterFactory } from './adapter.js';
 import { registrationStore } from './registration.js';
 import { withConsoleUris } from './console-client.js';
-import { currentTenant, memoized, type TenantScope } from './tenant-scope.js';
-import type { OidcDeps } from './types.js';
+import { currentTenant } from './tenant-scope.js';
+import type { OidcDeps, Organization } from './types.js';
 
 const METHODS = ['upsert', 'find', 'findByUid', 'findByUserCode', 'consume', 'destroy', 'revokeByGrantId'] as const;
 
-/** The organization's adapters (spec 10 §8), built once per request from its scope. */
-function adaptersOf(deps: OidcDeps, scope: TenantScope): PortaAdapterFactory {
-  return memoized(scope, 'adapters', () => {
-    const { org } = scope;
-    return createAdapterFactory({
+/** One organization's adapters and the per-model adapters made of them. */
+interface OrganizationAdapters {
+  factory: PortaAdapterFactory;
+  models: Map<string, Adapter>;
+}
+
+/**
+ * The organization's adapters (spec 10 §8), built once per organization record: the record in hand is
+ * the per-process copy of the tenant lookup, replaced when the organization changes, so a changed
+ * organization gets new adapters and an unused one's are dropped with its record. Nothing in them is
+ * per request: what a request shares between models is keyed by the engine's request (adapter-request.ts).
+ */
+function buildAdapters(deps: OidcDeps, org: Organization): OrganizationAdapters {
+  return {
+    models: new Map(),
+    factory: createAdapterFactory({
       db: deps.db,
       kv: deps.kv,
       log: deps.log,
@@ -30,8 +41,8 @@ function adaptersOf(deps: OidcDeps, scope: TenantScope): PortaAdapterFactory {
       },
       // Dynamic registration (spec 70 §5): initial access tokens from Porta's store, client writes through the clients domain.
       ...registrationStore(deps, org),
-    });
-  });
+    }),
+  };
 }
 
 /**
@@ -41,10 +52,21 @@ function adaptersOf(deps: OidcDeps, scope: TenantScope): PortaAdapterFactory {
  * Outside a scope every call throws.
  */
 export function tenantAdapters(deps: OidcDeps): AdapterFactory {
+  const byOrganization = new WeakMap<Organization, OrganizationAdapters>();
   return (model: string): Adapter => {
     const current = (): Adapter => {
-      const scope = currentTenant();
-      return memoized(scope, `adapter:${model}`, () => adaptersOf(deps, scope)(model) as Adapter);
+      const { org } = currentTenant();
+      let adapters = byOrganization.get(org);
+      if (!adapters) {
+        adapters = buildAdapters(deps, org);
+        byOrganization.set(org, adapters);
+      }
+      let adapter = adapters.models.get(model);
+      if (!adapter) {
+        adapter = adapters.factory(model) as Adapter;
+        adapters.models.set(model, adapter);
+      }
+      return adapter;
     };
     return Object.fromEntries(METHODS.map((method) => [method, (...args: unknown[]) => (current()[method] as (...a: unknown[]) => unknown)(...args)])) as unknown as Adapter;
   };

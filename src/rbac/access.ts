@@ -1,4 +1,6 @@
 import { prepared, type Queryable } from '../platform/db/index.js';
+import { isUuid } from '../platform/ids.js';
+import { rowToUser, type User } from '../users/index.js';
 
 export interface UserAccess {
   roles: string[];
@@ -13,21 +15,36 @@ export interface UserClaimValue {
   includeInUserinfo: boolean;
 }
 
-/** Read for every token issued to a user: prepared once per connection. */
-const SNAPSHOT = prepared('rbac_snapshot', `SELECT
+/** Roles, permissions and custom claims of user `user` in application `app` (SQL expressions): three json columns. */
+const snapshotColumns = (user: string, app: string, prefix = '') => `
            (SELECT coalesce(json_agg(DISTINCT r.slug ORDER BY r.slug), '[]'::json)
-              FROM user_roles ur JOIN roles r ON r.id = ur.role_id AND r.application_id = $2
-             WHERE ur.user_id = $1) AS roles,
+              FROM user_roles ur JOIN roles r ON r.id = ur.role_id AND r.application_id = ${app}
+             WHERE ur.user_id = ${user}) AS ${prefix}roles,
            (SELECT coalesce(json_agg(DISTINCT p.slug ORDER BY p.slug), '[]'::json)
-              FROM user_roles ur JOIN roles r ON r.id = ur.role_id AND r.application_id = $2
+              FROM user_roles ur JOIN roles r ON r.id = ur.role_id AND r.application_id = ${app}
               JOIN role_permissions rp ON rp.role_id = r.id JOIN permissions p ON p.id = rp.permission_id
-             WHERE ur.user_id = $1) AS permissions,
+             WHERE ur.user_id = ${user}) AS ${prefix}permissions,
            (SELECT coalesce(json_agg(json_build_object(
                      'claimName', d.claim_name, 'value', v.value, 'includeInIdToken', d.include_in_id_token,
                      'includeInAccessToken', d.include_in_access_token, 'includeInUserinfo', d.include_in_userinfo)
                    ORDER BY d.claim_name), '[]'::json)
-              FROM custom_claim_values v JOIN custom_claim_definitions d ON d.id = v.claim_id AND d.application_id = $2
-             WHERE v.user_id = $1) AS claims`);
+              FROM custom_claim_values v JOIN custom_claim_definitions d ON d.id = v.claim_id AND d.application_id = ${app}
+             WHERE v.user_id = ${user}) AS ${prefix}claims`;
+
+/** Read for every token issued to a user: prepared once per connection. */
+const SNAPSHOT = prepared('rbac_snapshot', `SELECT${snapshotColumns('$1', '$2')}`);
+
+/**
+ * The engine's token and userinfo requests read the account and then its access: the user's row and the
+ * snapshot in one round trip (`rbac_` keeps the snapshot's columns apart from the row's).
+ */
+const ACCOUNT_SNAPSHOT = prepared(
+  'rbac_account_snapshot',
+  `SELECT u.*,${snapshotColumns('u.id', '$3', 'rbac_')}
+     FROM users u WHERE u.organization_id = $1 AND u.id = $2`,
+);
+
+type Snapshot = UserAccess & { claims: UserClaimValue[] };
 
 /** What tokens and admin authorization read: a user's roles, permissions and custom claims in one application. */
 export function createAccessService(db: Queryable) {
@@ -80,12 +97,24 @@ export function createAccessService(db: Queryable) {
      * Roles, permissions and custom claims of one application in a single round trip: what each token
      * issuance reads (spec 10 §4).
      */
-    async snapshotOf(userId: string, applicationId: string): Promise<UserAccess & { claims: UserClaimValue[] }> {
+    async snapshotOf(userId: string, applicationId: string): Promise<Snapshot> {
       const row = await db.one<{ roles: string[]; permissions: string[]; claims: UserClaimValue[] }>(
         SNAPSHOT,
         [userId, applicationId],
       );
       return row;
+    },
+
+    /** The user of the organization with `snapshotOf(userId, applicationId)`, in one round trip; null without that user. */
+    async accountOf(orgId: string, userId: string, applicationId: string): Promise<{ user: User; access: Snapshot } | null> {
+      if (!isUuid(orgId) || !isUuid(userId) || !isUuid(applicationId)) return null;
+      const row = await db.maybeOne<Record<string, unknown> & { rbac_roles: string[]; rbac_permissions: string[]; rbac_claims: UserClaimValue[] }>(
+        ACCOUNT_SNAPSHOT,
+        [orgId, userId, applicationId],
+      );
+      if (!row) return null;
+      const { rbac_roles: roles, rbac_permissions: permissions, rbac_claims: claims, ...userRow } = row;
+      return { user: rowToUser(userRow), access: { roles, permissions, claims } };
     },
   };
 }

@@ -1,4 +1,5 @@
-import type { Db } from '../platform/db/index.js';
+import { prepared, type Db } from '../platform/db/index.js';
+import { forgetUserInRequest } from '../users/index.js';
 import type { SealedSecret } from './crypto.js';
 import type { EnrolledMethod } from './policy.js';
 
@@ -23,6 +24,14 @@ export interface RecoveryCodeCounts {
   used: number;
 }
 
+/** What a sign-in decides its second factor on, besides the user row. */
+export interface FactorState {
+  /** null without an authenticator-app secret. */
+  totp: { isVerified: boolean } | null;
+  recoveryCodesRemaining: number;
+  passkeys: number;
+}
+
 export interface DeletedFactors {
   totp: number;
   otpCodes: number;
@@ -34,6 +43,15 @@ const OWNED = (alias: string) => `EXISTS (SELECT 1 FROM users u WHERE u.id = ${a
 
 const stepOf = (v: string | number | null) => (v === null ? null : Number(v));
 
+/**
+ * Read at every sign-in: one round trip for the three tables. The passkey count reads the passkeys domain's
+ * table (read only, as its `countForUser` does) so that it is not a statement of its own.
+ */
+const FACTOR_STATE = prepared('two_factor_state', `SELECT
+  (SELECT t.verified FROM user_totp t WHERE ${OWNED('t')}) AS totp_verified,
+  (SELECT count(*) FROM two_factor_recovery_codes c WHERE ${OWNED('c')} AND c.used_at IS NULL)::int AS recovery_remaining,
+  (SELECT count(*) FROM webauthn_credentials w WHERE w.organization_id = $1 AND w.user_id = $2)::int AS passkeys`);
+
 export type TwoFactorRepo = ReturnType<typeof createTwoFactorRepo>;
 
 /**
@@ -43,6 +61,15 @@ export type TwoFactorRepo = ReturnType<typeof createTwoFactorRepo>;
  */
 export function createTwoFactorRepo(db: Db) {
   return {
+    async factorState(orgId: string, userId: string): Promise<FactorState> {
+      const row = await db.one<{ totp_verified: boolean | null; recovery_remaining: number; passkeys: number }>(FACTOR_STATE, [orgId, userId]);
+      return {
+        totp: row.totp_verified === null ? null : { isVerified: row.totp_verified },
+        recoveryCodesRemaining: Number(row.recovery_remaining),
+        passkeys: Number(row.passkeys),
+      };
+    },
+
     async findTotp(orgId: string, userId: string): Promise<TotpEnrolment | null> {
       const row = await db.maybeOne<{ verified: boolean; last_used_step: string | null; created_at: Date; updated_at: Date }>(
         `SELECT t.verified, t.last_used_step, t.created_at, t.updated_at FROM user_totp t WHERE ${OWNED('t')}`,
@@ -201,6 +228,7 @@ export function createTwoFactorRepo(db: Db) {
         'UPDATE users SET two_factor_enabled = $3, two_factor_method = $4 WHERE organization_id = $1 AND id = $2',
         [orgId, userId, method !== null, method],
       );
+      forgetUserInRequest(orgId, userId);
       return result.rowCount === 1;
     },
 

@@ -56,14 +56,11 @@ export function createTwoFactorService(deps: TwoFactorServiceDeps) {
 
     async status(orgId: string, userId: string): Promise<TwoFactorStatus> {
       const { user, policy } = await core.subject(orgId, userId);
-      const [totp, recovery, passkeys] = await Promise.all([
-        repo.findTotp(orgId, userId),
-        repo.countRecoveryCodes(orgId, userId),
-        deps.passkeys?.().countForUser(orgId, userId) ?? 0,
-      ]);
+      const { totp, recoveryCodesRemaining, passkeys } = await repo.factorState(orgId, userId);
       return {
         enabled: user.twoFactorEnabled, method: user.twoFactorMethod, totpConfigured: totp !== null, totpVerified: totp?.isVerified ?? false,
-        recoveryCodesRemaining: recovery.remaining, passkeys, policy,
+        // As before: without the passkey domain wired (`deps.passkeys`), the user holds none.
+        recoveryCodesRemaining, passkeys: deps.passkeys ? passkeys : 0, policy,
       };
     },
 

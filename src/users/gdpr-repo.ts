@@ -1,4 +1,5 @@
 import type { Queryable } from '../platform/db/index.js';
+import { forgetUserInRequest } from './user-memo.js';
 
 /** Spec 50 §11 export: one role assignment of the user. */
 export interface ExportedRole {
@@ -106,5 +107,6 @@ export async function anonymizeUser(q: Queryable, orgId: string, userId: string)
      RETURNING email::text AS email`,
     [orgId, userId],
   );
+  forgetUserInRequest(orgId, userId);
   return row?.email ?? null;
 }

@@ -3,7 +3,8 @@ export { DEFAULT_ADMIN_LOCK_REASON, profileColumns, superAdminProtected, type Pr
 export { LOCKOUT_DEFAULTS, hasUsableSessions, type AuthenticateResult, type AuthFailureReason, type UserSettings } from './authenticate.js';
 export { createPasswordHasher, OWASP_ARGON2ID_PARAMS, type PasswordHasher, type PasswordHashParams } from './passwords.js';
 export { standardClaims, type ClaimsUser } from './claims.js';
-export type { User, UserAddress } from './repo.js';
+export { rowToUser, type User, type UserAddress } from './repo.js';
+export { forgetUserInRequest } from './user-memo.js';
 export { OwnProfileInput, type OwnPasswordResult } from './self-service.js';
 export {
   CreateUserInput,

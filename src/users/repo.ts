@@ -2,6 +2,7 @@ import { keysetPage, keysetSql, type KeysetPage, type KeysetRow, type KeysetWind
 import { escapeLike } from '../platform/db/sql.js';
 import { prepared, type Db } from '../platform/db/index.js';
 import type { UserSortBy, UserStatus } from './schema.js';
+import { forgetUserInRequest, memoizedUser } from './user-memo.js';
 
 export interface UserAddress {
   street: string | null;
@@ -171,10 +172,28 @@ export type UserRepo = ReturnType<typeof createUserRepo>;
 /** Every token refresh and code exchange reads the account: prepared once per connection. */
 const FIND_BY_ID = prepared('users_find_by_id', 'SELECT * FROM users WHERE organization_id = $1 AND id = $2');
 
+/**
+ * A reservation need not survive a crash, and waiting for the WAL flush would make a known account's failed
+ * sign-in measurably slower than an unknown one's (which matches no row and writes nothing). `set_config(…,
+ * true)` in RETURNING runs for the row it updates and holds until the end of the statement's own
+ * transaction, so that commit does not wait; one round trip, where BEGIN, SET LOCAL and COMMIT took four.
+ */
+const RESERVE_PASSWORD_CHECK = prepared('users_reserve_password_check', `UPDATE users SET
+             failed_login_count = failed_login_count + 1,
+             last_failed_login_at = $3,
+             status = CASE WHEN failed_login_count + 1 >= $4 THEN 'locked' ELSE status END,
+             locked_reason = CASE WHEN failed_login_count + 1 >= $4 THEN 'auto_lockout' ELSE locked_reason END,
+             locked_at = CASE WHEN failed_login_count + 1 >= $4 THEN $3 ELSE locked_at END
+           WHERE organization_id = $1 AND id = $2 AND status = 'active'
+           RETURNING failed_login_count, password_hash, set_config('synchronous_commit', 'off', true) AS synchronous_commit`);
+
 export function createUserRepo(db: Db) {
+  /** Once per HTTP request outside transactions (user-memo.ts); every write below forgets it. */
   async function findById(orgId: string, id: string): Promise<User | null> {
-    const row = await db.maybeOne<Row>(FIND_BY_ID, [orgId, id]);
-    return row ? rowToUser(row) : null;
+    return memoizedUser(orgId, id, async () => {
+      const row = await db.maybeOne<Row>(FIND_BY_ID, [orgId, id]);
+      return row ? rowToUser(row) : null;
+    });
   }
 
   /** UPDATE … WHERE organization_id = $1 AND id = $2 [AND extra] RETURNING *; null when no row matched. */
@@ -183,7 +202,9 @@ export function createUserRepo(db: Db) {
       `UPDATE users SET ${set} WHERE organization_id = $1 AND id = $2 ${extra} RETURNING *`,
       [orgId, id, ...params],
     );
-    return row ? rowToUser(row) : null;
+    const user = row ? rowToUser(row) : null;
+    forgetUserInRequest(orgId, id, user);
+    return user;
   }
 
   return {
@@ -195,7 +216,9 @@ export function createUserRepo(db: Db) {
         `INSERT INTO users (${columns.join(', ')}) VALUES (${params.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING *`,
         params,
       );
-      return rowToUser(row);
+      const user = rowToUser(row);
+      forgetUserInRequest(orgId, user.id);
+      return user;
     },
 
     findById,
@@ -261,6 +284,13 @@ export function createUserRepo(db: Db) {
          WHERE organization_id = $1 AND id = $2 AND (failed_login_count <> 0 OR ($3 AND status = 'locked' AND locked_reason = 'auto_lockout'))`,
         [orgId, id, isAutoLockCleared],
       );
+      forgetUserInRequest(orgId, id);
+    },
+
+    /** The stored hash, for a check that counts no failure (the account portal's current password). */
+    async findPasswordHash(orgId: string, id: string): Promise<string | null> {
+      const row = await db.maybeOne<{ password_hash: string | null }>('SELECT password_hash FROM users WHERE organization_id = $1 AND id = $2', [orgId, id]);
+      return row ? str(row.password_hash) : null;
     },
 
     /**
@@ -271,29 +301,9 @@ export function createUserRepo(db: Db) {
      * threshold (it was lowered) locks it without a check. Returns the count including this attempt and
      * the hash to check, or null when the user is not active. The row lock serialises concurrent reservations.
      */
-    /** The stored hash, for a check that counts no failure (the account portal's current password). */
-    async findPasswordHash(orgId: string, id: string): Promise<string | null> {
-      const row = await db.maybeOne<{ password_hash: string | null }>('SELECT password_hash FROM users WHERE organization_id = $1 AND id = $2', [orgId, id]);
-      return row ? str(row.password_hash) : null;
-    },
-
     async reservePasswordCheck(orgId: string, id: string, at: Date, threshold: number): Promise<{ attempt: number; passwordHash: string | null } | null> {
-      // The count need not survive a crash, and waiting for the WAL flush would make a known account's
-      // failed sign-in measurably slower than an unknown one's (which matches no row and writes nothing).
-      const row = await db.transaction(async () => {
-        await db.query('SET LOCAL synchronous_commit TO OFF');
-        return db.maybeOne<{ failed_login_count: number; password_hash: string | null }>(
-          `UPDATE users SET
-             failed_login_count = failed_login_count + 1,
-             last_failed_login_at = $3,
-             status = CASE WHEN failed_login_count + 1 >= $4 THEN 'locked' ELSE status END,
-             locked_reason = CASE WHEN failed_login_count + 1 >= $4 THEN 'auto_lockout' ELSE locked_reason END,
-             locked_at = CASE WHEN failed_login_count + 1 >= $4 THEN $3 ELSE locked_at END
-           WHERE organization_id = $1 AND id = $2 AND status = 'active'
-           RETURNING failed_login_count, password_hash`,
-          [orgId, id, at, threshold],
-        );
-      });
+      const row = await db.maybeOne<{ failed_login_count: number; password_hash: string | null }>(RESERVE_PASSWORD_CHECK, [orgId, id, at, threshold]);
+      forgetUserInRequest(orgId, id);
       return row ? { attempt: Number(row.failed_login_count), passwordHash: str(row.password_hash) } : null;
     },
 
@@ -316,6 +326,7 @@ export function createUserRepo(db: Db) {
     /** Replaces a verified hash made with weaker parameters; false when the password changed in between (the new one stays). */
     async upgradePasswordHash(orgId: string, id: string, verified: string, upgraded: string): Promise<boolean> {
       const r = await db.query('UPDATE users SET password_hash = $4 WHERE organization_id = $1 AND id = $2 AND password_hash = $3', [orgId, id, verified, upgraded]);
+      forgetUserInRequest(orgId, id);
       return r.rowCount === 1;
     },
 
@@ -326,6 +337,7 @@ export function createUserRepo(db: Db) {
          WHERE organization_id = $1 AND id = $2 AND status = 'locked' AND locked_reason = 'auto_lockout' AND locked_at <= $3`,
         [orgId, id, lockedBefore],
       );
+      forgetUserInRequest(orgId, id);
       return r.rowCount === 1;
     },
 

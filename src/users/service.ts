@@ -127,18 +127,23 @@ export function createUserService(deps: UserServiceDeps) {
     /**
      * Step 9 of spec 60 §2 (also magic-link, passkey and 2FA completion): `last_login_at` = now,
      * `login_count` + 1, and the sign-in event (`user.login.magic_link`, …) audited with the signing-in
-     * account as actor, in one transaction.
+     * account as actor, in one transaction. Without an event (the password sign-in audits its own) the
+     * update is a statement of its own: BEGIN and COMMIT would only add two round trips.
      */
     async recordLogin(actor: Actor, orgId: string, id: string, signIn: { eventType?: string; clientId?: string } = {}): Promise<User> {
-      return db.transaction(async () => {
+      const record = async () => {
         const user = isUuid(orgId) && isUuid(id) ? await repo.recordLogin(orgId, id, now()) : null;
         if (!user) throw userNotFound();
-        if (signIn.eventType) {
-          await deps.audit.record(actor, {
-            eventType: signIn.eventType, eventCategory: 'authentication', organizationId: orgId, userId: id, targetType: 'user', targetId: id,
-            metadata: { clientId: signIn.clientId ?? '' },
-          });
-        }
+        return user;
+      };
+      const { eventType } = signIn;
+      if (!eventType) return record();
+      return db.transaction(async () => {
+        const user = await record();
+        await deps.audit.record(actor, {
+          eventType, eventCategory: 'authentication', organizationId: orgId, userId: id, targetType: 'user', targetId: id,
+          metadata: { clientId: signIn.clientId ?? '' },
+        });
         return user;
       });
     },

@@ -106,7 +106,7 @@ function tokenPathRoundTrips(backends: 'embedded' | 'services') {
     ]);
   });
 
-  it('refresh: the counter, the token with its grant, the account, the rotation in one statement, the claims and the access token', async () => {
+  it('refresh: the counter, the token with its grant, the account with its claims, the rotation in one statement and the access token', async () => {
     let current = tokens.refresh_token;
     const ops = await operationsOf(async () => {
       const reply = await post('/auth/token', { grant_type: 'refresh_token', refresh_token: current });
@@ -115,8 +115,10 @@ function tokenPathRoundTrips(backends: 'embedded' | 'services') {
     });
     const statements = ops.filter((op) => op.startsWith('db '));
     expect(ops.filter((op) => op.startsWith('kv.') && !op.startsWith('kv.get cache:org:'))).toEqual([expect.stringMatching(/^kv\.increment ratelimit:token:/)]);
-    expect(statements).toHaveLength(5);
+    expect(statements).toHaveLength(4);
     expect(statements[0]).toMatch(/^db SELECT id, type, payload, consumed_at FROM/);
+    // findAccount reads the user's row with its roles, permissions and custom claims (issue 13): no claims statement of its own.
+    expect(statements.filter((op) => /\busers\b|json_agg/.test(op))).toEqual([expect.stringMatching(/^db SELECT u\.\*, \(SELECT coalesce\(json_agg/)]);
     expect(statements.filter((op) => op.startsWith('db WITH consumed AS ( UPDATE oidc_payloads'))).toHaveLength(1);
     expect(statements.filter((op) => op.startsWith('db INSERT INTO oidc_payloads'))).toHaveLength(1);
   });
