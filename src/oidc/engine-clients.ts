@@ -24,8 +24,19 @@ export function holdBuiltClients(provider: Provider): void {
 
   const Client = provider.Client;
   const find = Client.find.bind(Client);
+  const adapter = (Client as unknown as { adapter: { find(id: string): Promise<object | undefined> } }).adapter;
+  // The adapter hands out one metadata object per unchanged client (tenant-adapter.ts): the client built
+  // from it is kept beside it, so a request finds its client without the engine's JSON and SHA-256 of
+  // the metadata. A changed client is a new object, built (and keyed) by the engine's own `find`.
+  const builtFrom = new WeakMap<object, Client>();
+  type Client = NonNullable<Awaited<ReturnType<typeof find>>>;
   Client.find = async (id: string) => {
-    const client = await find(id);
+    const metadata = typeof id === 'string' && id.length > 0 ? await adapter.find(id) : undefined;
+    let client = metadata ? builtFrom.get(metadata) : undefined;
+    if (!client) {
+      client = await find(id);
+      if (client && metadata) builtFrom.set(metadata, client);
+    }
     return client && portaOf(client)?.organization_id === currentTenant().org.id ? client : undefined;
   };
 }

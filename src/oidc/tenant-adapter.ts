@@ -8,6 +8,16 @@ import type { OidcDeps, Organization } from './types.js';
 
 const METHODS = ['upsert', 'find', 'findByUid', 'findByUserCode', 'consume', 'destroy', 'revokeByGrantId'] as const;
 
+/**
+ * The engine's metadata of a client, made once per client record (the per-process copy of the clients
+ * domain, replaced when the client, a secret or its application changes) and handed out as the same
+ * object while the client, application and organization records are the same: the engine's built
+ * client is then found by that object (engine-clients.ts) instead of hashing the metadata per request.
+ */
+const engineMetadata = new WeakMap<object, { application: object; org: Organization; metadata: object }>();
+/** The account portal's client of each organization record, likewise one object while the record is the same. */
+const portalMetadata = new WeakMap<Organization, object>();
+
 /** One organization's adapters and the per-model adapters made of them. */
 interface OrganizationAdapters {
   factory: PortaAdapterFactory;
@@ -32,12 +42,22 @@ function buildAdapters(deps: OidcDeps, org: Organization): OrganizationAdapters 
       mirror: deps.sessions,
       findClient: async (clientId: string) => {
         // Spec 70 §2: the account portal's built-in client, derived per organization (clients/account-portal.ts).
-        if (clientId === ACCOUNT_PORTAL_CLIENT_ID) return org.accountPortalEnabled ? accountPortalClient(org, deps.config.issuerBaseUrl) : undefined;
+        if (clientId === ACCOUNT_PORTAL_CLIENT_ID) {
+          if (!org.accountPortalEnabled) return undefined;
+          let portal = portalMetadata.get(org);
+          if (!portal) portalMetadata.set(org, (portal = accountPortalClient(org, deps.config.issuerBaseUrl)));
+          return portal;
+        }
         const client = await deps.clients.findByClientId(org.id, clientId);
         if (!client || client.status !== 'active') return undefined;
         // Spec 20 §5.3: clients of an inactive or archived application fail with invalid_client.
         const application = await deps.applications.findByIdOrSlug(client.applicationId);
-        return application?.status === 'active' ? withConsoleUris(toEngineMetadata(client), org, deps.config.issuerBaseUrl) : undefined;
+        if (application?.status !== 'active') return undefined;
+        const known = engineMetadata.get(client);
+        if (known?.application === application && known.org === org) return known.metadata;
+        const metadata = withConsoleUris(toEngineMetadata(client), org, deps.config.issuerBaseUrl);
+        engineMetadata.set(client, { application, org, metadata });
+        return metadata;
       },
       // Dynamic registration (spec 70 §5): initial access tokens from Porta's store, client writes through the clients domain.
       ...registrationStore(deps, org),

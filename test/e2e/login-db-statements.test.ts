@@ -1,34 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/actors/index.js';
-import type { Db } from '../../src/platform/db/index.js';
-import { queryable } from '../../src/platform/db/queryable.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { basicAuthOf, pkceAuthorization, spyDb } from '../support/store-spies.js';
 import { describeWithServices } from '../support/services.js';
 import { HttpBrowser, formAction, hiddenInput, type PageResponse } from '../support/http-browser.js';
 import { createTenant, PASSWORD, REDIRECT_URI, type Tenant } from '../support/oidc-fixtures.js';
 
 /** The statements a request sent to PostgreSQL: `<first words>`, and `BEGIN`/`COMMIT` around each transaction. */
 let seen: string[] | null = null;
-
-function spyDb(db: Db): Db {
-  const run = <T,>(sql: string, params: readonly unknown[]) => {
-    seen?.push(sql.trim().replace(/\s+/g, ' ').slice(0, 100));
-    return db.query<T>(sql, params);
-  };
-  return {
-    ...db,
-    ...queryable(run, (script) => db.exec(script)),
-    async transaction(fn) {
-      seen?.push('BEGIN');
-      try {
-        return await db.transaction(fn);
-      } finally {
-        seen?.push('COMMIT');
-      }
-    },
-  };
-}
 
 /** Work a login page starts without waiting for it (spec 10 §9: expired payloads, old session mirrors). */
 const isBackgroundPurge = (statement: string) => /^DELETE FROM (oidc_payloads|admin_sessions) WHERE/.test(statement) && !/ id = /.test(statement);
@@ -44,13 +23,12 @@ function loginStatements(backends: 'embedded' | 'services') {
 
   beforeAll(async () => {
     // The schema check's timer would put its statements into whichever request it meets.
-    s = await startTestServer({ backends, wrapStores: { db: spyDb }, schemaCheckIntervalMs: 3_600_000 });
+    s = await startTestServer({ backends, wrapStores: { db: (db) => spyDb(db, (sql) => seen?.push(sql.slice(0, 100)), { transactions: true }) }, schemaCheckIntervalMs: 3_600_000 });
     for (const key of ['rate_limit_login_max', 'rate_limit_login_ip_failures_max', 'rate_limit_token_max']) await s.porta.services.systemConfig.set(systemActor(), key, '100000');
     t = await createTenant(s.porta.services, 'acme');
   });
   afterAll(() => s?.stop());
 
-  const basic = () => `Basic ${Buffer.from(`${encodeURIComponent(t.confidential.clientId)}:${encodeURIComponent(t.confidential.secret)}`).toString('base64')}`;
 
   /** The statements of one request and of the work it leaves running; earlier requests' work is let to finish first. */
   async function statementsOf<T>(request: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
@@ -63,27 +41,24 @@ function loginStatements(backends: 'embedded' | 'services') {
     return { result, statements };
   }
 
-  const authorizeQuery = (verifier: string) => new URLSearchParams({
-    client_id: t.confidential.clientId, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid offline_access', prompt: 'consent',
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
-  });
   const next = (res: PageResponse) => new URL(res.location!, res.url).toString();
 
-  async function loginPage(browser: HttpBrowser, verifier: string): Promise<PageResponse> {
-    return browser.request(next(await browser.request(`/${t.slug}/auth/authorize?${authorizeQuery(verifier)}`)));
+  /** The login page of a new authorization request, and the request's PKCE verifier. */
+  async function loginPage(browser: HttpBrowser): Promise<{ page: PageResponse; verifier: string }> {
+    const { path, verifier } = pkceAuthorization(t);
+    return { page: await browser.request(next(await browser.request(path))), verifier };
   }
 
   /** One sign-in, request by request: the statements of each. */
   async function signIn(): Promise<Record<string, string[]>> {
     const browser = new HttpBrowser(s.url);
-    const verifier = randomBytes(32).toString('base64url');
     const steps: Record<string, string[]> = {};
     const step = async <T,>(name: string, request: () => Promise<T>) => {
       const { result, statements } = await statementsOf(request);
       steps[name] = statements;
       return result;
     };
-    const page = await loginPage(browser, verifier);
+    const { page, verifier } = await loginPage(browser);
     const posted = await step('login', () => browser.request(formAction(page.body), { form: { _csrf: hiddenInput(page.body, '_csrf'), email: t.email, password: PASSWORD } }));
     const resumed = await step('resume after login', () => browser.request(next(posted)));
     const consented = await step('consent', () => browser.request(next(resumed)));
@@ -93,7 +68,7 @@ function loginStatements(backends: 'embedded' | 'services') {
     const status = await step('token', async () => {
       const res = await fetch(`${s.url}/${t.slug}/auth/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic() },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuthOf(t) },
         body: new URLSearchParams({ grant_type: 'authorization_code', code: code!, redirect_uri: REDIRECT_URI, code_verifier: verifier }),
       });
       await res.arrayBuffer();
@@ -106,7 +81,7 @@ function loginStatements(backends: 'embedded' | 'services') {
   /** The statements of a refused password sign-in. */
   async function failedLogin(email: string, password: string): Promise<string[]> {
     const browser = new HttpBrowser(s.url);
-    const page = await loginPage(browser, randomBytes(32).toString('base64url'));
+    const { page } = await loginPage(browser);
     const { result, statements } = await statementsOf(() =>
       browser.request(formAction(page.body), { form: { _csrf: hiddenInput(page.body, '_csrf'), email, password } }),
     );

@@ -1,27 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/actors/index.js';
-import type { Kv } from '../../src/platform/kv/index.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { basicAuthOf, pkceAuthorization, spyKv } from '../support/store-spies.js';
 import { describeWithServices } from '../support/services.js';
 import { HttpBrowser, formAction, hiddenInput } from '../support/http-browser.js';
 import { createTenant, PASSWORD, REDIRECT_URI, type Tenant } from '../support/oidc-fixtures.js';
 
 /** The Kv operations of the HTTP request being made: `kv.<operation> <key>`, one list per request. */
 let requests: Array<{ request: string; ops: string[] }> | null = null;
-
-function spyKv(kv: Kv): Kv {
-  return new Proxy(kv, {
-    get(target, name, receiver) {
-      const value = Reflect.get(target, name, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (name !== 'ping' && name !== 'close') requests?.at(-1)?.ops.push(`kv.${String(name)} ${String(args[0])}`);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-}
 
 /** An operation with its key's random last part (an id, uid, grant id or hashed counter) left out. */
 const shape = (op: string) => op.replace(/:[^:\s]+$/, ':*');
@@ -39,7 +25,7 @@ function loginKvOperations(backends: 'embedded' | 'services') {
   let t: Tenant;
 
   beforeAll(async () => {
-    s = await startTestServer({ backends, wrapStores: { kv: spyKv } });
+    s = await startTestServer({ backends, wrapStores: { kv: (kv) => spyKv(kv, (op) => requests?.at(-1)?.ops.push(op)) } });
     await s.porta.services.systemConfig.set(systemActor(), 'rate_limit_login_max', '1000');
     t = await createTenant(s.porta.services, 'acme');
   });
@@ -52,19 +38,14 @@ function loginKvOperations(backends: 'embedded' | 'services') {
       requests?.push({ request: `${init?.form ? 'POST' : 'GET'} ${new URL(url, s.url).pathname.replace(/\/[\w-]{20,}(?=\/|$)/, '/:uid')}`, ops: [] });
       return request(url, init);
     };
-    const verifier = randomBytes(32).toString('base64url');
-    const query = new URLSearchParams({
-      client_id: t.confidential.clientId, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid offline_access', prompt: 'consent',
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
-    });
-    const page = await browser.follow(`/${t.slug}/auth/authorize?${query}`);
+    const { path, verifier } = pkceAuthorization(t);
+    const page = await browser.follow(path);
     const done = await browser.follow(formAction(page.body), { form: { _csrf: hiddenInput(page.body, '_csrf'), email: t.email, password: PASSWORD } });
     const code = new URL(done.location!).searchParams.get('code')!;
     requests?.push({ request: 'POST /acme/auth/token', ops: [] });
-    const basic = `Basic ${Buffer.from(`${encodeURIComponent(t.confidential.clientId)}:${encodeURIComponent(t.confidential.secret)}`).toString('base64')}`;
     const res = await fetch(`${s.url}/${t.slug}/auth/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuthOf(t) },
       body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier }),
     });
     expect(res.status).toBe(200);

@@ -1,37 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/actors/index.js';
-import type { Db } from '../../src/platform/db/index.js';
-import { queryable } from '../../src/platform/db/queryable.js';
-import type { Kv } from '../../src/platform/kv/index.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { basicAuthOf, pkceAuthorization, spyDb, spyKv } from '../support/store-spies.js';
 import { describeWithServices } from '../support/services.js';
 import { HttpBrowser, formAction, hiddenInput } from '../support/http-browser.js';
 import { createTenant, PASSWORD, REDIRECT_URI, type Tenant } from '../support/oidc-fixtures.js';
 
 /** What a request sent to the stores: `kv.<operation> <key>` and `db <statement's first words>`. */
 let seen: string[] | null = null;
-
-function spyDb(db: Db): Db {
-  const run = <T,>(sql: string, params: readonly unknown[]) => {
-    seen?.push(`db ${sql.trim().replace(/\s+/g, ' ').slice(0, 60)}`);
-    return db.query<T>(sql, params);
-  };
-  return { ...db, ...queryable(run, (script) => db.exec(script)) };
-}
-
-function spyKv(kv: Kv): Kv {
-  return new Proxy(kv, {
-    get(target, name, receiver) {
-      const value = Reflect.get(target, name, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (name !== 'ping' && name !== 'close') seen?.push(`kv.${String(name)} ${String(args[0])}`);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-}
 
 /**
  * Issue 13: a token request's work in the stores, one operation each for what must be shared between
@@ -44,7 +20,7 @@ function tokenPathRoundTrips(backends: 'embedded' | 'services') {
   let tokens: { access_token: string; refresh_token: string };
 
   beforeAll(async () => {
-    s = await startTestServer({ backends, wrapStores: { db: spyDb, kv: spyKv } });
+    s = await startTestServer({ backends, wrapStores: { db: (db) => spyDb(db, (sql) => seen?.push(`db ${sql.slice(0, 60)}`)), kv: (kv) => spyKv(kv, (op) => seen?.push(op)) } });
     for (const key of ['rate_limit_token_max', 'rate_limit_introspection_max']) {
       await s.porta.services.systemConfig.set(systemActor(), key, '100000');
     }
@@ -53,11 +29,10 @@ function tokenPathRoundTrips(backends: 'embedded' | 'services') {
   });
   afterAll(() => s?.stop());
 
-  const basic = () => `Basic ${Buffer.from(`${encodeURIComponent(t.confidential.clientId)}:${encodeURIComponent(t.confidential.secret)}`).toString('base64')}`;
   const post = async (path: string, form: Record<string, string>) => {
     const res = await fetch(`${s.url}/${t.slug}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic() },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuthOf(t) },
       body: new URLSearchParams(form),
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -65,12 +40,8 @@ function tokenPathRoundTrips(backends: 'embedded' | 'services') {
 
   async function signIn() {
     const browser = new HttpBrowser(s.url);
-    const verifier = randomBytes(32).toString('base64url');
-    const query = new URLSearchParams({
-      client_id: t.confidential.clientId, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid offline_access', prompt: 'consent',
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
-    });
-    const page = await browser.follow(`/${t.slug}/auth/authorize?${query}`);
+    const { path, verifier } = pkceAuthorization(t);
+    const page = await browser.follow(path);
     const done = await browser.follow(formAction(page.body), { form: { _csrf: hiddenInput(page.body, '_csrf'), email: t.email, password: PASSWORD } });
     const code = new URL(done.location!).searchParams.get('code')!;
     const reply = await post('/auth/token', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier });
