@@ -308,6 +308,63 @@ describeWithChromium('Admin console: applications, RBAC, clients, service accoun
     });
   });
 
+  it('an application or client saved after another admin changed it is refused in place, overwrites nothing, and saves once reloaded', { timeout: TEST_TIMEOUT }, async () => {
+    const root = c.admins['porta-super-admin'].api;
+    const ledger = (await root.post('/applications', { name: 'Ledger', slug: 'ledger' })).body.data;
+    const created = await root.post('/clients', { organizationId: org.id, applicationId: ledger.id, clientName: 'Ledger App', clientType: 'public', applicationType: 'native', redirectUris: ['com.ledger.app:/cb'] });
+    expect(created.status).toBe(201);
+    const client = created.body.data.client;
+    await as('porta-app-admin', `/applications/${ledger.slug}`, async ({ page, api }) => {
+      await heading(page, 'Ledger');
+      const description = page.getByRole('textbox', { name: 'Description' });
+      await description.fill('Double-entry books');
+      // Another admin renames the application behind the console's back: the save sends the loaded ETag and gets 412.
+      expect((await root.put(`/applications/${ledger.id}`, { name: 'Ledger Pro' })).status).toBe(200);
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByText('The application changed since this form was loaded (an edit elsewhere), so nothing was saved.').waitFor();
+      expect((await api.get(`/applications/${ledger.id}`)).body.data).toMatchObject({ name: 'Ledger Pro', description: null });
+      await expectAccessible(page, 'application changed elsewhere');
+      await page.getByRole('button', { name: 'Discard my changes and load the current application' }).click();
+      await expect.poll(() => page.getByRole('textbox', { name: 'Name' }).inputValue()).toBe('Ledger Pro');
+      expect(await description.inputValue()).toBe('');
+      expect(await page.getByText('so nothing was saved').count()).toBe(0);
+      await description.fill('Double-entry books');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await expect.poll(async () => (await api.get(`/applications/${ledger.id}`)).body.data).toMatchObject({ name: 'Ledger Pro', description: 'Double-entry books' });
+      await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      // The next save sends the ETag the last one answered.
+      await description.fill('Double-entry books and journals');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await expect.poll(async () => (await api.get(`/applications/${ledger.id}`)).body.data.description).toBe('Double-entry books and journals');
+      await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      expect(await page.getByRole('alert').count()).toBe(0);
+
+      await page.goto(c.href(`/clients/${client.id}`));
+      await heading(page, 'Ledger App');
+      await tab(page, 'Settings');
+      const redirects = page.getByRole('textbox', { name: 'Redirect URIs', exact: true });
+      await redirects.fill('com.ledger.app:/cb\ncom.ledger.app:/cb2');
+      // The console sends every setting: without If-Match it would put the old name back.
+      expect((await root.put(`/clients/${client.id}`, { clientName: 'Ledger Mobile' })).status).toBe(200);
+      await page.getByRole('button', { name: 'Save settings' }).click();
+      await page.getByText('The client changed since this form was loaded (an edit elsewhere), so nothing was saved.').waitFor();
+      expect((await api.get(`/clients/${client.id}`)).body.data).toMatchObject({ clientName: 'Ledger Mobile', redirectUris: ['com.ledger.app:/cb'] });
+      await expectAccessible(page, 'client changed elsewhere');
+      await page.getByRole('button', { name: 'Discard my changes and load the current client' }).click();
+      await expect.poll(() => page.getByRole('textbox', { name: 'Client name' }).inputValue()).toBe('Ledger Mobile');
+      expect(await redirects.inputValue()).toBe('com.ledger.app:/cb');
+      await redirects.fill('com.ledger.app:/cb\ncom.ledger.app:/cb2');
+      await page.getByRole('button', { name: 'Save settings' }).click();
+      await expect.poll(async () => (await api.get(`/clients/${client.id}`)).body.data).toMatchObject({ clientName: 'Ledger Mobile', redirectUris: ['com.ledger.app:/cb', 'com.ledger.app:/cb2'] });
+      await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      await toggle(page, 'Require consent');
+      await page.getByRole('button', { name: 'Save settings' }).click();
+      await expect.poll(async () => (await api.get(`/clients/${client.id}`)).body.data.requireConsent).toBe(true);
+      await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      expect(await page.getByRole('alert').count()).toBe(0);
+    });
+  });
+
   it('an auditor reads applications, clients and service accounts without any action; a user admin sees none of them', { timeout: TEST_TIMEOUT }, async () => {
     const root = c.admins['porta-super-admin'].api;
     const created = await root.post('/clients', { organizationId: org.id, applicationId: shop.id, clientName: 'Shop Native', clientType: 'public', applicationType: 'native', redirectUris: ['com.shop.app:/cb'] });

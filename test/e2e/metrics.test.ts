@@ -81,6 +81,8 @@ function metricsSuite(backends: 'embedded' | 'services') {
     const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.location!), { pkceCodeVerifier: verifier, expectedState: 'st' });
     await oidc.refreshTokenGrant(config, tokens.refresh_token!);
     await oidc.clientCredentialsGrant(config);
+    // An administrative write: a use case's transaction (a sign-in and its tokens need none).
+    await s.porta.services.systemConfig.set(systemActor(), 'rate_limit_token_max', String(TOKEN_LIMIT));
     const after = await scrape();
 
     expect(gained(before, after, [

@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { api } from '../../api/client';
+import { api, apiResponse } from '../../api/client';
 import { useAuth } from '../../auth/session';
 import { useParams } from '../../router';
 import { Button, ConfirmDialog, DetailList, ErrorMessage, PageHeader, Tabs, TextAreaField, TextField, useApiMutation, useSaveForm } from '../../components';
@@ -12,24 +12,39 @@ import { ResourcesTab } from './resources-tab';
 import { RolesTab } from './roles-tab';
 import { ADMIN_APPLICATION_SLUG, type Application, type Data } from './types';
 
-export const applicationKey = (appId: string) => ['applications', appId];
+export const applicationKey = (appId: string) => ['applications', appId, 'entity'];
+
+/** The application with its ETag, which the settings form sends back as If-Match (a concurrent change is 412). */
+interface VersionedApplication {
+  application: Application;
+  etag: string | null;
+}
+
+async function getApplication(appId: string): Promise<VersionedApplication> {
+  const res = await apiResponse<Data<Application>>(`/applications/${encodeURIComponent(appId)}`);
+  return { application: res.body.data, etag: res.etag };
+}
+
+function useVersionedApplication(appId: string) {
+  return useQuery({ queryKey: applicationKey(appId), queryFn: () => getApplication(appId) });
+}
 
 export function useApplication(appId: string) {
-  return useQuery({ queryKey: applicationKey(appId), queryFn: () => api<Data<Application>>(`/applications/${encodeURIComponent(appId)}`).then((r) => r.data) });
+  return useQuery({ queryKey: applicationKey(appId), queryFn: () => getApplication(appId), select: (r) => r.application });
 }
 
 /** `/applications/:appId`: settings and status, then one tab per part of the application the admin may read. */
 export function ApplicationDetailScreen() {
   const { appId = '' } = useParams();
   const { can } = useAuth();
-  const app = useApplication(appId);
+  const app = useVersionedApplication(appId);
   if (app.error) return <ErrorMessage error={app.error} />;
   if (!app.data) return <p role="status">Loading application…</p>;
-  const application = app.data;
+  const { application, etag } = app.data;
   const isAdminApp = application.slug === ADMIN_APPLICATION_SLUG;
 
   const tabs = [
-    { id: 'overview', label: 'Overview', content: <OverviewTab application={application} /> },
+    { id: 'overview', label: 'Overview', content: <OverviewTab application={application} etag={etag} queryKey={applicationKey(appId)} /> },
     { id: 'modules', label: 'Modules', content: <ModulesTab application={application} /> },
     { id: 'resources', label: 'API resources', content: <ResourcesTab application={application} /> },
   ];
@@ -49,7 +64,14 @@ export function ApplicationDetailScreen() {
   );
 }
 
-function OverviewTab({ application }: { application: Application }) {
+interface EditProps {
+  application: Application;
+  /** The ETag of `application`, the version the form shows. */
+  etag: string | null;
+  queryKey: unknown[];
+}
+
+function OverviewTab({ application, etag, queryKey }: EditProps) {
   const { can } = useAuth();
   return (
     <>
@@ -61,12 +83,13 @@ function OverviewTab({ application }: { application: Application }) {
           { label: 'Updated', value: formatDate(application.updatedAt) },
         ]}
       />
-      {can('admin:app:update') ? <EditApplicationForm application={application} /> : null}
+      {can('admin:app:update') ? <EditApplicationForm application={application} etag={etag} queryKey={queryKey} /> : null}
     </>
   );
 }
 
-function EditApplicationForm({ application }: { application: Application }) {
+function EditApplicationForm({ application, etag, queryKey }: EditProps) {
+  const queryClient = useQueryClient();
   const [name, setName] = useState(application.name);
   const [description, setDescription] = useState(application.description ?? '');
   useEffect(() => {
@@ -74,10 +97,18 @@ function EditApplicationForm({ application }: { application: Application }) {
     setDescription(application.description ?? '');
   }, [application]);
   const save = useApiMutation(
-    () => api<Data<Application>>(`/applications/${application.id}`, { method: 'PUT', body: { name, description: description.trim() ? description : null } }),
-    { invalidate: [['applications']] },
+    () => apiResponse<Data<Application>>(`/applications/${application.id}`, {
+      method: 'PUT',
+      body: { name, description: description.trim() ? description : null },
+      ifMatch: etag ?? undefined,
+    }),
+    {
+      invalidate: [['applications']],
+      // The saved version and its new ETag are what the form shows and sends next.
+      onSuccess: (res) => queryClient.setQueryData<VersionedApplication>(queryKey, { application: res.body.data, etag: res.etag }),
+    },
   );
-  const form = useSaveForm(save);
+  const form = useSaveForm(save, { entity: 'application', reload: () => queryClient.refetchQueries({ queryKey }) });
   return (
     <form className="form section-form" aria-label="Edit application" onSubmit={form.onSubmit}>
       <h2>Settings</h2>

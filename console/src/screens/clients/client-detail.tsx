@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { api } from '../../api/client';
+import { api, apiResponse } from '../../api/client';
 import { useAuth } from '../../auth/session';
 import { Link, useParams } from '../../router';
 import { Button, ConfirmDialog, DetailList, ErrorMessage, PageHeader, Tabs, useApiMutation, useSaveForm } from '../../components';
@@ -13,14 +13,25 @@ import type { Client, Data } from './types';
 
 const clientKey = (id: string) => ['clients', id];
 
+/** The client with its ETag, which the settings form sends back as If-Match (a concurrent change is 412). */
+interface VersionedClient {
+  client: Client;
+  etag: string | null;
+}
+
+async function getClient(clientId: string): Promise<VersionedClient> {
+  const res = await apiResponse<Data<Client>>(`/clients/${encodeURIComponent(clientId)}`);
+  return { client: res.body.data, etag: res.etag };
+}
+
 /** `/clients/:clientId` (internal UUID or OIDC client_id): overview, every setting, secrets and status. */
 export function ClientDetailScreen() {
   const { clientId = '' } = useParams();
   const { can } = useAuth();
-  const client = useQuery({ queryKey: clientKey(clientId), queryFn: () => api<Data<Client>>(`/clients/${encodeURIComponent(clientId)}`).then((r) => r.data) });
+  const client = useQuery({ queryKey: clientKey(clientId), queryFn: () => getClient(clientId) });
   if (client.error) return <ErrorMessage error={client.error} />;
   if (!client.data) return <p role="status">Loading client…</p>;
-  const c = client.data;
+  const { client: c, etag } = client.data;
   if (c.isServiceAccount) {
     return (
       <>
@@ -33,7 +44,7 @@ export function ClientDetailScreen() {
   }
   const hasSecrets = c.clientType === 'confidential' && c.tokenEndpointAuthMethod !== 'private_key_jwt';
   const tabs = [{ id: 'overview', label: 'Overview', content: <Overview client={c} /> }];
-  if (can('admin:client:update') && c.status !== 'revoked') tabs.push({ id: 'settings', label: 'Settings', content: <SettingsForm client={c} /> });
+  if (can('admin:client:update') && c.status !== 'revoked') tabs.push({ id: 'settings', label: 'Settings', content: <SettingsForm client={c} etag={etag} queryKey={clientKey(clientId)} /> });
   if (hasSecrets) tabs.push({ id: 'secrets', label: 'Secrets', content: <SecretsPanel basePath={`/clients/${c.id}`} queryKey={[...clientKey(c.id), 'secrets']} canCreate={can('admin:client:update') && c.status !== 'revoked'} canRevoke={can('admin:client:revoke')} /> });
   return (
     <>
@@ -77,11 +88,20 @@ function Overview({ client }: { client: Client }) {
   );
 }
 
-function SettingsForm({ client }: { client: Client }) {
+/** `etag` is the version of `client`, the one the form shows. */
+function SettingsForm({ client, etag, queryKey }: { client: Client; etag: string | null; queryKey: unknown[] }) {
+  const queryClient = useQueryClient();
   const [settings, setSettings] = useState<ClientSettings>(settingsOf(client));
   useEffect(() => setSettings(settingsOf(client)), [client]);
-  const save = useApiMutation(() => api<Data<Client>>(`/clients/${client.id}`, { method: 'PUT', body: settingsBody(settings) }), { invalidate: [['clients']] });
-  const form = useSaveForm(save);
+  const save = useApiMutation(
+    () => apiResponse<Data<Client>>(`/clients/${client.id}`, { method: 'PUT', body: settingsBody(settings), ifMatch: etag ?? undefined }),
+    {
+      invalidate: [['clients']],
+      // The saved version and its new ETag are what the form shows and sends next.
+      onSuccess: (res) => queryClient.setQueryData<VersionedClient>(queryKey, { client: res.body.data, etag: res.etag }),
+    },
+  );
+  const form = useSaveForm(save, { entity: 'client', reload: () => queryClient.refetchQueries({ queryKey }) });
   return (
     <form className="form" aria-label="Client settings" onSubmit={form.onSubmit}>
       <ClientSettingsFields clientType={client.clientType} value={settings} onChange={(next) => { form.markChanged(); setSettings(next); }} />
