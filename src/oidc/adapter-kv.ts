@@ -8,10 +8,12 @@ import { currentRequestScope, forgetInRequest, requestMemo } from '../platform/r
 const FALLBACK_TTL_SECONDS = 14 * 86_400;
 
 /**
- * Models nobody revokes by grant: the engine's revocation (helpers/revoke.js) and Porta's
- * (`KV_GRANTABLE_MODELS` in adapter.ts) never ask for them, so their grant sets would only be written.
+ * Kv models whose artifacts carry a grantId and go with their grant (the engine's helpers/revoke.js and
+ * Porta's logout and revocation cascades): only these keep a grant index. Other models (interactions)
+ * are never revoked by grant, so an index of theirs would only be written.
  */
-const UNREVOKED_BY_GRANT = new Set(['Interaction']);
+export const KV_GRANTABLE_MODELS: readonly string[] = ['AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'];
+const GRANT_INDEXED = new Set(KV_GRANTABLE_MODELS);
 
 interface Stored {
   org: string;
@@ -134,7 +136,7 @@ export function createKvAdapter(model: string, deps: KvAdapterDeps): Adapter {
       if (model === 'Session' && payload.uid) indexes.push(kvKeys.uid(model, payload.uid));
       if (payload.userCode) indexes.push(kvKeys.userCode(model, payload.userCode));
       for (const index of indexes) writes.push(kv.set(index, id, { ttlSeconds }));
-      if (payload.grantId && !UNREVOKED_BY_GRANT.has(model)) writes.push(kv.setAdd(kvKeys.grant(model, payload.grantId), [id], ttlSeconds));
+      if (payload.grantId && GRANT_INDEXED.has(model)) writes.push(kv.setAdd(kvKeys.grant(model, payload.grantId), [id], ttlSeconds));
       await writing(indexes, () => Promise.all(writes));
     },
 
@@ -167,7 +169,7 @@ export function createKvAdapter(model: string, deps: KvAdapterDeps): Adapter {
       const stored = await read(id);
       if (!stored) return;
       await remove(id, stored.payload);
-      if (stored.payload.grantId && !UNREVOKED_BY_GRANT.has(model)) await kv.setRemove(kvKeys.grant(model, stored.payload.grantId), [id]);
+      if (stored.payload.grantId && GRANT_INDEXED.has(model)) await kv.setRemove(kvKeys.grant(model, stored.payload.grantId), [id]);
     },
 
     async revokeByGrantId(grantId) {

@@ -4,15 +4,13 @@ import type { Clock } from '../platform/clock.js';
 import type { Db } from '../platform/db/index.js';
 import type { Kv } from '../platform/kv/index.js';
 import type { Log } from '../platform/log.js';
-import { createKvAdapter, kvKeys } from './adapter-kv.js';
+import { createKvAdapter, kvKeys, KV_GRANTABLE_MODELS } from './adapter-kv.js';
 import { afterCommit } from '../platform/db/index.js';
 import { createPgAdapter, deleteAccountPayloads, deleteClientPayloads, deleteExpired, deleteGrants, findAccountGrants } from './adapter-pg.js';
 import { createRequestLookups } from './adapter-request.js';
 
 /** Spec 10 §8: long-lived models in PostgreSQL; every other model (sessions, codes, …) in the Kv store. */
 const DURABLE_MODELS = new Set(['AccessToken', 'RefreshToken', 'Grant']);
-/** Kv models whose artifacts carry a grantId, so a grant's revocation reaches them. */
-const KV_GRANTABLE_MODELS = ['AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'];
 
 /**
  * The engine's answer to a consumed artifact (helpers/grant_source.js consumeGrantSource,

@@ -75,6 +75,20 @@ export async function apiResponse<T>(path: string, init: ApiInit = {}): Promise<
   return { body: (text === '' ? undefined : JSON.parse(text)) as T, etag: res.headers.get('ETag'), status: res.status };
 }
 
+/** An entity (`{ data }`) with its ETag, which an edit form sends back as If-Match (a concurrent change is 412). */
+export interface Versioned<T> {
+  data: T;
+  etag: string | null;
+}
+
+/** The entity of a `{ data }` answer (a GET, or a PUT's answer) with its ETag. */
+export const versionedOf = <T,>(res: { body: { data: T }; etag: string | null }): Versioned<T> => ({ data: res.body.data, etag: res.etag });
+
+/** GETs `path`, an entity with its ETag. */
+export async function apiVersioned<T>(path: string): Promise<Versioned<T>> {
+  return versionedOf(await apiResponse<{ data: T }>(path));
+}
+
 /**
  * Calls `/api/admin{path}` with the signed-in admin's token (refreshed once on a 401) and returns the JSON
  * body as the API sends it (`{ data }`, a cursor page…; undefined for 204). Failures throw ApiError.

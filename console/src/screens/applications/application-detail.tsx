@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { api, apiResponse } from '../../api/client';
+import { api, apiResponse, apiVersioned, versionedOf, type Versioned } from '../../api/client';
 import { useAuth } from '../../auth/session';
 import { useParams } from '../../router';
 import { Button, ConfirmDialog, DetailList, ErrorMessage, PageHeader, Tabs, TextAreaField, TextField, useApiMutation, useSaveForm } from '../../components';
@@ -14,23 +14,14 @@ import { ADMIN_APPLICATION_SLUG, type Application, type Data } from './types';
 
 export const applicationKey = (appId: string) => ['applications', appId, 'entity'];
 
-/** The application with its ETag, which the settings form sends back as If-Match (a concurrent change is 412). */
-interface VersionedApplication {
-  application: Application;
-  etag: string | null;
-}
-
-async function getApplication(appId: string): Promise<VersionedApplication> {
-  const res = await apiResponse<Data<Application>>(`/applications/${encodeURIComponent(appId)}`);
-  return { application: res.body.data, etag: res.etag };
-}
+const getApplication = (appId: string) => apiVersioned<Application>(`/applications/${encodeURIComponent(appId)}`);
 
 function useVersionedApplication(appId: string) {
   return useQuery({ queryKey: applicationKey(appId), queryFn: () => getApplication(appId) });
 }
 
 export function useApplication(appId: string) {
-  return useQuery({ queryKey: applicationKey(appId), queryFn: () => getApplication(appId), select: (r) => r.application });
+  return useQuery({ queryKey: applicationKey(appId), queryFn: () => getApplication(appId), select: (r) => r.data });
 }
 
 /** `/applications/:appId`: settings and status, then one tab per part of the application the admin may read. */
@@ -40,7 +31,7 @@ export function ApplicationDetailScreen() {
   const app = useVersionedApplication(appId);
   if (app.error) return <ErrorMessage error={app.error} />;
   if (!app.data) return <p role="status">Loading application…</p>;
-  const { application, etag } = app.data;
+  const { data: application, etag } = app.data;
   const isAdminApp = application.slug === ADMIN_APPLICATION_SLUG;
 
   const tabs = [
@@ -105,7 +96,7 @@ function EditApplicationForm({ application, etag, queryKey }: EditProps) {
     {
       invalidate: [['applications']],
       // The saved version and its new ETag are what the form shows and sends next.
-      onSuccess: (res) => queryClient.setQueryData<VersionedApplication>(queryKey, { application: res.body.data, etag: res.etag }),
+      onSuccess: (res) => queryClient.setQueryData<Versioned<Application>>(queryKey, versionedOf(res)),
     },
   );
   const form = useSaveForm(save, { entity: 'application', reload: () => queryClient.refetchQueries({ queryKey }) });

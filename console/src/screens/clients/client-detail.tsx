@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { api, apiResponse } from '../../api/client';
+import { api, apiResponse, apiVersioned, versionedOf, type Versioned } from '../../api/client';
 import { useAuth } from '../../auth/session';
 import { Link, useParams } from '../../router';
 import { Button, ConfirmDialog, DetailList, ErrorMessage, PageHeader, Tabs, useApiMutation, useSaveForm } from '../../components';
@@ -13,16 +13,7 @@ import type { Client, Data } from './types';
 
 const clientKey = (id: string) => ['clients', id];
 
-/** The client with its ETag, which the settings form sends back as If-Match (a concurrent change is 412). */
-interface VersionedClient {
-  client: Client;
-  etag: string | null;
-}
-
-async function getClient(clientId: string): Promise<VersionedClient> {
-  const res = await apiResponse<Data<Client>>(`/clients/${encodeURIComponent(clientId)}`);
-  return { client: res.body.data, etag: res.etag };
-}
+const getClient = (clientId: string) => apiVersioned<Client>(`/clients/${encodeURIComponent(clientId)}`);
 
 /** `/clients/:clientId` (internal UUID or OIDC client_id): overview, every setting, secrets and status. */
 export function ClientDetailScreen() {
@@ -31,7 +22,7 @@ export function ClientDetailScreen() {
   const client = useQuery({ queryKey: clientKey(clientId), queryFn: () => getClient(clientId) });
   if (client.error) return <ErrorMessage error={client.error} />;
   if (!client.data) return <p role="status">Loading client…</p>;
-  const { client: c, etag } = client.data;
+  const { data: c, etag } = client.data;
   if (c.isServiceAccount) {
     return (
       <>
@@ -98,7 +89,7 @@ function SettingsForm({ client, etag, queryKey }: { client: Client; etag: string
     {
       invalidate: [['clients']],
       // The saved version and its new ETag are what the form shows and sends next.
-      onSuccess: (res) => queryClient.setQueryData<VersionedClient>(queryKey, { client: res.body.data, etag: res.etag }),
+      onSuccess: (res) => queryClient.setQueryData<Versioned<Client>>(queryKey, versionedOf(res)),
     },
   );
   const form = useSaveForm(save, { entity: 'client', reload: () => queryClient.refetchQueries({ queryKey }) });
